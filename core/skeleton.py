@@ -169,8 +169,9 @@ def map_keypoints(xy: Any, conf: Any, weights: np.ndarray) -> tuple[Any, Any]:
     is_source = weights > 0  # (17, S)
     if _is_torch(xy):
         torch = sys.modules["torch"]
-        w = torch.as_tensor(weights, dtype=xy.dtype, device=xy.device)
-        mask = torch.as_tensor(is_source, device=xy.device)
+        # copy(): the module-level matrices are read-only and torch refuses to wrap non-writable memory.
+        w = torch.from_numpy(weights.copy()).to(dtype=xy.dtype, device=xy.device)
+        mask = torch.from_numpy(is_source).to(device=xy.device)
         joints = w @ xy  # (17, S) @ (..., S, 2) -> (..., 17, 2)
         masked = torch.where(mask, conf.unsqueeze(-2), torch.full_like(conf.unsqueeze(-2), float("inf")))
         return joints, masked.amin(dim=-1)
