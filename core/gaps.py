@@ -25,6 +25,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .skeleton import H36M_PARENTS
+
 
 def fill_gaps(values: np.ndarray, valid: np.ndarray, parents: Sequence[int] | None = None) -> np.ndarray:
     """Fill unobserved joints by linear interpolation over time (see the module docstring for the exact rules).
@@ -83,8 +85,6 @@ def _parent_table(J: int, parents: Sequence[int] | None) -> tuple[int, ...] | No
     if parents is None:
         if J != 17:
             return None
-        from .skeleton import H36M_PARENTS  # lazy: only needed when a joint is never observed
-
         parents = H36M_PARENTS
     table = tuple(int(p) for p in parents)
     if len(table) != J:
