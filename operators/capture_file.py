@@ -1,0 +1,91 @@
+"""Read and validate a capture .npz (written by the worker or the capture CLI; keys in docs/capture.md). No bpy."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..core.skeleton import H36M_JOINTS, NUM_JOINTS
+
+REQUIRED_KEYS = ("joints_2d", "confidence", "detected", "joints_3d_world", "fps", "frame_indices", "image_size",
+                 "joint_names")
+
+
+@dataclass(frozen=True)
+class Capture:
+    """One capture. joints_world (T, 17, 3) Blender world metres; joints_2d (T, 17, 2) px; confidence (T, 17);
+    detected (T,) bool; fps; frame_indices (T,) video frame numbers; image_size (w, h); options from the worker."""
+
+    path: Path
+    joints_world: np.ndarray
+    joints_2d: np.ndarray
+    confidence: np.ndarray
+    detected: np.ndarray
+    fps: float
+    frame_indices: np.ndarray
+    image_size: tuple[int, int]
+    options: dict[str, Any]
+    summary: dict[str, Any]
+
+    @property
+    def frames(self) -> int:
+        return int(self.joints_world.shape[0])
+
+    @property
+    def detection_rate(self) -> float:
+        return float(np.mean(self.detected)) if self.frames else 0.0
+
+    @property
+    def clip_name(self) -> str:
+        """The video's file stem when the worker recorded it, else the .npz stem."""
+        video = self.summary.get("video") or ""
+        return Path(str(video)).stem or self.path.stem
+
+
+def load_capture(path: str | Path) -> Capture:
+    """Load and check a capture .npz; every problem is a ValueError naming the file and what is wrong."""
+    path = Path(path)
+    if not path.is_file():
+        raise ValueError(f"capture file not found: {path}")
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path.name} is not a readable .npz capture: {exc}") from exc
+    missing = [k for k in REQUIRED_KEYS if k not in arrays]
+    if missing:
+        raise ValueError(f"{path.name} is not a Video Mocap capture: missing {', '.join(missing)}")
+    names = tuple(str(n) for n in arrays["joint_names"])
+    if names != H36M_JOINTS:
+        raise ValueError(f"{path.name}: joints {names} are not the Human3.6M-17 joints this add-on bakes")
+    joints = np.asarray(arrays["joints_3d_world"], dtype=np.float64)
+    t = joints.shape[0]
+    if joints.shape != (t, NUM_JOINTS, 3) or t < 1:
+        raise ValueError(f"{path.name}: joints_3d_world has shape {joints.shape}, expected (T, {NUM_JOINTS}, 3)")
+    if not np.all(np.isfinite(joints)):
+        raise ValueError(f"{path.name}: joints_3d_world contains NaN/inf values")
+    fps = float(arrays["fps"])
+    if not np.isfinite(fps) or fps <= 0:
+        raise ValueError(f"{path.name}: fps must be positive, got {fps}")
+    options, summary = _json(arrays, "options_json", path), _json(arrays, "summary_json", path)
+    size = np.asarray(arrays["image_size"]).astype(int).tolist()
+    return Capture(path, joints, np.asarray(arrays["joints_2d"], dtype=np.float64),
+                   np.asarray(arrays["confidence"], dtype=np.float64), np.asarray(arrays["detected"], dtype=bool),
+                   fps, np.asarray(arrays["frame_indices"]).astype(int), (size[0], size[1]), options, summary)
+
+
+def _json(arrays: dict[str, np.ndarray], key: str, path: Path) -> dict[str, Any]:
+    """An optional JSON-string entry (options_json, summary_json) as a dict."""
+    if key not in arrays:
+        return {}
+    try:
+        value = json.loads(str(arrays[key]))
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path.name}: {key} is not valid JSON: {exc}") from exc
+    if not isinstance(value, dict):
+        raise ValueError(f"{path.name}: {key} must hold a JSON object")
+    return value

@@ -1,0 +1,202 @@
+"""The capture job as a plain object: start the worker, send one capture, follow its messages. No bpy here.
+
+The modal operator calls ``step()`` from a 0.1 s timer; ``execute()`` (background mode, tests) calls ``run()``, which
+loops over the same ``step()``. The runner only talks to a ``WorkerLink`` (a tiny interface over the worker process,
+see docs/capture.md for the JSON-lines protocol), so tests drive it with a fake worker.
+
+States: starting (worker launched, waiting for "ready") → running (capture sent) → done | failed | cancelled.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+TERMINAL = ("done", "failed", "cancelled")
+
+
+class WorkerLink(Protocol):
+    """What the runner needs from a worker process."""
+
+    def send(self, message: dict[str, Any]) -> None:
+        """Write one JSON command line to the worker."""
+
+    def poll(self) -> list[dict[str, Any]]:
+        """Messages received since the last call; never blocks."""
+
+    def is_alive(self) -> bool:
+        """False once the worker process has exited."""
+
+    def close(self) -> None:
+        """Ask the worker to shut down; kill it when it does not."""
+
+    def log_tail(self) -> str:
+        """The last lines of the worker's stderr (for error reports)."""
+
+
+@dataclass
+class CaptureRequest:
+    """video: input path; output: .npz the worker writes; options: capture options (docs/capture.md)."""
+
+    video: str
+    output: str
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not self.video:
+            raise ValueError("choose a video file first")
+        if not self.output.endswith(".npz"):
+            raise ValueError(f"the capture output must be an .npz file, got {self.output!r}")
+
+
+@dataclass
+class Progress:
+    stage: str = "start"
+    done: int = 0
+    total: int = 0
+    fps: float = 0.0
+
+    @property
+    def fraction(self) -> float:
+        return min(1.0, self.done / self.total) if self.total > 0 else 0.0
+
+
+class CaptureRunner:
+    """Drives one capture through a worker. Thread-free: everything happens inside step()."""
+
+    def __init__(
+        self,
+        start_worker: Callable[[], WorkerLink],
+        request: CaptureRequest,
+        *,
+        ready_timeout: float = 300.0,
+        cancel_grace: float = 5.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._start_worker = start_worker
+        self.request = request
+        self.job_id = uuid.uuid4().hex[:12]
+        self.ready_timeout = ready_timeout
+        self.cancel_grace = cancel_grace
+        self._clock = clock
+        self.state = "starting"
+        self.progress = Progress()
+        self.result_path: str | None = None
+        self.error_kind = ""
+        self.error = ""
+        self.error_log = ""
+        self.versions: dict[str, Any] = {}
+        self.device = ""
+        # Seconds spent per stage ("start" = worker launch until ready), for summaries and the demo.
+        self.stage_seconds: dict[str, float] = {}
+        self._worker: WorkerLink | None = None
+        self._t_start = clock()
+        self._t_stage = self._t_start
+        self._cancel_at: float | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.state in TERMINAL
+
+    @property
+    def elapsed(self) -> float:
+        return self._clock() - self._t_start
+
+    def step(self) -> str:
+        """Advance the job as far as possible without blocking; returns the state."""
+        if self.finished:
+            return self.state
+        if self._worker is None:
+            try:
+                self._worker = self._start_worker()
+            except (OSError, ValueError, RuntimeError) as exc:
+                return self._fail("worker_start", f"could not start the capture worker: {exc}")
+        for message in self._worker.poll():
+            self._handle(message)
+            if self.finished:
+                return self.state
+        now = self._clock()
+        if self._cancel_at is not None and now - self._cancel_at > self.cancel_grace:
+            return self._end("cancelled")  # the worker did not confirm in time: close() kills it
+        if not self._worker.is_alive():
+            return self._fail("worker_died", "the capture worker stopped unexpectedly", self._worker.log_tail())
+        if self.state == "starting" and now - self._t_start > self.ready_timeout:
+            return self._fail("worker_timeout", f"the capture worker was not ready after {self.ready_timeout:.0f} s",
+                              self._worker.log_tail())
+        return self.state
+
+    def cancel(self) -> None:
+        """Ask the worker to stop; the state becomes "cancelled" once it confirms (or after cancel_grace)."""
+        if self.finished or self._cancel_at is not None:
+            return
+        self._cancel_at = self._clock()
+        if self._worker is None or self.state == "starting":
+            self._end("cancelled")
+            return
+        self._worker.send({"cmd": "cancel", "id": self.job_id})
+
+    def abort(self) -> None:
+        """Stop at once: close (and if need be kill) the worker without waiting for its confirmation."""
+        if not self.finished:
+            self._end("cancelled")
+
+    def run(self, poll_interval: float = 0.05, on_step: Callable[[CaptureRunner], None] | None = None,
+            sleep: Callable[[float], None] = time.sleep) -> str:
+        """Synchronous loop over step() (background mode and tests)."""
+        while not self.finished:
+            self.step()
+            if on_step is not None:
+                on_step(self)
+            if not self.finished:
+                sleep(poll_interval)
+        return self.state
+
+    def _handle(self, message: dict[str, Any]) -> None:
+        kind = message.get("type")
+        if message.get("id") not in (None, self.job_id):
+            return  # a message about another job (a previous, cancelled one)
+        if kind == "ready" and self.state == "starting":
+            self.versions = dict(message.get("versions", {}))
+            self.device = str(message.get("device", ""))
+            self._stage("load")  # until the first progress: imports and lifter loading
+            self.state = "running"
+            self._worker.send({"cmd": "capture", "id": self.job_id, "video": self.request.video,  # type: ignore
+                               "output": self.request.output, "options": self.request.options})
+        elif kind == "progress":
+            stage = str(message.get("stage", ""))
+            if stage != self.progress.stage:
+                self._stage(stage)
+            self.progress = Progress(stage, int(message.get("done", 0)), int(message.get("total", 0)),
+                                     float(message.get("fps", 0.0)))
+        elif kind == "result":
+            self.result_path = str(message.get("path") or self.request.output)
+            self._end("done")
+        elif kind == "error":
+            self._fail(str(message.get("kind", "error")), str(message.get("message", "capture failed")),
+                       str(message.get("log", "")))
+        elif kind == "cancelled":
+            self._end("cancelled")
+
+    def _stage(self, new_stage: str) -> None:
+        self._close_stage()
+        self.progress = Progress(new_stage)
+
+    def _close_stage(self) -> None:
+        now = self._clock()
+        old = self.progress.stage
+        self.stage_seconds[old] = self.stage_seconds.get(old, 0.0) + now - self._t_stage
+        self._t_stage = now
+
+    def _fail(self, kind: str, message: str, log: str = "") -> str:
+        self.error_kind, self.error, self.error_log = kind, message, log
+        return self._end("failed")
+
+    def _end(self, state: str) -> str:
+        self._close_stage()
+        self.state = state
+        if self._worker is not None:
+            self._worker.close()
+        return self.state

@@ -1,0 +1,132 @@
+"""Export the take as BVH or FBX through Blender's own exporters, with frame range and scale options."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import bpy
+from bpy.props import BoolProperty, FloatProperty, IntProperty, StringProperty
+from bpy_extras.io_utils import ExportHelper
+
+
+def export_armature(context: bpy.types.Context) -> bpy.types.Object | None:
+    """The active armature, else the last Video Mocap result."""
+    obj = context.active_object
+    if obj is not None and obj.type == "ARMATURE":
+        return obj
+    settings = getattr(context.scene, "video_mocap", None)
+    last = settings.last_armature if settings is not None else None
+    return last if last is not None and last.type == "ARMATURE" else None
+
+
+def action_range(obj: bpy.types.Object) -> tuple[int, int] | None:
+    action = obj.animation_data.action if obj.animation_data else None
+    if action is None:
+        return None
+    start, end = action.frame_range
+    return int(round(start)), int(round(end))
+
+
+class _ExportTake:
+    """Options shared by the BVH and FBX exports."""
+
+    use_action_range: BoolProperty(name="Whole Take", description="Export the frame range of the armature's action",
+                                   default=True)
+    frame_start: IntProperty(name="Start", default=1)
+    frame_end: IntProperty(name="End", default=250)
+    global_scale: FloatProperty(name="Scale", description="Scale applied to the exported motion", default=1.0,
+                                min=0.001, max=1000.0)
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        return export_armature(context) is not None
+
+    def frame_range(self, obj: bpy.types.Object) -> tuple[int, int]:
+        rng = action_range(obj) if self.use_action_range else None
+        start, end = rng if rng is not None else (self.frame_start, self.frame_end)
+        if end < start:
+            raise ValueError(f"the frame range ends ({end}) before it starts ({start})")
+        return start, end
+
+    def draw(self, context: bpy.types.Context) -> None:
+        layout = self.layout
+        layout.prop(self, "use_action_range")
+        row = layout.row(align=True)
+        row.enabled = not self.use_action_range
+        row.prop(self, "frame_start")
+        row.prop(self, "frame_end")
+        layout.prop(self, "global_scale")
+
+    def run(self, context: bpy.types.Context, export: Any) -> set[str]:
+        obj = export_armature(context)
+        try:
+            start, end = self.frame_range(obj)
+            export(context, obj, start, end)
+        except (ValueError, RuntimeError) as exc:
+            self.report({"ERROR"}, f"Video Mocap: export failed: {exc}")
+            return {"CANCELLED"}
+        self.report({"INFO"}, f"Video Mocap: exported {obj.name} frames {start}–{end} to {self.filepath}")
+        return {"FINISHED"}
+
+
+class _Selection:
+    """Temporarily select only `obj` (the exporters read the selection), then restore the user's selection."""
+
+    def __init__(self, context: bpy.types.Context, obj: bpy.types.Object) -> None:
+        self.view_layer, self.obj = context.view_layer, obj
+
+    def __enter__(self) -> None:
+        self.active = self.view_layer.objects.active
+        self.selected = [o for o in self.view_layer.objects if o.select_get()]
+        for o in self.view_layer.objects:
+            o.select_set(o == self.obj)
+        self.view_layer.objects.active = self.obj
+
+    def __exit__(self, *exc: object) -> None:
+        for o in self.view_layer.objects:
+            o.select_set(o in self.selected)
+        self.view_layer.objects.active = self.active
+
+
+class VIDEO_MOCAP_OT_export_bvh(bpy.types.Operator, ExportHelper, _ExportTake):
+    """Export the armature's take as BVH (Blender's BVH exporter)"""
+
+    bl_idname = "video_mocap.export_bvh"
+    bl_label = "Export BVH"
+    filename_ext = ".bvh"
+    filter_glob: StringProperty(default="*.bvh", options={"HIDDEN"})
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        def export(ctx: bpy.types.Context, obj: bpy.types.Object, start: int, end: int) -> None:
+            with _Selection(ctx, obj), ctx.temp_override(object=obj, active_object=obj, selected_objects=[obj]):
+                bpy.ops.export_anim.bvh(filepath=self.filepath, global_scale=self.global_scale, frame_start=start,
+                                        frame_end=end, rotate_mode="NATIVE", root_transform_only=False)
+
+        return self.run(context, export)
+
+
+class VIDEO_MOCAP_OT_export_fbx(bpy.types.Operator, ExportHelper, _ExportTake):
+    """Export the armature and its take as FBX (Blender's FBX exporter)"""
+
+    bl_idname = "video_mocap.export_fbx"
+    bl_label = "Export FBX"
+    filename_ext = ".fbx"
+    filter_glob: StringProperty(default="*.fbx", options={"HIDDEN"})
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        def export(ctx: bpy.types.Context, obj: bpy.types.Object, start: int, end: int) -> None:
+            scene = ctx.scene
+            old_range = scene.frame_start, scene.frame_end
+            scene.frame_start, scene.frame_end = start, end  # the FBX exporter bakes the scene range
+            try:
+                with _Selection(ctx, obj):
+                    bpy.ops.export_scene.fbx(filepath=self.filepath, use_selection=True, object_types={"ARMATURE"},
+                                             global_scale=self.global_scale, add_leaf_bones=False, bake_anim=True,
+                                             bake_anim_use_all_actions=False, bake_anim_use_nla_strips=False)
+            finally:
+                scene.frame_start, scene.frame_end = old_range
+
+        return self.run(context, export)
+
+
+CLASSES = (VIDEO_MOCAP_OT_export_bvh, VIDEO_MOCAP_OT_export_fbx)

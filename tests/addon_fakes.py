@@ -1,0 +1,78 @@
+"""Test doubles for the add-on: enabling it from the checkout, a scripted fake worker, a capture .npz writer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import numpy as np
+import pytest
+
+from core.skeleton import H36M_JOINTS
+
+
+def enable_addon() -> ModuleType:
+    """The add-on enabled in this process's bpy (module name ``video_mocap``), once per session."""
+    pytest.importorskip("bpy", reason="the bpy module is needed for add-on tests")
+    from tools.addon_dev import enable_from_checkout
+
+    return enable_from_checkout()
+
+
+def write_capture(path: Path, joints: np.ndarray, fps: float = 25.0, video: str = "walk.mp4") -> Path:
+    """A capture .npz with the worker's keys (docs/capture.md) around the given (T, 17, 3) world joints."""
+    t = len(joints)
+    detected = np.ones(t, dtype=bool)
+    detected[: max(1, t // 10)] = False
+    np.savez(path, joints_2d=np.zeros((t, 17, 2), np.float32), confidence=np.ones((t, 17), np.float32),
+             detected=detected, joints_3d_camera=joints.astype(np.float32), joints_3d_world=joints.astype(np.float32),
+             fps=np.float64(fps), frame_indices=np.arange(t), image_size=np.array([640, 360]),
+             options_json=np.array("{}"), summary_json=np.array(f'{{"video": "{video}"}}'),
+             joint_names=np.array(H36M_JOINTS))
+    return path
+
+
+class FakeWorker:
+    """Speaks the worker protocol from a script. scenario: "ok", "error", "die", "silent" (never ready), "slow"
+    (progress forever until cancelled). On "ok" it writes `joints` as the capture .npz."""
+
+    def __init__(self, scenario: str = "ok", joints: np.ndarray | None = None) -> None:
+        self.scenario = scenario
+        self.joints = joints
+        self.sent: list[dict[str, Any]] = []
+        self.closed = False
+        self.alive = True
+        self._queue: list[dict[str, Any]] = [] if scenario == "silent" else [
+            {"type": "ready", "versions": {"torch": "fake"}, "device": "cpu"}]
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.sent.append(message)
+        job = message.get("id")
+        if message["cmd"] == "capture":
+            if self.scenario == "die":
+                self.alive = False
+                return
+            self._queue += [{"type": "progress", "id": job, "stage": stage, "done": n, "total": 10, "fps": 50.0}
+                            for stage in ("decode", "detect", "lift") for n in (0, 10)]
+            if self.scenario == "ok":
+                write_capture(Path(message["output"]), self.joints)
+                self._queue.append({"type": "result", "id": job, "path": message["output"]})
+            elif self.scenario == "error":
+                self._queue.append({"type": "error", "id": job, "kind": "no_person", "message": "nobody in the video",
+                                    "log": "/tmp/worker.log"})
+        elif message["cmd"] == "cancel":
+            self._queue.append({"type": "cancelled", "id": job})
+
+    def poll(self) -> list[dict[str, Any]]:
+        # One message per poll: the runner must cope with messages spread over many timer ticks.
+        return [self._queue.pop(0)] if self._queue else []
+
+    def is_alive(self) -> bool:
+        return self.alive
+
+    def close(self) -> None:
+        self.closed = True
+
+    def log_tail(self) -> str:
+        return "fake log tail"

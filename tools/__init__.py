@@ -1,0 +1,1 @@
+"""Development tooling (demo, previews); excluded from the extension build."""
