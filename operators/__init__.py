@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import bpy
 
-from . import capture, export, import_bake, properties, retarget, runtime_ops, select
+from . import capture, export, import_bake, live, properties, retarget, runtime_ops, select
 
 CLASSES = (*properties.CLASSES, *capture.CLASSES, *import_bake.CLASSES, *export.CLASSES, *select.CLASSES,
            *runtime_ops.CLASSES)
 # Feature modules that register their own classes and properties (after ours, unregistered before ours).
-_FEATURES = (retarget,)
+_FEATURES = (retarget, live)
 
 _register_classes, _unregister_classes = bpy.utils.register_classes_factory(CLASSES)
 

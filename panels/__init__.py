@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import bpy
 
-from . import main_panel, preferences, retarget_panel
+from . import live_panel, main_panel, preferences, retarget_panel
 
 CLASSES = (*preferences.CLASSES, *main_panel.CLASSES)
 # Feature panels registered after the main panel (they may be its children or sit below it), unregistered before.
-_FEATURES = (retarget_panel,)
+_FEATURES = (retarget_panel, live_panel)
 
 _register_classes, _unregister_classes = bpy.utils.register_classes_factory(CLASSES)
 

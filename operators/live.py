@@ -1,0 +1,414 @@
+"""Live preview from a webcam (or a video file standing in for one): Start/Stop/Record operators (docs/live.md).
+
+* ``LiveRunner`` (no bpy): starts a worker, sends ``live``, follows its messages. ``step()`` applies only the
+  **newest** pose of everything received since the last call (older ones are stale for display) and records every
+  pose while Record is on. Tests drive it with a fake worker, without an event loop.
+* ``LiveArmature`` poses a live armature directly (pose-bone rotations, no keyframes), solved by the bake's maths.
+* A modal operator calls ``LivePreview.tick`` from a timer; each finished take (Record off, or Stop while
+  recording) is baked through the capture bake (``operators.bake.bake_joints``) at the camera's frame rate.
+
+The camera is opened only by the worker, only after the artist presses Start (the manifest's ``camera`` permission).
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import bpy
+import numpy as np
+
+from ..core.bake_math import RestPose, median_bone_lengths, rest_pose, solve_pose
+from ..core.live_take import Take
+from ..core.rig_layout import BONES, ROOT_BONE
+from .bake import BakeOptions, BakeResult, _blender_rest, _build_armature, bake_joints
+from .capture_runner import WorkerLink
+
+TERMINAL = ("stopped", "failed")
+_TIMER_STEP = 1.0 / 60.0  # poll faster than any camera, so the newest pose is shown with at most ~17 ms extra delay
+
+
+@dataclass
+class LiveRequest:
+    """camera: index, or None for a video file; video: stand-in video path; options: the ``live`` options."""
+
+    camera: int | None = None
+    video: str = ""
+    options: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if (self.camera is None) == (not self.video):
+            raise ValueError("choose either a camera or a video file for live mode")
+        if self.camera is not None and self.camera < 0:
+            raise ValueError(f"the camera index must be 0 or more, got {self.camera}")
+
+    def command(self, job_id: str) -> dict[str, Any]:
+        source = {"camera": self.camera} if self.camera is not None else {"video": self.video}
+        return {"cmd": "live", "id": job_id, **source, "options": self.options}
+
+
+class LiveRunner:
+    """Drives one live session through a worker. States: starting (worker launched) → opening (``live`` sent) →
+    running → stopping → stopped | failed. Everything happens inside ``step()``; nothing blocks."""
+
+    def __init__(
+        self, start_worker: Callable[[], WorkerLink], request: LiveRequest, *,
+        apply_pose: Callable[[np.ndarray], None] | None = None, ready_timeout: float = 300.0,
+        stop_grace: float = 3.0, clock: Callable[[], float] = time.monotonic,
+    ) -> None:  # fmt: skip
+        self._start_worker, self.request, self.apply_pose = start_worker, request, apply_pose
+        self.job_id = uuid.uuid4().hex[:12]
+        self.ready_timeout, self.stop_grace, self._clock = ready_timeout, stop_grace, clock
+        self.state = "starting"
+        self.source_fps, self.image_size, self.source = 0.0, (0, 0), ""
+        self.fps = self.latency_ms = 0.0
+        self.frame, self.received, self.applied, self.dropped, self.detected = -1, 0, 0, 0, False
+        self.error_kind = self.error = self.error_log = ""
+        self.recording = False
+        self.takes: list[Take] = []  # finished takes, waiting to be baked (pop_takes)
+        self._take: Take | None = None
+        self._worker: WorkerLink | None = None
+        self._t_start = clock()
+        self._stop_at: float | None = None
+
+    @property
+    def finished(self) -> bool:
+        return self.state in TERMINAL
+
+    @property
+    def recorded(self) -> int:
+        return len(self._take) if self._take is not None else 0
+
+    def step(self) -> str:
+        """Handle every message received since the last call, apply the newest pose once; returns the state."""
+        if self.finished:
+            return self.state
+        if self._worker is None:
+            try:
+                self._worker = self._start_worker()
+            except (OSError, ValueError, RuntimeError) as exc:
+                return self._fail("worker_start", f"could not start the worker: {exc}")
+        newest = None
+        for message in self._worker.poll():
+            pose = self._handle(message)
+            newest = pose if pose is not None else newest
+            if self.finished:
+                break
+        if newest is not None and self.apply_pose is not None:
+            self.apply_pose(newest)
+            self.applied += 1
+        if self.finished:
+            return self.state
+        now = self._clock()
+        if self._stop_at is not None and now - self._stop_at > self.stop_grace:
+            return self._end("stopped")  # no confirmation in time: close() ends the worker anyway
+        if not self._worker.is_alive():
+            return self._fail("worker_died", "the worker stopped unexpectedly", self._worker.log_tail())
+        if self.state == "starting" and now - self._t_start > self.ready_timeout:
+            return self._fail("worker_timeout", f"the worker was not ready after {self.ready_timeout:.0f} s")
+        return self.state
+
+    def start_recording(self) -> bool:
+        """Start a new take (only while poses flow)."""
+        if self.state != "running" or self.recording:
+            return False
+        self._take, self.recording = Take(self.source_fps), True
+        return True
+
+    def stop_recording(self) -> Take | None:
+        """End the take; a non-empty one is queued in ``takes`` and returned."""
+        take, self._take, self.recording = self._take, None, False
+        if take is None or not len(take):
+            return None
+        self.takes.append(take)
+        return take
+
+    def pop_takes(self) -> list[Take]:
+        takes, self.takes = self.takes, []
+        return takes
+
+    def stop(self) -> None:
+        """Ask the worker to stop; "stopped" follows its ``live_stopped`` (or ``stop_grace`` s)."""
+        if self.finished or self._stop_at is not None:
+            return
+        self._stop_at = self._clock()
+        if self._worker is None or self.state == "starting":
+            self._end("stopped")
+            return
+        self.state = "stopping"
+        self._worker.send({"cmd": "stop", "id": self.job_id})
+
+    def abort(self) -> None:
+        if not self.finished:
+            self._end("stopped")
+
+    def _handle(self, message: dict[str, Any]) -> np.ndarray | None:
+        kind = message.get("type")
+        if message.get("id") not in (None, self.job_id):
+            return None
+        if kind == "ready" and self.state == "starting":
+            self.state = "opening"
+            self._worker.send(self.request.command(self.job_id))  # type: ignore[union-attr]
+        elif kind == "live_started":
+            self.state = "running" if self.state == "opening" else self.state
+            self.source_fps = float(message.get("fps") or 30.0)
+            self.image_size = tuple(message.get("image_size") or (0, 0))  # type: ignore[assignment]
+            self.source = str(message.get("source", ""))
+        elif kind == "pose":
+            joints = np.asarray(message.get("joints_3d_world"), dtype=np.float64)
+            if joints.shape != (17, 3) or not np.isfinite(joints).all():
+                return None
+            self.frame, self.received = int(message.get("frame", self.frame + 1)), self.received + 1
+            self.fps, self.latency_ms = float(message.get("fps", 0.0)), float(message.get("latency_ms", 0.0))
+            self.detected = bool(message.get("detected", True))
+            if self._take is not None:
+                self._take.add(self.frame, float(message.get("t", 0.0)), joints)
+            return joints
+        elif kind == "live_stopped":
+            self.dropped = int(message.get("dropped", 0))
+            self._end("stopped")
+        elif kind == "error":
+            self._fail(str(message.get("kind", "error")), str(message.get("message", "live mode failed")),
+                       str(message.get("log", "")))
+        return None
+
+    def _fail(self, kind: str, message: str, log: str = "") -> str:
+        self.error_kind, self.error, self.error_log = kind, message, log
+        return self._end("failed")
+
+    def _end(self, state: str) -> str:
+        self.stop_recording()  # a take in progress is kept, whatever ended the session
+        self.state = state
+        if self._worker is not None:
+            self._worker.close()
+        return self.state
+
+
+class LiveArmature:
+    """An armature posed directly from world joints (no action, no keyframes). Built from the first pose's bone
+    lengths with the bake's armature builder, or an existing Video Mocap armature reused."""
+
+    def __init__(self, context: bpy.types.Context, obj: bpy.types.Object | None = None, name: str = "Live") -> None:
+        self.context, self.name = context, name
+        self.obj: bpy.types.Object | None = None
+        self.rest: RestPose | None = None
+        if obj is not None and obj.type == "ARMATURE" and all(b.name in obj.pose.bones for b in BONES):
+            self.obj, self.rest = obj, _blender_rest(obj)
+
+    def apply(self, joints: np.ndarray) -> bool:
+        """Pose the armature to (17, 3) world joints; False when the pose cannot be solved (degenerate bones)."""
+        try:
+            if not self.valid():  # never built, or deleted by the artist meanwhile
+                lengths = median_bone_lengths(joints[None])
+                self.obj = _build_armature(self.context, f"{self.name}_Mocap", rest_pose(lengths))
+                self.rest = _blender_rest(self.obj)
+            motion = solve_pose(joints[None], self.rest)
+        except ValueError:
+            return False
+        bones = self.obj.pose.bones
+        for i, spec in enumerate(BONES):
+            bones[spec.name].rotation_quaternion = motion.rotations[0, i]
+        bones[ROOT_BONE].location = motion.root_location[0]
+        return True
+
+    def valid(self) -> bool:
+        """The armature exists (not yet built, deleted by the artist or undone: False)."""
+        try:
+            return self.obj is not None and self.obj.name in bpy.data.objects
+        except ReferenceError:
+            return False
+
+
+def bake_take(context: bpy.types.Context, take: Take) -> BakeResult:
+    """Bake a finished take onto a new armature + action (the capture bake, the scene's bake options), and show it
+    in the main panel's summary."""
+    settings = context.scene.video_mocap
+    options = BakeOptions(settings.fps_mode, settings.start_frame, settings.set_frame_range)
+    result = bake_joints(context, take.on_frame_grid(), take.fps, f"Live_{time.strftime('%H%M%S')}", options)
+    settings.last_frames, settings.last_detection_rate, settings.last_seconds = result.frames, 1.0, result.seconds
+    settings.last_armature, settings.last_action = result.armature, result.action
+    settings.last_status = f"Live take: {result.frames} frames at {result.fps:.2f} fps → {result.armature.name}"
+    return result
+
+
+class LivePreview:
+    """What the timer drives: runner + live armature + baking of finished takes + the panel's figures."""
+
+    def __init__(self, runner: LiveRunner, armature: LiveArmature) -> None:
+        self.runner, self.armature = runner, armature
+        self.baked: list[BakeResult] = []
+        self.message = ""
+
+    def tick(self, context: bpy.types.Context) -> bool:
+        """One timer step; True once the session has ended (and its last take is baked)."""
+        before = (self.runner.applied, self.runner.state, self.runner.recording)
+        self.armature.context = context  # the context of this call: a stored one may be stale in a later tick
+        self.runner.step()
+        for take in self.runner.pop_takes():
+            try:
+                self.baked.append(bake_take(context, take))
+                self.message = context.scene.video_mocap.last_status
+            except ValueError as exc:
+                self.message = f"The take could not be baked: {exc}"
+        if self.runner.state == "failed":
+            self.message = f"Live stopped: {self.runner.error}"
+        # Redraw only when something changed: the timer runs at 60 Hz, most ticks bring nothing new.
+        changed = before != (self.runner.applied, self.runner.state, self.runner.recording)
+        update_status(context, self, redraw=changed or self.runner.finished)
+        return self.runner.finished
+
+
+def update_status(context: bpy.types.Context, preview: LivePreview | None, redraw: bool = True) -> None:
+    """Mirror the session into WindowManager.video_mocap_live_status (the panel's figures) and redraw."""
+    status = context.window_manager.video_mocap_live_status
+    runner = preview.runner if preview is not None else None
+    status.running = runner is not None and not runner.finished
+    if runner is not None:
+        status.state, status.fps, status.latency_ms = runner.state, runner.fps, runner.latency_ms
+        status.frames, status.dropped, status.recording = runner.received, runner.dropped, runner.recording
+        status.recorded, status.detected, status.message = runner.recorded, runner.detected, preview.message
+    if redraw and context.screen is not None:
+        for area in context.screen.areas:
+            if area.type == "VIEW_3D":
+                area.tag_redraw()
+
+
+def _make_preview(context: bpy.types.Context) -> LivePreview:
+    from .runtime import worker_factory
+
+    live = context.scene.video_mocap_live
+    options = {"height": context.scene.video_mocap.height, "smoothing": live.smoothing}
+    if live.source == "CAMERA":
+        request = LiveRequest(camera=live.camera_index, options=options)
+    else:
+        video = bpy.path.abspath(live.video_path) if live.video_path else ""
+        if not video:
+            raise ValueError("choose a video file for live mode, or switch the source to Camera")
+        request = LiveRequest(video=video, options={**options, "loop": live.loop})
+    armature = LiveArmature(context, live.armature)
+    return LivePreview(LiveRunner(worker_factory(context), request, apply_pose=armature.apply), armature)
+
+
+class VIDEO_MOCAP_OT_live_start(bpy.types.Operator):
+    """Start the live preview: the camera drives a live armature; Record takes become actions"""
+
+    bl_idname = "video_mocap.live_start"
+    bl_label = "Start Live"
+    bl_options = {"REGISTER", "UNDO"}  # the session (live armature, baked takes) is one undo step
+
+    active: LivePreview | None = None  # the one session (class-level: Stop, Record and the panel see it)
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        return cls.active is None and context.scene is not None
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        """Background mode (no timers): runs a video-file session to its end, synchronously."""
+        if context.scene.video_mocap_live.source == "CAMERA":
+            self.report({"ERROR"}, "a live camera preview needs Blender's interface; use a video file here")
+            return {"CANCELLED"}
+        if not self._begin(context):
+            return {"CANCELLED"}
+        while not type(self).active.tick(context):  # type: ignore[union-attr]
+            time.sleep(0.01)
+        return self._finish(context)
+
+    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
+        if not self._begin(context):
+            return {"CANCELLED"}
+        self._timer = context.window_manager.event_timer_add(_TIMER_STEP, window=context.window)
+        context.window_manager.modal_handler_add(self)
+        return {"RUNNING_MODAL"}
+
+    def modal(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
+        if event.type != "TIMER":
+            return {"PASS_THROUGH"}  # the interface stays usable while previewing
+        preview = type(self).active
+        try:
+            done = preview is None or preview.tick(context)
+        except Exception:  # a bug must not leave a camera running with nobody polling it
+            if preview is not None:
+                preview.runner.abort()
+            done = True
+            context.window_manager.event_timer_remove(self._timer)
+            self._finish(context)
+            raise
+        if not done:
+            return {"RUNNING_MODAL"}
+        context.window_manager.event_timer_remove(self._timer)
+        return self._finish(context)
+
+    def _begin(self, context: bpy.types.Context) -> bool:
+        try:
+            type(self).active = _make_preview(context)
+        except ValueError as exc:
+            self.report({"ERROR"}, str(exc))
+            return False
+        update_status(context, type(self).active)
+        return True
+
+    def _finish(self, context: bpy.types.Context) -> set[str]:
+        preview, type(self).active = type(self).active, None
+        update_status(context, preview)
+        if preview is None:
+            return {"CANCELLED"}
+        if preview.armature.valid():  # reused by the next session
+            context.scene.video_mocap_live.armature = preview.armature.obj
+        if preview.runner.state == "failed":
+            self.report({"ERROR"}, f"Video Mocap live: {preview.runner.error}")
+            return {"CANCELLED"}
+        self.report({"INFO"}, f"Video Mocap live: {preview.runner.received} poses, {len(preview.baked)} take(s)")
+        return {"FINISHED"}
+
+
+class VIDEO_MOCAP_OT_live_stop(bpy.types.Operator):
+    """Stop the live preview (a take being recorded is baked into an action)"""
+
+    bl_idname = "video_mocap.live_stop"
+    bl_label = "Stop Live"
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        return VIDEO_MOCAP_OT_live_start.active is not None
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        VIDEO_MOCAP_OT_live_start.active.runner.stop()  # type: ignore[union-attr]
+        return {"FINISHED"}
+
+
+class VIDEO_MOCAP_OT_live_record(bpy.types.Operator):
+    """Start recording a take, or end it: the take is baked into a new action at the camera's frame rate"""
+
+    bl_idname = "video_mocap.live_record"
+    bl_label = "Record"
+
+    @classmethod
+    def poll(cls, context: bpy.types.Context) -> bool:
+        preview = VIDEO_MOCAP_OT_live_start.active
+        return preview is not None and (preview.runner.state == "running" or preview.runner.recording)
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        runner = VIDEO_MOCAP_OT_live_start.active.runner  # type: ignore[union-attr]
+        if runner.recording:
+            runner.stop_recording()  # baked by the next timer tick, in the modal operator's context
+        else:
+            runner.start_recording()
+        return {"FINISHED"}
+
+
+CLASSES = (VIDEO_MOCAP_OT_live_start, VIDEO_MOCAP_OT_live_stop, VIDEO_MOCAP_OT_live_record)
+_register_classes, _unregister_classes = bpy.utils.register_classes_factory(CLASSES)
+
+
+def register() -> None:
+    _register_classes()
+
+
+def unregister() -> None:
+    preview, VIDEO_MOCAP_OT_live_start.active = VIDEO_MOCAP_OT_live_start.active, None
+    if preview is not None:
+        preview.runner.abort()  # never leave a camera open when the add-on goes away
+    _unregister_classes()

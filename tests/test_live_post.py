@@ -1,0 +1,87 @@
+"""Live mode's causal pieces against their batch counterparts: the streamed One-Euro filter and floor equal the
+capture functions' causal passes, per-frame world post-processing equals ``to_world`` on a steady pose, takes are put
+back on the camera's frame grid."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from capture_helpers import standing_world
+
+from core.live import HeldTrack
+from core.live_post import LivePost, OneEuroStream, TrailingFloor
+from core.live_take import Take
+from core.postprocess import ANKLE_FRACTION, floor_offsets, to_world
+from core.smoothing import one_euro, params_for_strength
+
+
+def test_streamed_one_euro_equals_the_causal_batch_filter() -> None:
+    rng = np.random.default_rng(0)
+    x = np.cumsum(rng.normal(0, 0.02, (80, 17, 3)), axis=0)
+    times = np.cumsum(rng.uniform(0.02, 0.06, 80))  # irregular, as with dropped frames
+    stream = OneEuroStream(0.6)
+    streamed = np.stack([stream(x[t], times[t]) for t in range(len(x))])
+    np.testing.assert_allclose(streamed, one_euro(x, times, params_for_strength(0.6)), rtol=0, atol=1e-12)
+    assert np.abs(streamed - x).max() > 1e-3  # it did filter
+
+
+def test_streamed_floor_equals_causal_floor_offsets() -> None:
+    soles = np.random.default_rng(1).normal(0.0, 0.05, 150)
+    floor = TrailingFloor(fps=25.0)
+    np.testing.assert_allclose([floor(s) for s in soles], floor_offsets(soles, 25.0, causal=True), atol=1e-12)
+
+
+def _camera_space(world: np.ndarray) -> np.ndarray:
+    """Inverse of postprocess.camera_to_blender: (..., 3) Blender world → camera axes (x right, y down, z fwd)."""
+    return np.stack([world[..., 0], -world[..., 2], world[..., 1]], axis=-1)
+
+
+def test_live_post_matches_to_world_on_a_steady_pose() -> None:
+    stature, T, w, h = 1.8, 40, 640, 480
+    world = standing_world(stature)
+    cam = _camera_space(world - world[0])  # root-relative
+    cam = cam * 0.9  # the lifter's units are not the subject's: the scale must be recovered
+    xy = np.repeat((cam[:, :2] / 3.0 * 500 + [w / 2, h / 2])[None], T, axis=0)  # 3 m away, f = 500 px
+    cams = np.repeat(cam[None], T, axis=0)
+    times = np.arange(T) / 25.0
+    post = LivePost(w, h, 25.0, subject_height=stature, smoothing=0.3)
+    live = np.stack([post(cams[t], xy[t], times[t]) for t in range(T)])
+    batch, _ = to_world(cams, xy, times, w, h, 25.0, subject_height=stature, smoothing=0.3, causal=True)
+    np.testing.assert_allclose(live, batch, atol=1e-5)
+    sole = live[:, [3, 6], 2].min(axis=1) - ANKLE_FRACTION * stature
+    np.testing.assert_allclose(sole, 0.0, atol=1e-6)  # standing on the floor
+    assert live[-1, 10, 2] == pytest.approx(0.936 * stature, abs=0.01)  # eye height: the scale was recovered
+
+
+def test_held_track_keeps_last_confident_joints() -> None:
+    track = HeldTrack(min_confidence=0.5)
+    assert track.update(None) is None  # nobody seen yet
+    first = np.arange(34, dtype=float).reshape(17, 2)
+    np.testing.assert_array_equal(track.update((first, np.ones(17))), first)
+    second, conf = first + 10, np.ones(17)
+    conf[3] = 0.1
+    out = track.update((second, conf))
+    np.testing.assert_array_equal(out[3], first[3])
+    np.testing.assert_array_equal(np.delete(out, 3, 0), np.delete(second, 3, 0))
+    np.testing.assert_array_equal(track.update(None), out)  # person lost: hold the whole pose
+
+
+def test_take_fills_dropped_frames_on_the_camera_grid() -> None:
+    take = Take(nominal_fps=30.0)
+    pose = standing_world(1.7)
+    for frame in (10, 11, 14, 15):
+        assert take.add(frame, frame / 30.0, pose + [frame * 0.1, 0, 0])
+    assert not take.add(15, 0.5, pose) and not take.add(12, 0.4, pose)  # not newer: ignored
+    grid = take.on_frame_grid()
+    assert grid.shape == (6, 17, 3) and take.span == 6 and len(take) == 4
+    np.testing.assert_allclose(grid[2:4, 0, 0] - pose[0, 0], [1.2, 1.3], atol=1e-9)  # interpolated frames 12, 13
+    assert take.fps == 30.0
+
+
+def test_take_uses_the_measured_rate_when_the_camera_misstates_it() -> None:
+    take = Take(nominal_fps=30.0)  # a webcam claiming 30 fps, delivering 15 (low light)
+    for frame in range(20):
+        take.add(frame, frame / 15.0, standing_world(1.7))
+    assert take.fps == pytest.approx(15.0)
+    with pytest.raises(ValueError, match="empty"):
+        Take(nominal_fps=30.0).on_frame_grid()
