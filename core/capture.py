@@ -1,0 +1,186 @@
+"""The capture pipeline: video → 2D track → 3D camera space → Blender world → .npz (docs/capture.md).
+
+One function, ``run_capture``, used by the worker (in a thread, with progress messages and cancellation) and by the
+CLI. It streams the video (bounded memory: only per-frame 2D results are kept), so the stages are:
+``decode`` (open + probe), ``detect`` (decode and MediaPipe, overlapped), ``lift`` (chunks of frames), ``post``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .capture_errors import CaptureError, OptionsError
+from .capture_options import CaptureOptions
+from .detect import Detector, MediaPipePoseDetector, Track2D, clean_track, detect_track
+from .skeleton import H36M_JOINTS
+from .video import VideoInfo, iter_frames, probe, resolve_range
+
+ADDON_ROOT = Path(__file__).resolve().parent.parent
+# Called as progress(stage, done, total, frames_per_second).
+ProgressFn = Callable[[str, int, int, float], None]
+
+
+def default_weights(causal: bool) -> Path:
+    """The bundled checkpoint for the offline or causal lifter."""
+    return ADDON_ROOT / "weights" / ("lifter_causal.pt" if causal else "lifter_offline.pt")
+
+
+def resolve_device(requested: str) -> str:
+    """ "auto" → "cuda" when torch sees a GPU and VIDEO_MOCAP_FORCE_CPU is not set, else "cpu"."""
+    import torch
+
+    available = torch.cuda.is_available() and not os.environ.get("VIDEO_MOCAP_FORCE_CPU")
+    if requested == "cuda" and not torch.cuda.is_available():
+        raise CaptureError(
+            "CUDA was requested but torch sees no CUDA GPU; choose CPU or Auto.", kind="device_unavailable"
+        )
+    if requested == "cuda" or (requested == "auto" and available):
+        return "cuda"
+    return "cpu"
+
+
+def _check_output(output: Path) -> None:
+    if output.suffix.lower() != ".npz":
+        raise OptionsError(f"The output file must end in .npz, got {output.name}")
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise CaptureError(f"Cannot create the output folder {output.parent}: {exc}", kind="output_unwritable") from exc
+    if not os.access(output.parent, os.W_OK):
+        raise CaptureError(f"The output folder is not writable: {output.parent}", kind="output_unwritable")
+
+
+class _Throttle:
+    """Calls progress at most every ``interval`` s (and always for the last item) with the running rate."""
+
+    def __init__(self, progress: ProgressFn | None, stage: str, total: int, interval: float = 0.1) -> None:
+        self.progress, self.stage, self.total, self.interval = progress, stage, total, interval
+        self.start = self.last = time.perf_counter()
+
+    def __call__(self, done: int, force: bool = False) -> None:
+        now = time.perf_counter()
+        if self.progress is None or (not force and now - self.last < self.interval and done < self.total):
+            return
+        self.last = now
+        rate = done / (now - self.start) if now > self.start else 0.0
+        self.progress(self.stage, done, max(self.total, done), round(rate, 2))
+
+
+def run_capture(
+    video: str | os.PathLike[str],
+    output: str | os.PathLike[str],
+    options: CaptureOptions,
+    *,
+    detector: Detector | None = None,
+    progress: ProgressFn | None = None,
+    should_stop: Callable[[], bool] | None = None,
+) -> dict[str, Any]:
+    """Capture ``video`` into ``output`` (.npz, keys in docs/capture.md). Returns the summary (also in the file).
+
+    ``detector`` defaults to MediaPipe Pose (created here, closed at the end). Raises ``CaptureError`` subclasses
+    with a ``kind`` for every failure the user can act on, ``Cancelled`` when ``should_stop()`` became true.
+    """
+    from .lift import lift_sequence, load_lifter  # torch: imported on first capture, not at worker start
+    from .postprocess import to_world
+
+    t_start = time.perf_counter()
+    output = Path(output)
+    _check_output(output)
+    info = probe(video)  # cheap, and the most common mistake: check the video before loading anything
+    start, end = resolve_range(info, options.frame_start, options.frame_end)
+    device = resolve_device(options.device)
+    weights = Path(options.weights) if options.weights else default_weights(options.causal)
+    model = load_lifter(weights, device=device)
+    notes: list[str] = []
+    causal = bool(getattr(model, "causal_shift", 0))
+    if causal != options.causal:
+        notes.append(f"the weights {weights.name} are {'' if model.causal_shift else 'not '}causal, "
+                     f"but the option causal is {options.causal}; the weights decide")  # fmt: skip
+    total = end - start + 1
+    if progress is not None:
+        progress("decode", 0, total, 0.0)
+    timings: dict[str, float] = {"load_s": time.perf_counter() - t_start}
+
+    own_detector = detector is None
+    t0 = time.perf_counter()
+    det = MediaPipePoseDetector() if detector is None else detector
+    timings["detector_init_s"] = time.perf_counter() - t0
+    report = _Throttle(progress, "detect", total)
+    t0, c0 = time.perf_counter(), time.process_time()
+    try:
+        raw = detect_track(iter_frames(video, start, end), det, on_frame=report, should_stop=should_stop)
+    finally:
+        if own_detector:
+            det.close()
+    timings["decode_detect_s"] = time.perf_counter() - t0
+    # CPU seconds of the whole process (all threads): comparable between runs on a shared, loaded machine.
+    timings["decode_detect_cpu_s"] = time.process_time() - c0
+    report(len(raw.detected), force=True)
+    track = clean_track(raw, options.min_confidence)
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    lift_report = _Throttle(progress, "lift", len(track.xy))
+    lift_report(0, force=True)  # the stage starts now; the first chunk may take seconds
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        camera = lift_sequence(
+            model, track.xy, info.width, info.height, flip_tta=options.flip_tta,
+            should_stop=should_stop, on_chunk=lambda done, _t: lift_report(done, force=True),
+        )  # fmt: skip
+    timings["lift_s"] = time.perf_counter() - t0
+    timings["lift_cpu_s"] = time.process_time() - c0
+
+    t0 = time.perf_counter()
+    if progress is not None:
+        progress("post", 0, 2, 0.0)
+    world, post_info = to_world(
+        camera, track.xy, track.times, info.width, info.height, info.fps, subject_height=options.height,
+        smoothing=options.smoothing, causal=causal, fov_deg=options.fov_deg, root_motion=options.root_motion,
+    )  # fmt: skip
+    timings["post_s"] = time.perf_counter() - t0
+    if progress is not None:
+        progress("post", 1, 2, 0.0)
+    summary: dict[str, Any] = {
+        "video": str(info.path), "frames": int(len(track.xy)), "fps": info.fps, "image_size": [info.width, info.height],
+        "rotation": info.rotation, "detection_rate": track.detection_rate, "lr_swaps_fixed": int(track.swapped.sum()),
+        "device": device, "weights": str(weights), "receptive_field": int(model.receptive_field),
+        "warnings": notes + [str(w.message) for w in caught], **post_info,
+    }  # fmt: skip
+    timings["total_s"] = time.perf_counter() - t_start
+    summary["timings"] = timings
+    _save(output, track, camera, world, info, options, summary)
+    if progress is not None:
+        progress("post", 2, 2, 0.0)
+    return summary
+
+
+def _save(output: Path, track: Track2D, camera: np.ndarray, world: np.ndarray, info: VideoInfo,
+          options: CaptureOptions, summary: dict[str, Any]) -> None:  # fmt: skip
+    """Write the .npz atomically (a temp file renamed), so a cancelled or killed run never leaves half a file."""
+    tmp = output.with_name(output.name + ".part")
+    with open(tmp, "wb") as f:  # a file object: np.savez would append ".npz" to a path not ending in it
+        np.savez(
+            f,
+            joints_2d=track.xy.astype(np.float32),
+            confidence=track.conf.astype(np.float32),
+            detected=track.detected,
+            joints_3d_camera=camera.astype(np.float32),
+            joints_3d_world=world.astype(np.float32),
+            fps=np.float64(info.fps),
+            frame_indices=track.frame_indices.astype(np.int64),
+            times=track.times.astype(np.float64),
+            lr_swapped=track.swapped,
+            image_size=np.array((info.width, info.height), dtype=np.int64),
+            options_json=np.array(json.dumps(options.to_dict())),
+            summary_json=np.array(json.dumps(summary)),
+            joint_names=np.array(H36M_JOINTS),
+        )
+    os.replace(tmp, output)

@@ -1,0 +1,119 @@
+"""Command line capture without Blender: ``python -m core.cli capture VIDEO -o OUT.npz [options]``.
+
+Runs the same pipeline as the worker in-process, with a tqdm progress bar per stage, or with ``--json`` the worker's
+JSON-lines messages (progress, then result or error) on stdout. Exit code 0 on success, 1 on a capture error, 2 on
+bad arguments, 130 when interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import threading
+from typing import Any
+
+from .capture_errors import CaptureError
+from .capture_options import DEFAULT_SMOOTHING, CaptureOptions
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m core.cli", description="Video Mocap capture without Blender.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    cap = sub.add_parser("capture", help="video → 2D → 3D → .npz")
+    cap.add_argument("video", help="input video file")
+    cap.add_argument("-o", "--output", required=True, help="output .npz")
+    cap.add_argument("--causal", action="store_true", help="use the causal lifter (no look-ahead)")
+    cap.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
+    cap.add_argument("--height", type=float, default=1.75, help="subject height in metres (default 1.75)")
+    cap.add_argument("--smoothing", type=float, default=DEFAULT_SMOOTHING, help="0 (off) .. 1 (strong)")
+    cap.add_argument("--weights", default=None, help="lifter checkpoint (default: weights/lifter_*.pt)")
+    cap.add_argument("--frame-start", type=int, default=None, help="first video frame (0-based, inclusive)")
+    cap.add_argument("--frame-end", type=int, default=None, help="last video frame (0-based, inclusive)")
+    cap.add_argument("--no-flip-tta", action="store_true", help="disable mirror test-time augmentation")
+    cap.add_argument("--json", action="store_true", help="JSON-lines progress/result on stdout instead of a bar")
+    return parser
+
+
+class _Bars:
+    """One tqdm bar per stage."""
+
+    def __init__(self) -> None:
+        from tqdm import tqdm
+
+        self._tqdm = tqdm
+        self.bar: Any = None
+        self.stage = ""
+
+    def __call__(self, stage: str, done: int, total: int, fps: float) -> None:
+        if stage != self.stage:
+            self.close()
+            self.stage = stage
+            self.bar = self._tqdm(total=total, desc=stage, unit="frame" if stage != "post" else "step", leave=True)
+        self.bar.total = total
+        self.bar.update(done - self.bar.n)  # update(), not n =: keeps tqdm's own rate estimate meaningful
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
+
+
+def capture(args: argparse.Namespace) -> int:
+    from .capture import run_capture
+
+    def emit(**message: Any) -> None:
+        print(json.dumps(message, default=str), flush=True)
+
+    try:
+        options = CaptureOptions(
+            height=args.height, smoothing=args.smoothing, causal=args.causal, device=args.device,
+            frame_start=args.frame_start, frame_end=args.frame_end, weights=args.weights, flip_tta=not args.no_flip_tta,
+        )  # fmt: skip
+    except CaptureError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    bars = None if args.json else _Bars()
+    progress = (
+        (lambda s, d, t, f: emit(type="progress", id="cli", stage=s, done=d, total=t, fps=f)) if args.json else bars
+    )
+    stop = threading.Event()
+    try:
+        summary = run_capture(args.video, args.output, options, progress=progress, should_stop=stop.is_set)
+    except CaptureError as exc:
+        if bars is not None:
+            bars.close()
+        if args.json:
+            emit(type="error", id="cli", kind=exc.kind, message=str(exc))
+        else:
+            print(f"error ({exc.kind}): {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        if bars is not None:
+            bars.close()
+        print("interrupted", file=sys.stderr)
+        return 130
+    if bars is not None:
+        bars.close()
+    if args.json:
+        emit(type="result", id="cli", path=args.output, summary=summary)
+    else:
+        t = summary["timings"]
+        print(
+            f"{summary['frames']} frames at {summary['fps']:.2f} fps, detected {summary['detection_rate']:.0%}, "
+            f"{t['total_s']:.1f} s on {summary['device']} → {args.output}"
+        )
+        for warning in summary["warnings"]:
+            print(f"warning: {warning}", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "capture":
+        return capture(args)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,127 @@
+"""2D → 3D lifting of a whole clip with the temporal lifter: padding, chunked sequence inference, flip TTA.
+
+The lifter maps a window of ``receptive_field`` normalised 2D poses to the root-relative camera-space 3D pose of one
+frame (Liu et al., CVPR 2020, §3; VideoPose3D's dilated TCN, Pavllo et al., CVPR 2019, §3). Run on a whole
+sequence it yields ``T_in - receptive_field + 1`` poses, so the input is padded by edge replication:
+
+* offline model: ``pad = (R - 1) // 2`` frames on each side (frame t sees t-pad..t+pad);
+* causal model: all ``2 * pad`` padding frames in the past (frame t sees t-2·pad..t; ``model.causal_shift == pad``),
+  so no output ever depends on a later frame.
+
+Flip test-time augmentation (VideoPose3D §4): the mirrored input (``core.skeleton.flip``) is lifted too and its
+output mirrored back and averaged. Mirroring is a *spatial* operation, so it keeps the causal model causal; we use
+it for both models in capture (it halves the variance of per-frame errors for 2× the lifter time, which is a few
+percent of the pipeline). Live mode (one frame at a time, latency bound) may turn it off.
+
+Long clips are lifted in chunks of output frames whose inputs overlap by ``R - 1`` frames, which gives exactly the
+same result as one pass while keeping memory bounded and cancellation responsive.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from .camera import normalize_screen_coordinates
+from .capture_errors import Cancelled, WeightsError
+from .skeleton import flip
+
+
+class ShortClipWarning(UserWarning):
+    """The clip has fewer frames than the lifter's receptive field; it was padded, the 3D is less reliable."""
+
+
+def load_lifter(path: str | Path, device: str = "cpu") -> Any:
+    """Load a lifter checkpoint, turning every failure into a ``WeightsError`` the user can act on."""
+    from .models import load_model
+    from .models.checkpoint import ChecksumError
+
+    p = Path(path)
+    if not p.is_file():
+        raise WeightsError(
+            f"Lifter weights not found: {p}. Install the extension's weights (weights/lifter_offline.pt, "
+            "weights/lifter_causal.pt) or choose a weights file in the options.",
+            kind="weights_missing",
+        )
+    try:
+        return load_model(p, device=device)
+    except ChecksumError as exc:
+        message = f"Lifter weights are corrupted (checksum mismatch): {p}. {exc}"
+        raise WeightsError(message, kind="weights_corrupt") from exc
+    except Exception as exc:  # truncated zip, not a checkpoint, wrong format: same remedy for the user
+        raise WeightsError(
+            f"Cannot load lifter weights {p}: {type(exc).__name__}: {exc}. Re-install or re-download the weights.",
+            kind="weights_corrupt",
+        ) from exc
+
+
+def padding(model: Any) -> tuple[int, int]:
+    """(past, future) frames of edge padding so that the output has one pose per input frame."""
+    pad = (int(model.receptive_field) - 1) // 2
+    shift = int(getattr(model, "causal_shift", 0))
+    return pad + shift, pad - shift
+
+
+def lift_sequence(
+    model: Any,
+    xy_px: np.ndarray,
+    width: int,
+    height: int,
+    *,
+    flip_tta: bool = True,
+    chunk: int = 128,
+    should_stop: Callable[[], bool] | None = None,
+    on_chunk: Callable[[int, int], None] | None = None,
+) -> np.ndarray:
+    """Lift a whole 2D track to root-relative camera-space 3D.
+
+    Args:
+        model: lifter (``forward: (B, T, J, 2) → (B, T - R + 1, J, 3)``), in eval mode.
+        xy_px: (T, J, 2) pixel coordinates, gaps already filled.
+        width, height: image size in pixels (for normalize_screen_coordinates).
+        flip_tta: average with the mirrored input's mirrored output.
+        chunk: output frames per forward pass. ``on_chunk(done, total)`` reports progress in frames;
+            ``should_stop()`` is polled between chunks and raises ``Cancelled``.
+    Returns:
+        (T, J, 3) float32, metres, camera axes (x right, y down, z forward), root joint exactly 0.
+    Warns:
+        ShortClipWarning when T < receptive field.
+    """
+    T = len(xy_px)
+    if T == 0:
+        raise ValueError("lift_sequence: empty track")
+    R = int(model.receptive_field)
+    if T < R:
+        warnings.warn(
+            f"The clip has {T} frames, fewer than the lifter's receptive field ({R} frames): it was padded by "
+            "repeating its first/last frame, so the 3D motion is less reliable.",
+            ShortClipWarning,
+            stacklevel=2,
+        )
+    past, future = padding(model)
+    norm = normalize_screen_coordinates(np.asarray(xy_px, dtype=np.float32), width, height)
+    padded = np.concatenate([np.repeat(norm[:1], past, axis=0), norm, np.repeat(norm[-1:], future, axis=0)])
+    device = next(model.parameters()).device
+    inputs = torch.from_numpy(np.ascontiguousarray(padded, dtype=np.float32)).to(device)
+    out = np.empty((T, norm.shape[1], 3), dtype=np.float32)
+    with torch.inference_mode():
+        for start in range(0, T, chunk):
+            if should_stop is not None and should_stop():
+                raise Cancelled("Capture cancelled during 3D lifting.")
+            stop = min(start + chunk, T)
+            window = inputs[start : stop + R - 1][None]  # (1, n + R - 1, J, 2)
+            if flip_tta:  # one batched call for the input and its mirror image
+                pred = model(torch.cat([window, flip(window)]))
+                pred = 0.5 * (pred[:1] + flip(pred[1:]))
+            else:
+                pred = model(window)
+            out[start:stop] = pred[0].float().cpu().numpy()
+            if on_chunk is not None:
+                on_chunk(stop, T)
+    out[:, 0] = 0.0  # root-relative by definition, whatever the model predicts for the root
+    return out
