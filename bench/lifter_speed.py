@@ -1,0 +1,146 @@
+"""Lifter speed: parameters, MACs per output frame, sequence-path frames/s, causal streaming ms/frame.
+
+    .venv/bin/python -m bench.lifter_speed [--threads 2] [--frames 10000] [--repeats 2] [--only shipped]
+
+For each configuration (random weights, eval mode, float32): the sequence path lifts a ``--frames`` clip (edge-padded
+so every frame gets a pose, one forward call, best wall time of ``--repeats``); streaming feeds the *causal* twin of
+the configuration one pose at a time (batch 1, median ms/frame over 300 steps after a warm-up). MACs are the
+matrix-product multiply-adds of the sequence path per output frame, counted by torch.utils.flop_counter (the
+elementwise work, e.g. layer 1's k-tap sums, is not included). Process CPU seconds are printed beside the wall time:
+on a shared machine the wall time swings with the load average, the CPU time much less; "frames/s if the CPU time had
+all threads' cores" = threads / CPU seconds per frame is what the run would reach with the cores to itself (assumes
+perfect scaling over the threads, which the fused path's independent per-thread runs approach). With a CUDA device
+the same figures are measured there too.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import time
+
+import torch
+from torch.utils.flop_counter import FlopCounterMode
+
+from core.models import CausalStreamer, LifterConfig, build_model, pad_sequence
+from core.models.threads import single_intraop_thread
+
+CONFIGS: dict[str, list[tuple[str, dict]]] = {
+    "paper": [
+        ("attention n=27 C=1024", {"filter_widths": (3, 3, 3), "channels": 1024}),
+        ("attention n=81 C=1024", {"filter_widths": (3, 3, 3, 3), "channels": 1024}),
+        ("attention n=243 C=1024", {"filter_widths": (3, 3, 3, 3, 3), "channels": 1024}),
+        ("videopose n=243 C=1024", {"arch": "videopose", "filter_widths": (3, 3, 3, 3, 3), "channels": 1024}),
+    ],
+    "shipped": [
+        ("attention n=243 C=256", {"filter_widths": (3, 3, 3, 3, 3), "channels": 256}),
+        ("attention n=81 C=256", {"filter_widths": (3, 3, 3, 3), "channels": 256}),
+        ("videopose n=243 C=256", {"arch": "videopose", "filter_widths": (3, 3, 3, 3, 3), "channels": 256}),
+    ],
+}
+
+
+def make(overrides: dict, causal: bool, device: str) -> torch.nn.Module:
+    torch.manual_seed(0)
+    return build_model(LifterConfig(**{**overrides, "causal": causal})).to(device).eval()
+
+
+def macs_per_frame(model: torch.nn.Module, frames: int = 1000) -> float:
+    x = pad_sequence(model, torch.randn(1, frames, model.config.num_joints, 2))
+    counter = FlopCounterMode(display=False)  # thread-local: keep every operation on this thread
+    with torch.inference_mode(), single_intraop_thread(), counter:
+        model(x)
+    return counter.get_total_flops() / 2 / frames
+
+
+def sync(device: str) -> None:
+    if device == "cuda":
+        torch.cuda.synchronize()
+
+
+def sequence_speed(model: torch.nn.Module, frames: int, repeats: int, device: str) -> tuple[float, float]:
+    """(frames/s by best wall time, CPU seconds per 1000 frames of that run)."""
+    x = pad_sequence(model, torch.randn(1, frames, model.config.num_joints, 2)).to(device)
+    with torch.inference_mode():
+        model(x[:, : model.receptive_field + 64])  # warm-up: kernels, fused-weight snapshot
+        best = (float("inf"), 0.0)
+        for _ in range(repeats):
+            sync(device)
+            w0, c0 = time.perf_counter(), time.process_time()
+            model(x)
+            sync(device)
+            wall, cpu = time.perf_counter() - w0, time.process_time() - c0
+            best = min(best, (wall, cpu))
+    return frames / best[0], best[1] / frames * 1000
+
+
+def streaming_ms(model: torch.nn.Module, steps: int, device: str) -> float:
+    streamer = CausalStreamer(model)
+    poses = torch.randn(steps + 50, model.config.num_joints, 2, device=device)
+    for t in range(50):
+        streamer.step(poses[t])
+    times = []
+    for t in range(50, steps + 50):
+        sync(device)
+        t0 = time.perf_counter()
+        streamer.step(poses[t])
+        sync(device)
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times) * 1000
+
+
+def run(groups: list[str], frames: int, repeats: int, steps: int, device: str) -> None:
+    print(f"\n### {device}" + (f" ({torch.get_num_threads()} threads)" if device == "cpu" else ""))
+    print(
+        "| model | params | MACs / frame | sequence frames/s (wall) | CPU s / 1000 frames | frames/s if the CPU time "
+        "had all threads' cores | streaming ms/frame (causal) |"
+    )
+    print("|---|---:|---:|---:|---:|---:|---:|")
+    for group in groups:
+        for label, overrides in CONFIGS[group]:
+            model = make(overrides, causal=False, device=device)
+            params = sum(p.numel() for p in model.parameters())
+            macs = macs_per_frame(model) if device == "cpu" else float("nan")
+            fps, cpu = sequence_speed(model, frames, repeats, device)
+            del model
+            ms = streaming_ms(make(overrides, causal=True, device=device), steps, device)
+            bound = 1000 * torch.get_num_threads() / cpu if device == "cpu" else float("nan")
+            print(
+                f"| {label} | {params / 1e6:.2f} M | {macs / 1e6:.1f} M | {fps:,.0f} | {cpu:.2f} | {bound:,.0f} "
+                f"| {ms:.2f} |",
+                flush=True,
+            )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--frames", type=int, default=10_000, help="clip length for the sequence path")
+    parser.add_argument("--repeats", type=int, default=2, help="sequence runs per model (best is reported)")
+    parser.add_argument("--steps", type=int, default=300, help="timed streaming steps per model")
+    parser.add_argument("--only", choices=sorted(CONFIGS), help="one group of configurations")
+    parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
+    args = parser.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    groups = [args.only] if args.only else ["shipped", "paper"]
+    print(
+        f"torch {torch.__version__}, {platform.processor() or platform.machine()}, "
+        f"load average {os.getloadavg()[0]:.1f} at start"
+    )
+    devices = (
+        ["cpu"]
+        if args.device == "cpu"
+        else ["cuda"]
+        if args.device == "cuda"
+        else (["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"])
+    )
+    for device in devices:
+        run(groups, args.frames, args.repeats, args.steps, device)
+    print(f"\nload average {os.getloadavg()[0]:.1f} at the end")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

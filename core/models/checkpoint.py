@@ -1,0 +1,140 @@
+"""Self-describing model files: config + weights + sha256 of the weights, loadable with ``weights_only=True``.
+
+File layout (a ``torch.save`` dict of plain types and tensors)::
+
+    {"format": "video_mocap.lifter", "format_version": 1, "config": LifterConfig.to_dict(),
+     "state_dict": {name: tensor}, "sha256": hex digest of the weights (see weights_sha256), "extra": {...}}
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from .config import LifterConfig
+
+FORMAT = "video_mocap.lifter"
+FORMAT_VERSION = 1
+
+
+class CheckpointError(RuntimeError):
+    """The file is not a readable lifter checkpoint."""
+
+
+class ChecksumError(CheckpointError):
+    """The weights in the file do not match the sha256 stored with them (corrupted or edited file)."""
+
+
+def weights_sha256(state_dict: dict[str, torch.Tensor]) -> str:
+    """sha256 over (name, dtype, shape, raw bytes) of every tensor, in sorted name order (device independent)."""
+    digest = hashlib.sha256()
+    for name in sorted(state_dict):
+        t = state_dict[name].detach().cpu().contiguous()
+        digest.update(f"{name}|{t.dtype}|{tuple(t.shape)}|".encode())
+        digest.update(t.reshape(-1).view(torch.uint8).numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _check_plain(value: Any, where: str) -> None:
+    """Rejects anything ``torch.load(weights_only=True)`` could not read back."""
+    if value is None or isinstance(value, bool | int | float | str | torch.Tensor):
+        return
+    if isinstance(value, list | tuple):
+        for i, v in enumerate(value):
+            _check_plain(v, f"{where}[{i}]")
+        return
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not isinstance(k, str):
+                raise TypeError(f"{where}: dict keys must be strings, got {k!r}")
+            _check_plain(v, f"{where}[{k!r}]")
+        return
+    raise TypeError(f"{where}: {type(value).__name__} cannot be stored in a weights-only checkpoint")
+
+
+def save_checkpoint(path: str | os.PathLike[str], model: nn.Module, *, extra: dict[str, Any] | None = None) -> str:
+    """Writes ``model`` (a lifter with ``.config``) to ``path`` atomically; returns the weights' sha256.
+
+    Args:
+        extra: plain data stored alongside (model card fields, epoch, metrics): dicts, lists, str, numbers, tensors.
+    """
+    config = getattr(model, "config", None)
+    if not isinstance(config, LifterConfig):
+        raise TypeError("save_checkpoint needs a lifter built by core.models.build_model (it has no LifterConfig)")
+    extra = {} if extra is None else extra
+    if not isinstance(extra, dict):
+        raise TypeError(f"extra must be a dict, got {type(extra).__name__}")
+    _check_plain(extra, "extra")
+    state = {k: v.detach().cpu().clone() for k, v in model.state_dict().items()}
+    sha = weights_sha256(state)
+    payload = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "config": config.to_dict(),
+        "state_dict": state,
+        "sha256": sha,
+        "extra": extra,
+    }
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    torch.save(payload, tmp)
+    os.replace(tmp, path)
+    return sha
+
+
+def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """Loads and verifies a lifter file; returns its payload dict (config still a plain dict).
+
+    Raises:
+        FileNotFoundError: no such file.
+        CheckpointError: not a lifter checkpoint, or unreadable.
+        ChecksumError: the weights do not match the stored sha256.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise FileNotFoundError(f"lifter checkpoint not found: {path}")
+    try:
+        payload = torch.load(path, map_location="cpu", weights_only=True)
+    except Exception as exc:  # zip/pickle errors have many types; all mean "this file is damaged"
+        raise CheckpointError(
+            f"{path} could not be read as a lifter checkpoint (damaged or wrong file): {exc}"
+        ) from exc
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise CheckpointError(f"{path} is not a Video Mocap lifter checkpoint (expected format {FORMAT!r})")
+    if payload.get("format_version") != FORMAT_VERSION:
+        raise CheckpointError(
+            f"{path} has lifter format version {payload.get('format_version')!r}; this add-on reads {FORMAT_VERSION}"
+        )
+    for key in ("config", "state_dict", "sha256"):
+        if key not in payload:
+            raise CheckpointError(f"{path} lacks the {key!r} entry")
+    actual = weights_sha256(payload["state_dict"])
+    if actual != payload["sha256"]:
+        raise ChecksumError(
+            f"{path}: the weights' sha256 is {actual} but the file records {payload['sha256']}; the file is corrupted "
+            f"or was modified — download or train it again"
+        )
+    return payload
+
+
+def load_model(path: str | os.PathLike[str], device: str | torch.device = "cpu") -> nn.Module:
+    """Builds the lifter stored in ``path``, loads its verified weights, moves it to ``device``, eval mode."""
+    from . import build_model  # late import: the package imports this module
+
+    payload = read_checkpoint(path)
+    try:
+        config = LifterConfig.from_dict(dict(payload["config"]))
+    except (TypeError, ValueError) as exc:
+        raise CheckpointError(f"{path}: invalid lifter config: {exc}") from exc
+    model = build_model(config)
+    try:
+        model.load_state_dict(payload["state_dict"], strict=True)
+    except RuntimeError as exc:
+        raise CheckpointError(f"{path}: the weights do not fit the stored config: {exc}") from exc
+    return model.to(device).eval()
