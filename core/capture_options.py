@@ -40,23 +40,13 @@ class CaptureOptions:
     min_confidence: float = 0.3
 
     def __post_init__(self) -> None:
-        _check_number("height", self.height, 0.5, 2.5)
-        _check_number("smoothing", self.smoothing, 0.0, 1.0)
-        _check_number("fov_deg", self.fov_deg, 10.0, 150.0)
-        _check_number("min_confidence", self.min_confidence, 0.0, 1.0)
-        for name in ("causal", "flip_tta", "root_motion"):
-            if not isinstance(getattr(self, name), bool):
-                raise OptionsError(f"option {name!r} must be true or false, got {getattr(self, name)!r}")
-        if self.device not in DEVICES:
-            raise OptionsError(f"option 'device' must be one of {DEVICES}, got {self.device!r}")
+        check_shared_options(self, "option", bools=("causal", "flip_tta", "root_motion"))
         for name in ("frame_start", "frame_end"):
             value = getattr(self, name)
             if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 0):
                 raise OptionsError(f"option {name!r} must be a frame number >= 0 or null, got {value!r}")
         if self.frame_start is not None and self.frame_end is not None and self.frame_end < self.frame_start:
             raise OptionsError(f"frame_end ({self.frame_end}) is before frame_start ({self.frame_start})")
-        if self.weights is not None and not isinstance(self.weights, str):
-            raise OptionsError(f"option 'weights' must be a path string or null, got {self.weights!r}")
 
     @classmethod
     def from_dict(cls, d: dict[str, Any] | None) -> CaptureOptions:
@@ -74,6 +64,22 @@ class CaptureOptions:
         return dataclasses.asdict(self)
 
 
-def _check_number(name: str, value: Any, lo: float, hi: float) -> None:
+def check_shared_options(options: Any, what: str, bools: tuple[str, ...]) -> None:
+    """Validate the fields capture and live mode share (height, smoothing, fov_deg, min_confidence, device, weights)
+    and the boolean fields named in ``bools``; ``what`` prefixes the messages ("option", "live option")."""
+    check_number("height", options.height, 0.5, 2.5, what)
+    check_number("smoothing", options.smoothing, 0.0, 1.0, what)
+    check_number("fov_deg", options.fov_deg, 10.0, 150.0, what)
+    check_number("min_confidence", options.min_confidence, 0.0, 1.0, what)
+    for name in bools:
+        if not isinstance(getattr(options, name), bool):
+            raise OptionsError(f"{what} {name!r} must be true or false, got {getattr(options, name)!r}")
+    if options.device not in DEVICES:
+        raise OptionsError(f"{what} 'device' must be one of {DEVICES}, got {options.device!r}")
+    if options.weights is not None and not isinstance(options.weights, str):
+        raise OptionsError(f"{what} 'weights' must be a path string or null, got {options.weights!r}")
+
+
+def check_number(name: str, value: Any, lo: float, hi: float, what: str = "option") -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or math.isnan(value) or not lo <= value <= hi:
-        raise OptionsError(f"option {name!r} must be a number in [{lo}, {hi}], got {value!r}")
+        raise OptionsError(f"{what} {name!r} must be a number in [{lo}, {hi}], got {value!r}")

@@ -30,7 +30,7 @@ from typing import Any
 import numpy as np
 
 from .capture_errors import CaptureError, OptionsError
-from .capture_options import DEVICES, _check_number
+from .capture_options import check_shared_options
 
 Send = Callable[[dict[str, Any]], None]
 POLL_S = 0.05  # the loop checks ``stop`` at least this often while waiting for a frame
@@ -59,17 +59,7 @@ class LiveOptions:
     max_side: int = 640
 
     def __post_init__(self) -> None:
-        _check_number("height", self.height, 0.5, 2.5)
-        _check_number("smoothing", self.smoothing, 0.0, 1.0)
-        _check_number("fov_deg", self.fov_deg, 10.0, 150.0)
-        _check_number("min_confidence", self.min_confidence, 0.0, 1.0)
-        for name in ("flip_tta", "root_motion", "loop"):
-            if not isinstance(getattr(self, name), bool):
-                raise OptionsError(f"live option {name!r} must be true or false, got {getattr(self, name)!r}")
-        if self.device not in DEVICES:
-            raise OptionsError(f"live option 'device' must be one of {DEVICES}, got {self.device!r}")
-        if self.weights is not None and not isinstance(self.weights, str):
-            raise OptionsError(f"live option 'weights' must be a path string or null, got {self.weights!r}")
+        check_shared_options(self, "live option", bools=("flip_tta", "root_motion", "loop"))
         if isinstance(self.max_side, bool) or not isinstance(self.max_side, int) or not 256 <= self.max_side <= 4096:
             raise OptionsError(f"live option 'max_side' must be an integer in [256, 4096], got {self.max_side!r}")
 

@@ -26,7 +26,7 @@ from .postprocess import (
     root_trajectory,
 )
 from .skeleton import JOINT_INDEX
-from .smoothing import _alpha, params_for_strength
+from .smoothing import params_for_strength, smoothing_alpha
 
 _J = JOINT_INDEX
 # Frames root_trajectory's running median (window 9) needs for an exact newest value: the newest and 4 before it.
@@ -60,10 +60,10 @@ class OneEuroStream:
         dt = dt if dt > 0 else self._dt
         self._t, self._dt = float(t), dt
         p = self.params
-        a_d = _alpha(p.d_cutoff, dt)
+        a_d = smoothing_alpha(p.d_cutoff, dt)
         self._dx = a_d * (x - self._prev) / dt + (1.0 - a_d) * self._dx
         speed = np.linalg.norm(self._dx, axis=-1, keepdims=True) if x.ndim > 0 else np.abs(self._dx)
-        a = _alpha(p.min_cutoff + p.beta * speed, dt)
+        a = smoothing_alpha(p.min_cutoff + p.beta * speed, dt)
         self._prev = a * x + (1.0 - a) * self._prev
         return self._prev.copy()
 

@@ -49,7 +49,7 @@ def params_for_strength(strength: float) -> OneEuroParams | None:
     return OneEuroParams(min_cutoff=cutoff)
 
 
-def _alpha(cutoff: np.ndarray | float, dt: float) -> np.ndarray | float:
+def smoothing_alpha(cutoff: np.ndarray | float, dt: float) -> np.ndarray | float:
     tau = 1.0 / (2.0 * math.pi * cutoff)
     return 1.0 / (1.0 + tau / dt)
 
@@ -77,10 +77,10 @@ def one_euro(x: np.ndarray, times: np.ndarray, params: OneEuroParams) -> np.ndar
         if not dt > 0:
             dt = fallback_dt if fallback_dt > 0 else 1.0  # duplicate timestamps: assume the typical spacing
         dx = (x[t] - out[t - 1]) / dt
-        a_d = _alpha(params.d_cutoff, dt)
+        a_d = smoothing_alpha(params.d_cutoff, dt)
         dx_hat = a_d * dx + (1.0 - a_d) * dx_hat
         speed = np.linalg.norm(dx_hat, axis=-1, keepdims=True) if x.ndim > 1 else np.abs(dx_hat)
-        a = _alpha(params.min_cutoff + params.beta * speed, dt)
+        a = smoothing_alpha(params.min_cutoff + params.beta * speed, dt)
         out[t] = a * x[t] + (1.0 - a) * out[t - 1]
     return out
 

@@ -85,7 +85,7 @@ class _SelectionState:
             bpy.ops.object.mode_set(mode=self.mode)
 
 
-def _build_armature(context: bpy.types.Context, name: str, rest: RestPose) -> bpy.types.Object:
+def build_armature(context: bpy.types.Context, name: str, rest: RestPose) -> bpy.types.Object:
     """A new armature object at the origin with one bone per core.rig_layout.BONES entry, linked to the scene."""
     data = bpy.data.armatures.new(name)
     obj = bpy.data.objects.new(name, data)
@@ -109,7 +109,7 @@ def _build_armature(context: bpy.types.Context, name: str, rest: RestPose) -> bp
     return obj
 
 
-def _blender_rest(obj: bpy.types.Object) -> RestPose:
+def armature_rest(obj: bpy.types.Object) -> RestPose:
     """The rest pose exactly as Blender stored it (float32 heads, rolls after align_roll)."""
     bones = obj.data.bones
     mats = np.array([np.array(bones[b.name].matrix_local)[:3, :3] for b in BONES])
@@ -150,8 +150,8 @@ def bake_joints(
         bpy.ops.object.mode_set(mode="OBJECT")
     base = _clip_base(clip_name)
     try:
-        obj = _build_armature(context, f"{base}_Mocap", rest_pose(lengths))
-        motion = solve_pose(joints, _blender_rest(obj))
+        obj = build_armature(context, f"{base}_Mocap", rest_pose(lengths))
+        motion = solve_pose(joints, armature_rest(obj))
         action = bpy.data.actions.new(f"{base}_mocap")
         action.use_fake_user = True  # keep the take even when it is unassigned
         frames = options.start_frame + np.arange(len(joints), dtype=np.float64)

@@ -24,7 +24,7 @@ import numpy as np
 from ..core.bake_math import RestPose, median_bone_lengths, rest_pose, solve_pose
 from ..core.live_take import Take
 from ..core.rig_layout import BONES, ROOT_BONE
-from .bake import BakeOptions, BakeResult, _blender_rest, _build_armature, bake_joints
+from .bake import BakeOptions, BakeResult, armature_rest, bake_joints, build_armature
 from .capture_runner import WorkerLink
 
 TERMINAL = ("stopped", "failed")
@@ -196,15 +196,15 @@ class LiveArmature:
         self.obj: bpy.types.Object | None = None
         self.rest: RestPose | None = None
         if obj is not None and obj.type == "ARMATURE" and all(b.name in obj.pose.bones for b in BONES):
-            self.obj, self.rest = obj, _blender_rest(obj)
+            self.obj, self.rest = obj, armature_rest(obj)
 
     def apply(self, joints: np.ndarray) -> bool:
         """Pose the armature to (17, 3) world joints; False when the pose cannot be solved (degenerate bones)."""
         try:
             if not self.valid():  # never built, or deleted by the artist meanwhile
                 lengths = median_bone_lengths(joints[None])
-                self.obj = _build_armature(self.context, f"{self.name}_Mocap", rest_pose(lengths))
-                self.rest = _blender_rest(self.obj)
+                self.obj = build_armature(self.context, f"{self.name}_Mocap", rest_pose(lengths))
+                self.rest = armature_rest(self.obj)
             motion = solve_pose(joints[None], self.rest)
         except ValueError:
             return False
