@@ -21,7 +21,7 @@ MANIFEST = tomllib.loads((REPO_ROOT / "blender_manifest.toml").read_text(encodin
 # Paths that are development/CI tooling and must never ship inside the extension.
 TOOLING_PREFIXES = ("tests/", ".ci/", "bench/", "docs/", "tools/", "configs/", "runs/", "out/", "dist/", ".venv/",
                     "assets/", ".git")
-TOOLING_FILES = ("run", "requirements.txt", "requirements-nodeps.txt", "pyproject.toml", ".gitignore")
+TOOLING_FILES = ("run", "pyproject.toml", ".gitignore")
 
 
 def test_manifest_fields() -> None:
@@ -72,7 +72,8 @@ def test_zip_ships_the_addon_and_no_tooling(extension_zip: Path) -> None:
     for required in ("blender_manifest.toml", "__init__.py", "LICENSE", "core/__init__.py",
                      "operators/__init__.py", "panels/__init__.py"):
         assert required in names, f"{required} missing from the extension zip"
-    leaked = [n for n in names if n.startswith(TOOLING_PREFIXES) or n in TOOLING_FILES or "__pycache__" in n]
+    leaked = [n for n in names if n.startswith(TOOLING_PREFIXES) or n in TOOLING_FILES or "__pycache__" in n
+              or (n.startswith("requirements") and n.endswith(".txt"))]
     assert leaked == [], f"tooling files in the extension zip: {leaked}"
     # Every shipped weight file sits beside its model card (sha256, data, acknowledgement).
     for name in names:
