@@ -9,7 +9,8 @@ optimiser and keep only the ~40 lines of Lookahead here.
 
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 import torch
 

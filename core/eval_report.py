@@ -1,0 +1,151 @@
+"""Formatting of evaluation reports (core.evaluate): markdown tables, JSON, and the model card of shipped weights."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from .models import read_checkpoint
+
+CMU_ACKNOWLEDGEMENT = (
+    "The data used in this project was obtained from mocap.cs.cmu.edu. "
+    "The database was created with funding from NSF EIA-0196217."
+)
+_HEADERS = ("MPJPE", "P-MPJPE", "N-MPJPE", "MPJVE", "Accel")
+_KEYS = ("mpjpe", "p_mpjpe", "n_mpjpe", "mpjve", "accel")
+
+
+def _row(name: str, values: dict[str, float]) -> str:
+    return f"| {name} | " + " | ".join(f"{values[k]:.1f}" for k in _KEYS) + f" | {values['frames']} |"
+
+
+def to_markdown(report: dict[str, Any]) -> str:
+    """One table per 2D condition: a row per group (motion / action) and the protocol mean."""
+    group_name = "motion" if report["data"] == "cmu" else "action"
+    m = report["model"]
+    lines = [
+        f"# Evaluation of `{report['checkpoint']}`",
+        "",
+        f"- model: {m['config'].get('arch')} (receptive field {m['receptive_field']}, causal shift "
+        f"{m['causal_shift']}, {m['params'] / 1e6:.2f} M parameters)",
+        f"- data: {report['data']} ({', '.join(report['subjects'])}), flip TTA {'on' if report['flip_tta'] else 'off'}",
+        "- units: MPJPE, P-MPJPE, N-MPJPE in mm; MPJVE in mm/frame; acceleration error in mm/frame² (50 fps)"
+        if report["data"] == "cmu"
+        else "- units: mm, mm/frame, mm/frame²",
+        f"- aggregation: frame-weighted within a {group_name}, unweighted mean across {group_name}s",
+    ]
+    if "command" in report:
+        lines.append(f"- command: `{report['command']}`")
+    for condition, res in report["results"].items():
+        lines += [
+            "",
+            f"## {condition} 2D",
+            "",
+            f"| {group_name} | " + " | ".join(_HEADERS) + " | frames |",
+            "|---" * (len(_HEADERS) + 2) + "|",
+        ]
+        lines += [_row(g, v) for g, v in res["groups"].items()]
+        lines.append(_row("**mean**", res["mean"]))
+        lines.append("")
+        lines.append(f"Inference speed during evaluation: {res['frames_per_s']:.0f} frames/s (TTA doubles the work).")
+    return "\n".join(lines) + "\n"
+
+
+def comparison_markdown(reports: list[dict[str, Any]], has_baseline: bool, command: str) -> str:
+    """A summary table over several checkpoints (MPJPE / P-MPJPE per condition, ratio to the baseline = last
+    report when ``has_baseline``), followed by each checkpoint's full tables."""
+    conditions = list(reports[0]["results"])
+    base = reports[-1] if has_baseline else None
+    head = (
+        "| model | arch | causal | receptive field | params (M) | "
+        + " | ".join(f"{c} MPJPE | {c} P-MPJPE" + (f" | {c} MPJPE / baseline" if base else "") for c in conditions)
+        + " |"
+    )
+    cols = 5 + len(conditions) * (3 if base else 2)
+    lines = [
+        "# Comparison",
+        "",
+        f"- data: {reports[0]['data']} ({', '.join(reports[0]['subjects'])}), flip TTA "
+        f"{'on' if reports[0]['flip_tta'] else 'off'}; errors in mm, protocol means (see each table below)",
+        f"- command: `{command}`",
+        "",
+        head,
+        "|---" * cols + "|",
+    ]
+    for r in reports:
+        cfg = r["model"]["config"]
+        cells = [
+            f"`{r['checkpoint']}`",
+            cfg.get("arch", "?"),
+            str(cfg.get("causal", False)).lower(),
+            str(r["model"]["receptive_field"]),
+            f"{r['model']['params'] / 1e6:.2f}",
+        ]
+        for c in conditions:
+            mean = r["results"][c]["mean"]
+            cells += [f"{mean['mpjpe']:.1f}", f"{mean['p_mpjpe']:.1f}"]
+            if base:
+                cells.append(f"{mean['mpjpe'] / base['results'][c]['mean']['mpjpe']:.3f}")
+        lines.append("| " + " | ".join(cells) + " |")
+    for r in reports:
+        lines += ["", *("#" + line if line.startswith("#") else line for line in to_markdown(r).splitlines())]
+    return "\n".join(lines) + "\n"
+
+
+def to_json(report: dict[str, Any]) -> str:
+    return json.dumps(report, indent=2) + "\n"
+
+
+def file_sha256(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with Path(path).open("rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def model_card(checkpoint: str | Path, report: dict[str, Any]) -> dict[str, Any]:
+    """The JSON model card shipped beside ``weights/*.pt``: training facts stored in the checkpoint + validation."""
+    payload = read_checkpoint(checkpoint)  # verifies the weights' sha256
+    extra = payload.get("extra", {})
+    train_cfg = extra.get("train_config", {})
+    results = report["results"]
+    epochs, per_epoch = extra.get("epochs_done"), train_cfg.get("data", {}).get("samples_per_epoch")
+    samples = epochs * per_epoch if isinstance(epochs, int) and isinstance(per_epoch, int) else None
+    return {
+        "file": Path(checkpoint).name,
+        "file_bytes": Path(checkpoint).stat().st_size,
+        "file_sha256": file_sha256(checkpoint),
+        "weights_sha256": payload["sha256"],
+        "model": report["model"],
+        "data": {
+            "train": "CMU Graphics Lab Motion Capture Database (BVH, cgspeed conversion), folders "
+            f"{train_cfg.get('data', {}).get('sources', ['mb', 'daz'])}, resampled to 50 fps, 17 Human3.6M "
+            "joints, virtual cameras (random + Human3.6M-like rigs), flip and detector-like 2D noise",
+            "validation": f"CMU 'mb' subject(s) {report['subjects']} held out (never trained on), 4 fixed "
+            "Human3.6M-like rig cameras, whole sequences",
+            "train_motions": extra.get("train_motions"),
+            "train_frames_50fps": extra.get("train_frames_50fps"),
+        },
+        "training": {
+            "command": extra.get("command"),
+            "epochs": extra.get("epochs_done"),
+            "finished_schedule": extra.get("finished"),
+            "stopped_by": extra.get("stopped_by"),
+            "wall_time_s": extra.get("wall_time_s"),
+            "samples_seen": samples,
+            "mean_samples_per_s": round(samples / extra["wall_time_s"], 1)
+            if samples and extra.get("wall_time_s")
+            else None,
+            "config": train_cfg,
+        },
+        "validation": {
+            "flip_tta": report["flip_tta"],
+            "command": report.get("command"),
+            **{f"{k}_{c}_mm": round(results[c]["mean"][k], 2) for c in results for k in ("mpjpe", "p_mpjpe")},
+            **{f"{k}_{c}_mm": round(results[c]["mean"][k], 2) for c in results for k in ("n_mpjpe",)},
+        },
+        "acknowledgement": CMU_ACKNOWLEDGEMENT,
+    }

@@ -1,0 +1,218 @@
+"""Evaluation of a lifter on whole sequences, per-motion (CMU) or per-action (Human3.6M) tables, and its CLI.
+
+    python -m core.evaluate --checkpoint weights/lifter_offline.pt --data cmu --noise both \
+        --markdown out.md --json out.json [--model-card weights/lifter_offline.json]
+    python -m core.evaluate --checkpoint A.pt B.pt --baseline videopose.pt --markdown docs/accuracy.md  # comparison
+
+Each sequence goes through the model's sequence path in one pass, padded by edge replication so every frame gets a
+prediction (as in VideoPose3D's evaluation): ``pad + causal_shift`` frames on the left, ``pad - causal_shift`` on the
+right, ``pad = (receptive_field - 1) // 2``. Metrics (core.metrics, reported in mm, velocity in mm/frame,
+acceleration in mm/frame²): MPJPE, P-MPJPE, N-MPJPE, MPJVE, acceleration error. Aggregation follows the Human3.6M
+protocol: frame-weighted within a group (a CMU motion seen by all its cameras, or an H36M action), unweighted mean
+across groups.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from . import metrics
+from .camera import normalize_screen_coordinates
+from .data.validation_set import EvalSequence
+from .eval_report import comparison_markdown, model_card, to_json, to_markdown
+from .models import load_model
+from .train_validation import predict
+
+METRICS = ("mpjpe", "p_mpjpe", "n_mpjpe", "mpjve", "accel")
+_FUNCS = {
+    "mpjpe": metrics.mpjpe,
+    "p_mpjpe": metrics.p_mpjpe,
+    "n_mpjpe": metrics.n_mpjpe,
+    "mpjve": metrics.mpjve,
+    "accel": metrics.acceleration_error,
+}
+_LOST_FRAMES = {"mpjpe": 0, "p_mpjpe": 0, "n_mpjpe": 0, "mpjve": 1, "accel": 2}  # temporal metrics use T-1, T-2
+
+
+@torch.no_grad()
+def predict_sequence(model: torch.nn.Module, x2d: np.ndarray, tta: bool = True) -> np.ndarray:
+    """(T, J, 2) normalised 2D → (T, J, 3) root-relative 3D for every frame (edge-replication padding)."""
+    rf, shift = int(model.receptive_field), int(model.causal_shift)
+    pad = (rf - 1) // 2
+    x = np.pad(x2d, ((pad + shift, pad - shift), (0, 0), (0, 0)), mode="edge")
+    device = next(model.parameters()).device
+    pred = predict(model, torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))[None].to(device), tta=tta)[0]
+    if pred.shape[0] != len(x2d):
+        raise RuntimeError(
+            f"model returned {pred.shape[0]} frames for {len(x2d)} " f"(receptive field {rf}, shift {shift})"
+        )
+    return pred.cpu().numpy()
+
+
+def evaluate_sequences(model: torch.nn.Module, sequences: list[EvalSequence], tta: bool = True) -> dict:
+    """Runs the model on every sequence; returns {"groups": {group: {metric: mm, "frames": n}}, "mean": {...}}."""
+    model.eval()
+    sums: dict[str, dict[str, float]] = {}
+    t0, frames = time.monotonic(), 0
+    for seq in sequences:
+        pred = predict_sequence(model, seq.x2d, tta=tta)
+        gt = seq.y3d.astype(np.float32)
+        acc = sums.setdefault(seq.group, {f"{m}_sum": 0.0 for m in METRICS} | {f"{m}_n": 0 for m in METRICS})
+        T = len(gt)
+        for m in METRICS:
+            n = T - _LOST_FRAMES[m]
+            acc[f"{m}_sum"] += float(_FUNCS[m](pred, gt)) * n
+            acc[f"{m}_n"] += n
+        frames += T
+    groups = {
+        g: {m: 1000.0 * a[f"{m}_sum"] / a[f"{m}_n"] for m in METRICS} | {"frames": int(a["mpjpe_n"])}
+        for g, a in sorted(sums.items())
+    }
+    mean = {m: float(np.mean([v[m] for v in groups.values()])) for m in METRICS} if groups else {}
+    mean["frames"] = int(sum(v["frames"] for v in groups.values()))
+    return {"groups": groups, "mean": mean, "frames_per_s": frames / max(time.monotonic() - t0, 1e-9)}
+
+
+def load_sequences(data: str, noisy: bool, args: argparse.Namespace) -> list[EvalSequence]:
+    """The evaluation sequences of one data set and 2D condition (clean or detector-like noise, fixed seed)."""
+    if data == "cmu":
+        from .data.validation_set import cmu_validation_sequences
+
+        return cmu_validation_sequences(args.cmu_root, tuple(args.subjects), noisy=noisy, seed=args.seed)
+    return h36m_sequences(args.h36m_dir, keypoints=args.h36m_2d, noisy=noisy, seed=args.seed)
+
+
+def h36m_sequences(
+    data_dir: str | Path,
+    keypoints: str = "gt",
+    *,
+    noisy: bool = False,
+    seed: int = 8,
+    subjects: tuple[str, ...] = ("S9", "S11"),
+    cameras_json: str | Path | None = None,
+) -> list[EvalSequence]:
+    """Human3.6M test sequences (VideoPose3D files, core.data.h36m readers), one per subject/action/camera.
+
+    Input: the file's 2D keypoints (``gt`` or a detector such as ``cpn_ft_h36m_dbb``), normalised with the camera's
+    image size, optionally with the detector-like noise on top; target: the 3D in that camera, root-relative.
+    Groups are the protocol's actions (``core.data.h36m.action_group``).
+    """
+    from .data import h36m
+    from .data.batch_noise import BatchNoise
+
+    data_dir = Path(data_dir)
+    p3 = h36m.load_positions_3d(data_dir / "data_3d_h36m.npz")
+    p2, _ = h36m.load_positions_2d(data_dir / f"data_2d_h36m_{keypoints}.npz")
+    cams = h36m.load_cameras(cameras_json)
+    noise = BatchNoise(tracks_per_batch=1)
+    out = []
+    for i, (subject, action, c, joints, track) in enumerate(h36m.aligned_sequences(p3, p2, subjects)):
+        cam = cams[subject][c]
+        x_cam = cam.world_to_camera(joints.astype(np.float64))
+        pixels = track.astype(np.float32)
+        if noisy:
+            pixels = noise.apply(pixels[None], np.random.default_rng([seed, i]))[0]
+        x = normalize_screen_coordinates(pixels, cam.width, cam.height).astype(np.float32)
+        y = (x_cam - x_cam[:, :1]).astype(np.float32)
+        out.append(EvalSequence(f"{subject}/{action}/cam{c}", h36m.action_group(action), str(c), x, y))
+    return out
+
+
+def run(args: argparse.Namespace) -> list[dict]:
+    """One report per checkpoint (the baseline, if any, last); the sequences are built once per condition."""
+    if args.threads > 0:
+        torch.set_num_threads(args.threads)
+    paths = list(args.checkpoint) + ([args.baseline] if args.baseline is not None else [])
+    models = [load_model(p) for p in paths]
+    conditions = ["clean", "noisy"] if args.noise == "both" else [args.noise]
+    tta = args.tta == "on"
+    reports = [
+        {
+            "checkpoint": str(path),
+            "model": {
+                "config": model.config.to_dict(),
+                "receptive_field": int(model.receptive_field),
+                "causal_shift": int(model.causal_shift),
+                "params": sum(p.numel() for p in model.parameters()),
+            },
+            "data": args.data,
+            "subjects": list(args.subjects) if args.data == "cmu" else ["S9", "S11"],
+            "flip_tta": tta,
+            "units": {"mpjpe": "mm", "p_mpjpe": "mm", "n_mpjpe": "mm", "mpjve": "mm/frame", "accel": "mm/frame^2"},
+            "results": {},
+        }
+        for path, model in zip(paths, models)
+    ]
+    for condition in conditions:
+        sequences = load_sequences(args.data, condition == "noisy", args)
+        if not sequences:
+            raise SystemExit(f"no {args.data} evaluation sequences found")
+        for report, model in zip(reports, models):
+            report["results"][condition] = evaluate_sequences(model, sequences, tta=tta)
+    return reports
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m core.evaluate", description="Evaluate a lifter checkpoint.")
+    p.add_argument(
+        "--checkpoint", type=Path, nargs="+", required=True, help="model file(s) written by core.models.save_checkpoint"
+    )
+    p.add_argument("--baseline", type=Path, help="also evaluate this model and report every checkpoint's ratio to it")
+    p.add_argument("--data", choices=("cmu", "h36m"), default="cmu")
+    p.add_argument("--noise", choices=("clean", "noisy", "both"), default="both", help="2D input condition(s)")
+    p.add_argument("--tta", choices=("on", "off"), default="on", help="flip test-time augmentation")
+    p.add_argument("--markdown", type=Path, help="write the tables as markdown here")
+    p.add_argument("--json", type=Path, help="write the full report as JSON here")
+    p.add_argument("--model-card", type=Path, help="write a model card JSON (needs --noise both, --data cmu)")
+    p.add_argument("--cmu-root", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared/data/cmu")
+    p.add_argument("--subjects", nargs="+", default=["08"], help="held-out CMU 'mb' subjects")
+    p.add_argument("--h36m-dir", type=Path, default=Path("data/h36m"), help="folder with VideoPose3D's .npz files")
+    p.add_argument("--h36m-2d", default="gt", help="2D keypoints file suffix: gt or cpn_ft_h36m_dbb")
+    p.add_argument("--seed", type=int, default=8, help="fixes the evaluation cameras and 2D noise")
+    p.add_argument("--threads", type=int, default=0, help="torch threads (0 = default)")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.model_card is not None and (args.noise != "both" or args.data != "cmu"):
+        raise SystemExit("--model-card needs --noise both and --data cmu (the card reports clean and noisy 2D)")
+    if args.model_card is not None and (len(args.checkpoint) > 1 or args.baseline is not None):
+        raise SystemExit("--model-card describes one checkpoint: give a single --checkpoint and no --baseline")
+    for path in list(args.checkpoint) + ([args.baseline] if args.baseline is not None else []):
+        if not path.is_file():
+            raise SystemExit(f"checkpoint not found: {path}")
+    try:
+        reports = run(args)
+    except FileNotFoundError as exc:  # missing CMU folder or Human3.6M files: the message says where to get them
+        raise SystemExit(str(exc)) from exc
+    command = "python -m core.evaluate " + " ".join(argv if argv is not None else sys.argv[1:])
+    for report in reports:
+        report["command"] = command
+    if len(reports) == 1:
+        text, payload = to_markdown(reports[0]), reports[0]
+    else:
+        text = comparison_markdown(reports, has_baseline=args.baseline is not None, command=command)
+        payload = {"command": command, "baseline": str(args.baseline) if args.baseline else None, "reports": reports}
+    print(text)
+    if args.markdown is not None:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text(text)
+    if args.json is not None:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(to_json(payload))
+    if args.model_card is not None:
+        args.model_card.parent.mkdir(parents=True, exist_ok=True)
+        args.model_card.write_text(json.dumps(model_card(args.checkpoint[0], reports[0]), indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,126 @@
+"""Training/validation samples (core.data.dataset): shapes, alignment, flip, noise batching, held-out split."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from lifter_synth import synthetic_motion
+
+from core.data import virtual_cameras as vc
+from core.data.batch_noise import BatchNoise, hold_window_edges
+from core.data.dataset import CameraPool, MotionBank, WindowSampler, training_motions
+from core.data.render import CameraBatch, render_windows, window_offsets
+from core.data.validation_set import cmu_validation_sequences
+from core.skeleton import flip
+from core.train_config import DataConfig
+
+
+def make_sampler(rf: int = 9, shift: int = 0, **kwargs: float) -> WindowSampler:
+    bank = MotionBank.from_list([synthetic_motion(60, 0), synthetic_motion(5, 1)], ["long", "short"])
+    pool = CameraPool.build(bank, np.random.default_rng(0), segment_frames=30, random_per_segment=2, rigs_per_segment=1)
+    return WindowSampler(bank, pool, rf, shift, **kwargs)
+
+
+def test_window_offsets_centre_and_causal() -> None:
+    assert window_offsets(5, 0).tolist() == [-2, -1, 0, 1, 2]
+    assert window_offsets(5, 2).tolist() == [-4, -3, -2, -1, 0]  # causal: the target is the last frame
+    with pytest.raises(ValueError, match="odd"):
+        window_offsets(4, 0)
+    with pytest.raises(ValueError, match="causal_shift"):
+        window_offsets(5, 3)
+
+
+def test_sample_shapes_types_root_and_determinism() -> None:
+    sampler = make_sampler()
+    x, y = sampler.sample(np.random.default_rng(3), 64)
+    assert x.shape == (64, 9, 17, 2) and y.shape == (64, 17, 3)
+    assert x.dtype == np.float32 and y.dtype == np.float32
+    assert np.all(y[:, 0] == 0)  # root-relative target
+    assert np.all(np.isfinite(x)) and np.abs(x).max() < 3  # normalised coordinates
+    # bones are metres-scale: thigh length of the synthetic skeleton is ~0.42 m
+    assert 0.3 < np.median(np.linalg.norm(y[:, 2] - y[:, 1], axis=-1)) < 0.55
+    x2, y2 = sampler.sample(np.random.default_rng(3), 64)
+    assert np.array_equal(x, x2) and np.array_equal(y, y2)
+
+
+def test_render_matches_the_single_camera_reference() -> None:
+    joints = synthetic_motion(12, 4)
+    cams = [vc.random_camera(joints, np.random.default_rng(k)) for k in range(3)]
+    batch = CameraBatch.stack(cams)
+    pixels, _, target = render_windows(np.repeat(joints[None], 3, axis=0), batch, target_index=5)
+    for k, cam in enumerate(cams):
+        ref_pixels, _, ref_target = vc.view(joints, cam)
+        np.testing.assert_allclose(pixels[k], ref_pixels, rtol=1e-4, atol=1e-2)
+        np.testing.assert_allclose(target[k], ref_target[5], atol=1e-5)
+
+
+def test_flip_augmentation_mirrors_input_and_target_together() -> None:
+    plain = make_sampler(noise_probability=0.0, flip_probability=0.0)
+    flipped = make_sampler(noise_probability=0.0, flip_probability=1.0)
+    x0, y0 = plain.sample(np.random.default_rng(5), 32)
+    x1, y1 = flipped.sample(np.random.default_rng(5), 32)
+    np.testing.assert_array_equal(x1, flip(x0))
+    np.testing.assert_array_equal(y1, flip(y0))
+
+
+def test_short_motions_are_edge_replicated() -> None:
+    bank = MotionBank.from_list([synthetic_motion(3, 2)], ["tiny"])
+    pool = CameraPool.build(bank, np.random.default_rng(0), random_per_segment=1, rigs_per_segment=0)
+    x, _ = WindowSampler(bank, pool, 9, 0, noise_probability=0.0, flip_probability=0.0).sample(
+        np.random.default_rng(0), 8
+    )
+    # 9-frame windows of a 3-frame motion: the first/last frames repeat, so at most 3 distinct frames per window
+    for window in x:
+        assert len(np.unique(window.reshape(9, -1), axis=0)) <= 3
+
+
+def test_batch_noise_keeps_windows_apart() -> None:
+    # Windows far apart on screen: any leak of one window's values into another would be an error of ~1e4 px.
+    rng = np.random.default_rng(0)
+    clean = np.stack([synthetic_motion(21, k)[..., :2] * 300 + 5000 * k for k in range(12)]).astype(np.float32)
+    noisy = BatchNoise(tracks_per_batch=3).apply(clean, rng)
+    box = 1.65 * 300
+    assert np.abs(noisy - clean).max() < box  # label swaps move joints by a body width at most
+    assert np.abs(noisy - clean).mean() > 0.002 * box  # but the noise is there
+
+
+def test_hold_window_edges_by_hand() -> None:
+    px = np.arange(5, dtype=np.float32)[None, :, None, None].repeat(2, axis=3)  # (1, 5, 1, 2): value = frame
+    valid = np.array([[False, True, True, False, False]])[..., None]
+    out = hold_window_edges(px, valid)
+    assert out[0, :, 0, 0].tolist() == [1, 1, 2, 2, 2]
+
+
+def test_training_motions_exclude_the_validation_subject(shared_dir: Path) -> None:
+    motions = training_motions(DataConfig(), shared_dir / "data" / "cmu")
+    assert motions and not any(m.subject == "08" for m in motions)
+    assert {m.skeleton for m in motions} == {"mb", "daz"}
+    only_mb = training_motions(DataConfig(sources=("mb",), max_motions=3), shared_dir / "data" / "cmu")
+    assert len(only_mb) == 3 and all(m.skeleton == "mb" for m in only_mb)
+
+
+def test_validation_sequences_are_deterministic(shared_dir: Path) -> None:
+    root = shared_dir / "data" / "cmu"
+    a = cmu_validation_sequences(root, ("08",), noisy=True, seed=8)
+    b = cmu_validation_sequences(root, ("08",), noisy=True, seed=8)
+    clean = cmu_validation_sequences(root, ("08",), noisy=False, seed=8)
+    assert len(a) == 4 * 11 and {s.group for s in a} == {f"mb/08_{k:02d}" for k in range(1, 12)}
+    for s, t, c in zip(a, b, clean):
+        np.testing.assert_array_equal(s.x2d, t.x2d)
+        np.testing.assert_array_equal(s.y3d, c.y3d)  # same cameras for both conditions
+        assert 0 < np.abs(s.x2d - c.x2d).mean() < 0.05  # noisy differs, by a detector-sized amount
+
+
+def test_camera_pool_cache_round_trip(tmp_path: Path) -> None:
+    bank = MotionBank.from_list([synthetic_motion(40, 3)], ["m"])
+    built = CameraPool.cached(bank, 5, 20, 2, 1, cache_dir=tmp_path)
+    assert len(list((tmp_path / "camera_pools").glob("*.npz"))) == 1
+    loaded = CameraPool.cached(bank, 5, 20, 2, 1, cache_dir=tmp_path)
+    assert (loaded.per_segment, loaded.random_per_segment) == (6, 2)
+    np.testing.assert_array_equal(loaded.cams.R, built.cams.R)
+    np.testing.assert_array_equal(loaded.segment_of_frame, built.segment_of_frame)
+    assert built.cams.R.shape == (2 * 6, 3, 3)  # 2 segments of 20 frames, 2 random + 4 rig cameras each
+    other = CameraPool.cached(bank, 6, 20, 2, 1, cache_dir=tmp_path)  # another seed: another pool
+    assert not np.array_equal(other.cams.R, built.cams.R)
