@@ -5,6 +5,7 @@ bpy-free: the caller passes the armature's evaluated joint positions (operators.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -85,7 +86,7 @@ def contact_sheet(out: Path, images: Sequence[np.ndarray], joints_2d: np.ndarray
         ax3.set_zlabel("z (m)", fontsize=7)
         ax3.tick_params(labelsize=6)
         ax3.set_title("baked armature (Blender)", fontsize=9)
-    fig.suptitle(title, fontsize=10)
+    fig.suptitle(textwrap.fill(title, 90), fontsize=9)  # wrapped: a long clip name must not run off the page
     fig.tight_layout(rect=(0, 0, 1, 0.985))  # leave room for the suptitle
     out.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(out)
