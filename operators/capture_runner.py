@@ -64,8 +64,53 @@ class Progress:
         return min(1.0, self.done / self.total) if self.total > 0 else 0.0
 
 
-class CaptureRunner:
+class WorkerJob:
+    """What a capture (CaptureRunner) and a live session (operators/live.py: LiveRunner) share: one worker process,
+    launched lazily inside ``step()`` and then watched for death and for a missed ``ready``; failures are recorded
+    in ``error_kind``/``error``/``error_log``. Subclasses implement ``_end(state)``."""
+
+    worker_label = "worker"  # how messages name the process
+    state: str
+    ready_timeout: float
+    error_kind: str
+    error: str
+    error_log: str
+    _worker: WorkerLink | None
+    _start_worker: Callable[[], WorkerLink]
+    _t_start: float
+
+    def _ensure_worker(self) -> bool:
+        """Launch the worker on the first step; False (the job has failed) when it cannot be started."""
+        if self._worker is None:
+            try:
+                self._worker = self._start_worker()
+            except (OSError, ValueError, RuntimeError) as exc:
+                self._fail("worker_start", f"could not start the {self.worker_label}: {exc}")
+                return False
+        return True
+
+    def _watch_worker(self, now: float) -> str | None:
+        """Fail the job if the worker died or missed its ready timeout; returns the new state, else None."""
+        assert self._worker is not None
+        if not self._worker.is_alive():
+            return self._fail("worker_died", f"the {self.worker_label} stopped unexpectedly", self._worker.log_tail())
+        if self.state == "starting" and now - self._t_start > self.ready_timeout:
+            return self._fail("worker_timeout", f"the {self.worker_label} was not ready after "
+                              f"{self.ready_timeout:.0f} s", self._worker.log_tail())  # fmt: skip
+        return None
+
+    def _fail(self, kind: str, message: str, log: str = "") -> str:
+        self.error_kind, self.error, self.error_log = kind, message, log
+        return self._end("failed")
+
+    def _end(self, state: str) -> str:
+        raise NotImplementedError
+
+
+class CaptureRunner(WorkerJob):
     """Drives one capture through a worker. Thread-free: everything happens inside step()."""
+
+    worker_label = "capture worker"
 
     def __init__(
         self,
@@ -109,24 +154,16 @@ class CaptureRunner:
         """Advance the job as far as possible without blocking; returns the state."""
         if self.finished:
             return self.state
-        if self._worker is None:
-            try:
-                self._worker = self._start_worker()
-            except (OSError, ValueError, RuntimeError) as exc:
-                return self._fail("worker_start", f"could not start the capture worker: {exc}")
-        for message in self._worker.poll():
+        if not self._ensure_worker():
+            return self.state
+        for message in self._worker.poll():  # type: ignore[union-attr]
             self._handle(message)
             if self.finished:
                 return self.state
         now = self._clock()
         if self._cancel_at is not None and now - self._cancel_at > self.cancel_grace:
             return self._end("cancelled")  # the worker did not confirm in time: close() kills it
-        if not self._worker.is_alive():
-            return self._fail("worker_died", "the capture worker stopped unexpectedly", self._worker.log_tail())
-        if self.state == "starting" and now - self._t_start > self.ready_timeout:
-            return self._fail("worker_timeout", f"the capture worker was not ready after {self.ready_timeout:.0f} s",
-                              self._worker.log_tail())
-        return self.state
+        return self._watch_worker(now) or self.state
 
     def cancel(self) -> None:
         """Ask the worker to stop; the state becomes "cancelled" once it confirms (or after cancel_grace)."""
@@ -189,10 +226,6 @@ class CaptureRunner:
         old = self.progress.stage
         self.stage_seconds[old] = self.stage_seconds.get(old, 0.0) + now - self._t_stage
         self._t_stage = now
-
-    def _fail(self, kind: str, message: str, log: str = "") -> str:
-        self.error_kind, self.error, self.error_log = kind, message, log
-        return self._end("failed")
 
     def _end(self, state: str) -> str:
         self._close_stage()

@@ -25,7 +25,7 @@ from ..core.bake_math import RestPose, median_bone_lengths, rest_pose, solve_pos
 from ..core.live_take import Take
 from ..core.rig_layout import BONES, ROOT_BONE
 from .bake import BakeOptions, BakeResult, armature_rest, bake_joints, build_armature
-from .capture_runner import WorkerLink
+from .capture_runner import WorkerJob, WorkerLink
 
 TERMINAL = ("stopped", "failed")
 _TIMER_STEP = 1.0 / 60.0  # poll faster than any camera, so the newest pose is shown with at most ~17 ms extra delay
@@ -50,7 +50,7 @@ class LiveRequest:
         return {"cmd": "live", "id": job_id, **source, "options": self.options}
 
 
-class LiveRunner:
+class LiveRunner(WorkerJob):
     """Drives one live session through a worker. States: starting (worker launched) → opening (``live`` sent) →
     running → stopping → stopped | failed. Everything happens inside ``step()``; nothing blocks."""
 
@@ -86,13 +86,10 @@ class LiveRunner:
         """Handle every message received since the last call, apply the newest pose once; returns the state."""
         if self.finished:
             return self.state
-        if self._worker is None:
-            try:
-                self._worker = self._start_worker()
-            except (OSError, ValueError, RuntimeError) as exc:
-                return self._fail("worker_start", f"could not start the worker: {exc}")
+        if not self._ensure_worker():
+            return self.state
         newest = None
-        for message in self._worker.poll():
+        for message in self._worker.poll():  # type: ignore[union-attr]
             pose = self._handle(message)
             newest = pose if pose is not None else newest
             if self.finished:
@@ -105,11 +102,7 @@ class LiveRunner:
         now = self._clock()
         if self._stop_at is not None and now - self._stop_at > self.stop_grace:
             return self._end("stopped")  # no confirmation in time: close() ends the worker anyway
-        if not self._worker.is_alive():
-            return self._fail("worker_died", "the worker stopped unexpectedly", self._worker.log_tail())
-        if self.state == "starting" and now - self._t_start > self.ready_timeout:
-            return self._fail("worker_timeout", f"the worker was not ready after {self.ready_timeout:.0f} s")
-        return self.state
+        return self._watch_worker(now) or self.state
 
     def start_recording(self) -> bool:
         """Start a new take (only while poses flow)."""
@@ -174,10 +167,6 @@ class LiveRunner:
             self._fail(str(message.get("kind", "error")), str(message.get("message", "live mode failed")),
                        str(message.get("log", "")))
         return None
-
-    def _fail(self, kind: str, message: str, log: str = "") -> str:
-        self.error_kind, self.error, self.error_log = kind, message, log
-        return self._end("failed")
 
     def _end(self, state: str) -> str:
         self.stop_recording()  # a take in progress is kept, whatever ended the session
