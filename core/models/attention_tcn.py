@@ -39,8 +39,6 @@ class AttentionLifter(LifterBase):
     def __init__(self, config: LifterConfig) -> None:
         super().__init__(config)
         c, j, widths = config.channels, config.num_joints, config.filter_widths
-        self.expand_conv = nn.Conv1d(2 * j, c, widths[0], bias=False)
-        self.expand_bn = nn.BatchNorm1d(c)
         self.temporal_attention = TemporalAttention(widths)
         self.layers = nn.ModuleList(
             AttentionLayer(

@@ -20,12 +20,16 @@ from .geometry import receptive_field
 
 
 class LifterBase(nn.Module):
-    """Shared contract: input checks, ``receptive_field``, ``causal_shift``, path dispatch."""
+    """Shared contract: input checks, ``receptive_field``, ``causal_shift``, path dispatch; and the expansion layer
+    both architectures start with (J×2 → C channels over ``filter_widths[0]`` frames, bias-free conv + BatchNorm)."""
 
     def __init__(self, config: LifterConfig) -> None:
         super().__init__()
         self.config = config
         self._rf = receptive_field(config.filter_widths)
+        c, j = config.channels, config.num_joints
+        self.expand_conv = nn.Conv1d(2 * j, c, config.filter_widths[0], bias=False)
+        self.expand_bn = nn.BatchNorm1d(c)
 
     @property
     def receptive_field(self) -> int:

@@ -171,6 +171,14 @@ class FusedAttentionLifter:
         """(N, P, C) -> (G, N, P, cg) view."""
         return rows.view(*rows.shape[:2], self.g, self.cg).permute(2, 0, 1, 3)
 
+    def _layer1_geometry(self, unit: int) -> tuple[int, int, int, int, int, int, int]:
+        """Layer 1, unit ``unit``: (kernel k, frames per input position d1, input positions p1, anchor of a position
+        in its frames, unit dilation, stride = k × dilation, output positions), all derived from the widths."""
+        widths = self.widths
+        k, d1, p1 = widths[1], widths[0], num_positions(widths, 1)
+        dil = unit_dilation(widths, 1, unit)
+        return k, d1, p1, anchor(d1, self.causal), dil, k * dil, p1 // (k * dil)
+
     def _layer1_unit(
         self,
         unit: int,
@@ -181,12 +189,8 @@ class FusedAttentionLifter:
         proj: FrameRows,
     ) -> torch.Tensor:
         """Unit ``unit`` of layer 1 from the shared projections -> (G, N, P_out, cg)."""
-        widths, causal = self.widths, self.causal
-        k, d1, p1 = widths[1], widths[0], num_positions(widths, 1)
-        anc1 = anchor(d1, causal)
-        dil = unit_dilation(widths, 1, unit)
-        stride = k * dil
-        p_out = p1 // stride
+        causal = self.causal
+        k, d1, p1, anc1, dil, stride, p_out = self._layer1_geometry(unit)
         if num <= _GATHER_TARGETS:
             z = self._layer1_gather(unit, t0, num, a1, proj)
         else:
@@ -201,12 +205,8 @@ class FusedAttentionLifter:
 
     def _layer1_strided(self, unit: int, t0: int, num: int, a1: torch.Tensor, proj: FrameRows) -> torch.Tensor:
         """Layer-1 branch pre-activations (N, M, P_out, C) for many targets: per tap, one strided view over outputs."""
-        widths, causal = self.widths, self.causal
-        k, d1, p1 = widths[1], widths[0], num_positions(widths, 1)
-        anc1 = anchor(d1, causal)
-        dil = unit_dilation(widths, 1, unit)
-        stride = k * dil
-        p_out = p1 // stride
+        causal = self.causal
+        k, d1, p1, anc1, dil, stride, p_out = self._layer1_geometry(unit)
         z = torch.empty(num, self.m, p_out, self.c, dtype=a1.dtype, device=a1.device)
         z.copy_(self.layers[0]["branch_b"][None, :, None, :])  # a fresh buffer: it is updated in place below
         for m in range(self.m):

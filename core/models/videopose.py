@@ -24,8 +24,6 @@ class VideoPoseLifter(LifterBase):
     def __init__(self, config: LifterConfig) -> None:
         super().__init__(config)
         c, j, widths = config.channels, config.num_joints, config.filter_widths
-        self.expand_conv = nn.Conv1d(2 * j, c, widths[0], bias=False)
-        self.expand_bn = nn.BatchNorm1d(c)
         self.temporal_convs = nn.ModuleList(nn.Conv1d(c, c, k, bias=False) for k in widths[1:])
         self.temporal_bns = nn.ModuleList(nn.BatchNorm1d(c) for _ in widths[1:])
         self.point_convs = nn.ModuleList(nn.Conv1d(c, c, 1, bias=False) for _ in widths[1:])
