@@ -27,8 +27,9 @@ CONFIGS: list[tuple[str, dict, float | None]] = [
     ("videopose n=243 (VideoPose3D baseline)", {"arch": "videopose", "filter_widths": (3, 3, 3, 3, 3)}, 16.95),
     ("videopose n=81", {"arch": "videopose", "filter_widths": (3, 3, 3, 3)}, None),
     ("videopose n=27", {"arch": "videopose", "filter_widths": (3, 3, 3)}, None),
-    ("shipped: attention n=243, C=256", {"filter_widths": (3, 3, 3, 3, 3), "channels": 256}, None),
-    ("shipped: attention n=81, C=256", {"filter_widths": (3, 3, 3, 3), "channels": 256}, None),
+    ("CPU-size example: attention n=243, C=256", {"filter_widths": (3, 3, 3, 3, 3), "channels": 256}, None),
+    ("CPU-size example: attention n=81, C=256", {"filter_widths": (3, 3, 3, 3), "channels": 256}, None),
+    ("shipped (weights/*.pt): attention n=81, C=128", {"filter_widths": (3, 3, 3, 3), "channels": 128}, None),
 ]
 
 
