@@ -120,7 +120,8 @@ def train(
     model = build_model(config.model).to(device)
     if data is None:
         data = build_training_data(
-            config.data, model.receptive_field, model.causal_shift, REPO_ROOT, seed=config.run.seed
+            config.data, model.receptive_field, model.causal_shift, REPO_ROOT, seed=config.run.seed,
+            joints=config.model.joints,
         )
     optimizer = ranger(
         model.parameters(),
@@ -194,8 +195,8 @@ def train(
                 pending = prefetch.submit(_draw, data, config.run.seed, epoch, step + 1, ddist.rank, local_batch)
             x_t, y_t = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
             torch.manual_seed(seed)
-            pred = net(x_t)[:, 0]  # (B, J, 3): the one output frame of each window
-            loss = mpjpe(pred, y_t)  # MPJPE loss (Liu et al. 2020 §5.1), metres
+            pred = net(x_t)  # (B, K, J, 3): the K target frames of each window
+            loss = mpjpe(pred, y_t)  # MPJPE loss (Liu et al. 2020 §5.1), metres, over all targets
             optimizer.zero_grad(set_to_none=True)
             loss.backward()
             optimizer.step()
@@ -203,7 +204,7 @@ def train(
             result.losses.append(loss_value)
             step += 1
             steps_this_call += 1
-            samples_epoch += local_batch * ddist.world
+            samples_epoch += local_batch * ddist.world * y.shape[1]  # target frames, not windows
             speed = samples_epoch / max(time.monotonic() - t_epoch, 1e-9)
             bar.update(1)
             bar.set_postfix(
@@ -308,7 +309,7 @@ def train(
 def _draw(
     data: TrainingData, seed: int, epoch: int, step: int, rank: int, batch: int
 ) -> tuple[int, np.ndarray, np.ndarray]:
-    """The batch of (epoch, step) on this rank: (its seed, x (B, n, J, 2), y (B, J, 3))."""
+    """The batch of (epoch, step) on this rank: (its seed, x (B, n + K - 1, J, 2), y (B, K, J, 3))."""
     step_seed = _step_seed(seed, epoch, step, rank)
     x, y = data.train.sample(np.random.default_rng(step_seed), batch)
     return step_seed, x, y

@@ -38,6 +38,13 @@ class DataConfig:
     noise_probability: float = 0.7  # share of samples given detector-like 2D noise
     val_windows: int = 4096  # windows per condition (clean / noisy) for the per-epoch validation
     val_seed: int = 8  # fixes the validation cameras and noise
+    extra_root: str = "../shared/data/extra_mocap"  # relative paths are resolved against the repository root
+    extra_sets: tuple[str, ...] = ()  # "cmu_extra", "hdm05" (CC BY-SA: say so in the model card)
+    cameras: str = "wide"  # random-camera ranges: "wide" (how people film) or "narrow" (the first weights')
+    noise: str = "measured"  # 2D noise: "measured" (NoiseConfig defaults) or "training" (NoiseConfig.training)
+    bone_scale_std: float = 0.0  # log-std of the per-sample bone-length factors (core.data.augment), 0 = off
+    tilt_deg: float = 0.0  # largest whole-body lean added per window, 0 = off
+    targets_per_window: int = 1  # consecutive target frames per window, computed in one pass (sequence path)
 
     def __post_init__(self) -> None:
         if not self.val_subjects:
@@ -53,6 +60,12 @@ class DataConfig:
             raise ConfigError("data.segment_frames must be >= 1, camera counts per segment >= 0")
         if self.random_cameras_per_segment + self.rigs_per_segment == 0:
             raise ConfigError("data needs at least one camera per segment (random_cameras_per_segment or rigs)")
+        if set(self.extra_sets) - {"cmu_extra", "hdm05"}:
+            raise ConfigError(f"data.extra_sets must be a subset of ['cmu_extra', 'hdm05'], got {list(self.extra_sets)}")
+        if self.cameras not in ("wide", "narrow") or self.noise not in ("measured", "training"):
+            raise ConfigError("data.cameras must be 'wide' or 'narrow', data.noise 'measured' or 'training'")
+        if not 0 <= self.bone_scale_std <= 0.5 or not 0 <= self.tilt_deg <= 60 or self.targets_per_window < 1:
+            raise ConfigError("data.bone_scale_std must be in [0, 0.5], tilt_deg in [0, 60], targets_per_window >= 1")
         if self.samples_per_epoch < 1 or self.val_windows < 1 or self.max_motions < 0:
             raise ConfigError("data.samples_per_epoch and data.val_windows must be >= 1, data.max_motions >= 0")
 

@@ -35,14 +35,51 @@ def test_window_offsets_centre_and_causal() -> None:
 def test_sample_shapes_types_root_and_determinism() -> None:
     sampler = make_sampler()
     x, y = sampler.sample(np.random.default_rng(3), 64)
-    assert x.shape == (64, 9, 17, 2) and y.shape == (64, 17, 3)
+    assert x.shape == (64, 9, 17, 2) and y.shape == (64, 1, 17, 3)
     assert x.dtype == np.float32 and y.dtype == np.float32
-    assert np.all(y[:, 0] == 0)  # root-relative target
+    assert np.all(y[:, :, 0] == 0)  # root-relative target
     assert np.all(np.isfinite(x)) and np.abs(x).max() < 3  # normalised coordinates
     # bones are metres-scale: thigh length of the synthetic skeleton is ~0.42 m
-    assert 0.3 < np.median(np.linalg.norm(y[:, 2] - y[:, 1], axis=-1)) < 0.55
+    assert 0.3 < np.median(np.linalg.norm(y[:, 0, 2] - y[:, 0, 1], axis=-1)) < 0.55
     x2, y2 = sampler.sample(np.random.default_rng(3), 64)
     assert np.array_equal(x, x2) and np.array_equal(y, y2)
+
+
+@pytest.mark.parametrize("causal_shift", [0, 4])
+def test_multi_target_windows_extend_the_single_target_window(causal_shift: int) -> None:
+    """K targets per window = the single-target window plus K - 1 more frames, targets at consecutive frames."""
+    one = make_sampler(shift=causal_shift, noise_probability=0.0, flip_probability=0.0)
+    many = make_sampler(shift=causal_shift, noise_probability=0.0, flip_probability=0.0, targets=4)
+    x1, y1 = one.sample(np.random.default_rng(5), 16)
+    x4, y4 = many.sample(np.random.default_rng(5), 16)
+    assert x4.shape == (16, 12, 17, 2) and y4.shape == (16, 4, 17, 3)
+    np.testing.assert_array_equal(x4[:, :9], x1)
+    np.testing.assert_array_equal(y4[:, :1], y1)
+    # target k is frame g + k of the motion (g = the drawn first target, clipped at the motion's end), seen by the
+    # window's camera: replay the sampler's draws by hand
+    rng = np.random.default_rng(5)
+    bank = many.bank
+    g = rng.integers(0, bank.num_frames, size=16)
+    cams = many.pool.draw(rng, g, many.rig_fraction)
+    m = np.searchsorted(bank.starts, g, side="right") - 1
+    for k in range(4):
+        frame = np.minimum(g + k, bank.starts[m] + bank.lengths[m] - 1)
+        x_cam = np.einsum("bij,bkj->bki", cams.R, bank.poses[frame]) + cams.t[:, None]
+        np.testing.assert_allclose(y4[:, k], x_cam - x_cam[:, :1], atol=1e-5)
+
+
+def test_bone_scaling_and_tilt_change_the_body_not_the_sample_contract() -> None:
+    plain = make_sampler(noise_probability=0.0, flip_probability=0.0)
+    scaled = make_sampler(noise_probability=0.0, flip_probability=0.0, bone_scale_std=0.2, tilt_deg=20.0)
+    _, y0 = plain.sample(np.random.default_rng(5), 64)
+    _, y1 = scaled.sample(np.random.default_rng(5), 64)
+    thigh0 = np.linalg.norm(y0[:, 0, 2] - y0[:, 0, 1], axis=-1)
+    thigh1 = np.linalg.norm(y1[:, 0, 2] - y1[:, 0, 1], axis=-1)
+    assert np.all(y1[:, :, 0] == 0) and np.std(thigh1 / thigh0) > 0.05
+    # left and right thighs share their factor, so a symmetric body stays symmetric
+    left0 = np.linalg.norm(y0[:, 0, 5] - y0[:, 0, 4], axis=-1)
+    left1 = np.linalg.norm(y1[:, 0, 5] - y1[:, 0, 4], axis=-1)
+    np.testing.assert_allclose(thigh1 / thigh0, left1 / left0, rtol=1e-4)
 
 
 def test_render_matches_the_single_camera_reference() -> None:

@@ -43,7 +43,7 @@ def test_look_at_axes() -> None:
 def test_random_cameras_keep_all_joints_in_the_image() -> None:
     joints = _walk()
     rng = np.random.default_rng(1)
-    cfg = RandomCameraConfig()
+    cfg = RandomCameraConfig(out_of_frame_prob=0.0)
     sizes, heights = set(), []
     for _ in range(40):
         cam = random_camera(joints, rng, cfg)
@@ -53,6 +53,27 @@ def test_random_cameras_keep_all_joints_in_the_image() -> None:
         heights.append(cam.position[2])
     assert any(w > h for w, h in sizes) and any(w < h for w, h in sizes)  # landscape and portrait
     assert cfg.height_m[0] <= min(heights) and max(heights) <= cfg.height_m[1]
+
+
+def test_wide_cameras_look_down_and_up_roll_and_sometimes_crop() -> None:
+    """The default ranges reach overhead and floor-level views, hand-held roll and joints past the border."""
+    joints = _walk(50, 0.3)
+    rng = np.random.default_rng(5)
+    cams = [random_camera(joints, rng) for _ in range(300)]
+    pitch = np.degrees(np.arcsin(np.array([c.R[2, 2] for c in cams])))  # optical axis below (-) / above (+) horizon
+    roll = np.degrees(np.arctan2(np.array([c.R[0, 2] for c in cams]), 1.0))
+    assert pitch.min() < -35 and pitch.max() > 15
+    assert np.abs(roll).max() > 10
+    cropped = [not _all_inside(c, joints) for c in cams]
+    assert 0.03 < np.mean(cropped) < 0.3
+    assert all(in_view(c, joints, -RandomCameraConfig().out_of_frame_margin) for c in cams)
+
+
+def test_camera_fitting_fails_loudly_instead_of_backing_away_without_limit() -> None:
+    # a 10x tele lens 1.5 m from a person can only fit them from tens of metres: refuse, do not produce that camera
+    cfg = RandomCameraConfig(distance_m=(1.5, 1.5), focal_over_long_side=(10.0, 10.0), out_of_frame_prob=0.0)
+    with pytest.raises(ValueError, match="no usable camera.*could not fit"):
+        random_camera(_walk(20, 0.0), np.random.default_rng(0), cfg)
 
 
 def test_h36m_like_rig_geometry() -> None:

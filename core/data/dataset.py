@@ -29,8 +29,12 @@ import numpy as np
 from ..camera import Camera
 from ..skeleton import flip
 from . import virtual_cameras as vc
+from .augment import random_bone_scales, scale_bones, tilt
 from .batch_noise import BatchNoise
 from .cmu import Motion, default_cache_dir, list_motions, load_h36m_joints, split_by_subject
+from .extra_mocap import load_extra_motions
+from .landmarks import convert
+from .noise import NoiseConfig
 from .render import CameraBatch, normalize_batch, render_windows, window_offsets
 from .validation_set import FPS, ValidationWindows, cmu_validation_sequences, validation_windows
 
@@ -91,6 +95,7 @@ class CameraPool:
         segment_frames: int = 250,
         random_per_segment: int = 6,
         rigs_per_segment: int = 1,
+        camera_config: vc.RandomCameraConfig | None = None,
     ) -> CameraPool:
         if random_per_segment + rigs_per_segment < 1 or segment_frames < 1:
             raise ValueError("CameraPool needs segment_frames >= 1 and at least one camera per segment")
@@ -101,7 +106,7 @@ class CameraPool:
             bounds = np.linspace(0, length, max(1, round(length / segment_frames)) + 1).round().astype(np.int64)
             for a, b in zip(bounds[:-1], bounds[1:]):
                 joints = bank.poses[start + a : start + b]
-                cameras += [vc.random_camera(joints, rng) for _ in range(random_per_segment)]
+                cameras += [vc.random_camera(joints, rng, camera_config) for _ in range(random_per_segment)]
                 for _ in range(rigs_per_segment):
                     cameras += vc.h36m_like_rig(joints, rng)
                 segment_of_frame[start + a : start + b] = segment
@@ -126,7 +131,8 @@ class CameraPool:
 
     @classmethod
     def cached(cls, bank: MotionBank, seed: int, segment_frames: int, random_per_segment: int,
-               rigs_per_segment: int, cache_dir: Path | None = None) -> CameraPool:  # fmt: skip
+               rigs_per_segment: int, camera_config: vc.RandomCameraConfig | None = None,
+               cache_dir: Path | None = None) -> CameraPool:  # fmt: skip
         """:meth:`build` with ``default_rng([seed, 7])``, cached as .npz (fitting thousands of cameras takes a
         minute). The key covers the motions, the settings and the source of ``virtual_cameras``."""
         key = hashlib.sha256(
@@ -138,6 +144,7 @@ class CameraPool:
                     segment_frames,
                     random_per_segment,
                     rigs_per_segment,
+                    repr(camera_config or vc.RandomCameraConfig()),
                     Path(vc.__file__).read_text(),
                 ]
             ).encode()
@@ -148,7 +155,8 @@ class CameraPool:
                 return cls.load(path)
             except (OSError, ValueError, KeyError):
                 pass  # damaged cache file: rebuild it
-        pool = cls.build(bank, np.random.default_rng([seed, 7]), segment_frames, random_per_segment, rigs_per_segment)
+        pool = cls.build(bank, np.random.default_rng([seed, 7]), segment_frames, random_per_segment, rigs_per_segment,
+                         camera_config)  # fmt: skip
         pool.save(path)
         return pool
 
@@ -163,7 +171,12 @@ class CameraPool:
 
 
 class WindowSampler:
-    """Draws random training windows (with replacement, uniform over all frames of all motions)."""
+    """Draws random training windows (with replacement, uniform over all frames of all motions).
+
+    A window holds ``targets`` consecutive target frames and the context they need (``receptive_field + targets -
+    1`` frames): the model's sequence path then computes all of them in one pass and shares the first layer between
+    them, so a window of K targets costs far less than K windows of one.
+    """
 
     def __init__(
         self,
@@ -176,17 +189,26 @@ class WindowSampler:
         flip_probability: float = 0.5,
         noise_probability: float = 0.7,
         noise: BatchNoise | None = None,
+        targets: int = 1,
+        bone_scale_std: float = 0.0,
+        tilt_deg: float = 0.0,
     ) -> None:
         if len(pool.segment_of_frame) != bank.num_frames:
             raise ValueError("the camera pool was built for another motion bank")
+        if targets < 1:
+            raise ValueError(f"targets per window must be >= 1, got {targets}")
         self.bank = bank
         self.pool = pool
-        self.offsets = window_offsets(receptive_field, causal_shift)
+        offsets = window_offsets(receptive_field, causal_shift)
+        self.offsets = np.arange(offsets[0], offsets[-1] + targets)  # relative to the first target frame
         self.target_index = int(np.flatnonzero(self.offsets == 0)[0])
+        self.targets = targets
         self.rig_fraction = rig_fraction
         self.flip_probability = flip_probability
         self.noise_probability = noise_probability
         self.noise = noise if noise is not None else BatchNoise()
+        self.bone_scale_std = bone_scale_std
+        self.tilt_deg = tilt_deg
 
     @property
     def num_frames(self) -> int:
@@ -197,15 +219,22 @@ class WindowSampler:
         return self.bank.num_motions
 
     def sample(self, rng: np.random.Generator, batch: int) -> tuple[np.ndarray, np.ndarray]:
-        """Returns x (B, n, J, 2) normalised 2D and y (B, J, 3) root-relative camera-space 3D, float32."""
+        """Returns x (B, n + K - 1, J, 2) normalised 2D and y (B, K, J, 3) root-relative camera-space 3D of the K
+        target frames, float32 (n = receptive field, K = ``targets``)."""
         bank = self.bank
         g = rng.integers(0, bank.num_frames, size=batch)
         m = np.searchsorted(bank.starts, g, side="right") - 1
         lo, hi = bank.starts[m], bank.starts[m] + bank.lengths[m] - 1
         idx = np.clip(g[:, None] + self.offsets[None, :], lo[:, None], hi[:, None])
-        world = bank.poses[idx]  # (B, n, J, 3)
+        world = bank.poses[idx]  # (B, n + K - 1, J, 3)
+        if self.bone_scale_std > 0:
+            world = scale_bones(world, random_bone_scales(rng, batch, self.bone_scale_std))
+        if self.tilt_deg > 0:
+            world = tilt(world, rng, self.tilt_deg)
         cams = self.pool.draw(rng, g, self.rig_fraction)
-        pixels, _, y = render_windows(world, cams, self.target_index)
+        pixels, x_cam, _ = render_windows(world, cams, self.target_index)
+        t = self.target_index + np.arange(self.targets)
+        y = x_cam[:, t] - x_cam[:, t, :1]
         noisy = rng.random(batch) < self.noise_probability
         if noisy.any():
             pixels[noisy] = self.noise.apply(pixels[noisy], rng)
@@ -222,8 +251,14 @@ class TrainingData:
     val: ValidationWindows
 
 
-def _load_bank(motions: list[Motion]) -> MotionBank:
-    return MotionBank.from_list([load_h36m_joints(m, FPS) for m in motions], [m.name for m in motions])
+def _load_bank(motions: list[Motion], cfg: DataConfig, repo_root: Path, joints: str) -> MotionBank:
+    """CMU motions plus the configured extra sets, in the model's joint definition (``core.data.landmarks``)."""
+    poses = [load_h36m_joints(m, FPS) for m in motions]
+    names = [m.name for m in motions]
+    if cfg.extra_sets:
+        extra, extra_names = load_extra_motions(_resolve(cfg.extra_root, repo_root), cfg.extra_sets)
+        poses, names = poses + extra, names + extra_names
+    return MotionBank.from_list([convert(p, joints) for p in poses], names)
 
 
 def _resolve(root: str | Path, repo_root: Path) -> Path:
@@ -243,13 +278,16 @@ def training_motions(cfg: DataConfig, root: Path) -> list[Motion]:
 
 
 def build_training_data(
-    cfg: DataConfig, receptive_field: int, causal_shift: int, repo_root: Path, seed: int = 1
+    cfg: DataConfig, receptive_field: int, causal_shift: int, repo_root: Path, seed: int = 1, joints: str = "skeleton"
 ) -> TrainingData:
-    """Loads the CMU training motions (validation subjects excluded) and the fixed validation windows."""
+    """Loads the training motions (validation subjects excluded) and the fixed validation windows, all in the
+    ``joints`` definition of the model being trained."""
     root = _resolve(cfg.cmu_root, repo_root)
-    train = training_motions(cfg, root)
-    bank = _load_bank(train)
-    pool = CameraPool.cached(bank, seed, cfg.segment_frames, cfg.random_cameras_per_segment, cfg.rigs_per_segment)
+    bank = _load_bank(training_motions(cfg, root), cfg, repo_root, joints)
+    cameras = vc.RandomCameraConfig.preset(cfg.cameras)
+    pool = CameraPool.cached(bank, seed, cfg.segment_frames, cfg.random_cameras_per_segment, cfg.rigs_per_segment,
+                             cameras)  # fmt: skip
+    noise = NoiseConfig.training() if cfg.noise == "training" else NoiseConfig()
     sampler = WindowSampler(
         bank,
         pool,
@@ -258,8 +296,12 @@ def build_training_data(
         rig_fraction=cfg.rig_camera_fraction,
         flip_probability=cfg.flip_probability,
         noise_probability=cfg.noise_probability,
+        noise=BatchNoise(noise),
+        targets=cfg.targets_per_window,
+        bone_scale_std=cfg.bone_scale_std,
+        tilt_deg=cfg.tilt_deg,
     )
-    clean = cmu_validation_sequences(root, cfg.val_subjects, noisy=False, seed=cfg.val_seed)
-    noisy = cmu_validation_sequences(root, cfg.val_subjects, noisy=True, seed=cfg.val_seed)
+    clean = cmu_validation_sequences(root, cfg.val_subjects, noisy=False, seed=cfg.val_seed, joints=joints)
+    noisy = cmu_validation_sequences(root, cfg.val_subjects, noisy=True, seed=cfg.val_seed, joints=joints)
     val = validation_windows(clean, noisy, receptive_field, causal_shift, cfg.val_windows)
     return TrainingData(train=sampler, val=val)

@@ -14,6 +14,8 @@ import numpy as np
 from . import virtual_cameras as vc
 from .batch_noise import BatchNoise
 from .cmu import list_motions, load_h36m_joints, split_by_subject
+from .landmarks import convert
+from .noise import NoiseConfig
 from .render import CameraBatch, normalize_batch, render_windows, window_offsets
 
 FPS = 50.0
@@ -53,28 +55,43 @@ class ValidationWindows:
 
 
 def cmu_validation_sequences(
-    cmu_root: str | Path, subjects: tuple[str, ...] = ("08",), *, noisy: bool, seed: int = 8
+    cmu_root: str | Path,
+    subjects: tuple[str, ...] = ("08",),
+    *,
+    noisy: bool,
+    seed: int = 8,
+    joints: str = "skeleton",
+    cameras: str = "rig",
+    noise: NoiseConfig | None = None,
 ) -> list[EvalSequence]:
-    """Held-out CMU subjects seen by four fixed Human3.6M-like rig cameras, whole sequences.
+    """Held-out CMU subjects seen by four fixed cameras each, whole sequences, in the ``joints`` definition.
 
+    ``cameras``: ``"rig"`` = a Human3.6M-like rig (the cameras the first weights trained on), ``"wild"`` = four
+    random cameras of the wide distribution (``virtual_cameras.RandomCameraConfig``) drawn from a seed stream no
+    training run uses. ``noise`` (when ``noisy``): the detector noise model, default the measured one.
     Cameras and noise depend only on ``seed`` and the motion's position in the sorted list, so the clean and noisy
     sets share cameras and every call returns the same data.
     """
+    if cameras not in ("rig", "wild"):
+        raise ValueError(f"validation cameras must be 'rig' or 'wild', got {cameras!r}")
     _, val = split_by_subject(list_motions(cmu_root), subjects)
-    noise = BatchNoise()
+    batch_noise = BatchNoise(noise)
     out = []
     for i, motion in enumerate(val):
-        name, poses = motion.name, load_h36m_joints(motion, FPS).astype(np.float32)
-        rng = np.random.default_rng([seed, i])
-        cams = CameraBatch.stack(vc.h36m_like_rig(poses, rng))
+        name, poses = motion.name, convert(load_h36m_joints(motion, FPS), joints).astype(np.float32)
+        if cameras == "rig":
+            cams = CameraBatch.stack(vc.h36m_like_rig(poses, np.random.default_rng([seed, i])))
+        else:  # training pools draw from default_rng([seed, 7]); this stream ([seed, i, 99]) is never used there
+            rng = np.random.default_rng([seed, i, 99])
+            cams = CameraBatch.stack([vc.random_camera(poses, rng) for _ in range(4)])
         for c in range(len(cams.R)):
             cam = cams.take(np.array([c]))
             pixels, x_cam, _ = render_windows(poses[None], cam, 0)
             if noisy:
-                pixels = noise.apply(pixels, np.random.default_rng([seed, i, c, 1]))
+                pixels = batch_noise.apply(pixels, np.random.default_rng([seed, i, c, 1]))
             x = normalize_batch(pixels, cam.size)[0]
             y = x_cam[0] - x_cam[0, :, :1]
-            out.append(EvalSequence(name=f"{name}/cam{c}", group=name, camera=f"rig{c}", x2d=x, y3d=y))
+            out.append(EvalSequence(name=f"{name}/cam{c}", group=name, camera=f"{cameras}{c}", x2d=x, y3d=y))
     return out
 
 

@@ -11,6 +11,9 @@ from typing import Any
 
 ARCHS = ("attention", "videopose")
 ACTIVATIONS = ("mish", "relu")
+# Which points the 2D input and 3D output joints are (core.data.landmarks): "skeleton" = mocap skeleton joints (the
+# first shipped weights), "landmarks" = the detector's points (thorax = mid-shoulders, neck = nose, ...).
+JOINT_DEFINITIONS = ("skeleton", "landmarks")
 
 
 @dataclass
@@ -29,6 +32,8 @@ class LifterConfig:
         groups: G, groups of the branch convolutions (paper: 8; attention only; must divide channels).
         reduction: r, width of the kernel-attention bottleneck (paper: 128; attention only).
         activation: "mish" or "relu"; None picks the paper's choice (mish for attention, relu for videopose).
+        joints: the joint definition the model was trained on (``JOINT_DEFINITIONS``); evaluation renders its data
+            the same way. Older model files lack the key and mean "skeleton".
     """
 
     arch: str = "attention"
@@ -41,6 +46,7 @@ class LifterConfig:
     groups: int = 8
     reduction: int = 128
     activation: str | None = None
+    joints: str = "skeleton"
 
     def __post_init__(self) -> None:
         if self.arch not in ARCHS:
@@ -76,6 +82,8 @@ class LifterConfig:
             raise ValueError(f"causal must be true or false, got {self.causal!r}")
         if self.arch == "attention" and self.channels % self.groups:
             raise ValueError(f"channels ({self.channels}) must be divisible by groups ({self.groups})")
+        if self.joints not in JOINT_DEFINITIONS:
+            raise ValueError(f"joints must be one of {JOINT_DEFINITIONS}, got {self.joints!r}")
         if self.activation is not None and self.activation not in ACTIVATIONS:
             raise ValueError(f"activation must be one of {ACTIVATIONS} or None, got {self.activation!r}")
 
