@@ -33,7 +33,14 @@ def repo_root() -> Path:
 
 @pytest.fixture(scope="session")
 def shared_dir() -> Path:
-    """The ../shared folder beside the checkout; tests that need it skip with a clear reason when absent."""
+    """The ../shared folder beside the checkout; tests that need it skip with a clear reason when absent.
+
+    In CI (CI=true, as GitHub Actions and most CI services set) a missing ../shared is an error: a skip there would
+    drop the real-data tests while the run still passes.
+    """
     if not SHARED.is_dir():
-        pytest.skip(f"../shared is not beside the repository (looked at {SHARED})")
+        reason = f"../shared is not beside the repository (looked at {SHARED})"
+        if os.environ.get("CI", "").lower() in ("true", "1"):
+            pytest.fail(f"{reason}; CI must provide it", pytrace=False)
+        pytest.skip(reason)
     return SHARED
