@@ -16,6 +16,7 @@ and dropout masks of an uninterrupted one, whatever happened before. Ranks draw 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import math
 import os
@@ -298,12 +299,25 @@ def train(
                 "steps": steps_this_call,
                 "local_batch": local_batch,
                 "last_loss": result.losses[-1] if result.losses else None,
+                "weights_sha256": _weights_digest(model),
             }
         )
     )
     if ddist.world > 1:
         dist.barrier()
     return result
+
+
+def _weights_digest(model: torch.nn.Module) -> str:
+    """sha256 of the trainable parameters: identical on every rank when DDP really averaged the gradients.
+
+    Buffers are left out on purpose: BatchNorm running statistics are updated locally after the last broadcast.
+    """
+    digest = hashlib.sha256()
+    for name, p in sorted(model.named_parameters()):
+        digest.update(name.encode())
+        digest.update(p.detach().cpu().contiguous().numpy().tobytes())
+    return digest.hexdigest()
 
 
 def _draw(

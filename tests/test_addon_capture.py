@@ -90,12 +90,12 @@ def test_capture_with_the_real_worker(scene, shared_dir: Path, tiny_weights: Pat
     assert settings.last_detection_rate == pytest.approx(float(np.mean(capture.detected)))
 
 
-def test_real_worker_error_reaches_the_user(scene, shared_dir: Path, tmp_path: Path) -> None:
+def test_real_worker_error_reaches_the_user(scene, tmp_path: Path) -> None:
     import bpy
 
     pytest.importorskip("torch", reason="the worker runs with this Python, which needs torch")
     settings = scene.video_mocap
-    settings.video_path = str(shared_dir / "videos" / "intel_worker_walking_480x270.mp4")
+    settings.video_path = str(Path(__file__).resolve().parent.parent / "assets" / "pose2sim_balance_cam04.mp4")
     with pytest.raises(RuntimeError, match="(?i)weights"):
         bpy.ops.video_mocap.capture(weights=str(tmp_path / "missing.pt"))
     assert settings.last_status.startswith("Capture failed")

@@ -79,6 +79,44 @@ def test_resample_slerps_rotations_and_keeps_bones_rigid() -> None:
     np.testing.assert_allclose(lengths, np.broadcast_to(lengths[0], lengths.shape), atol=1e-12)
 
 
+# The root turns 170° → -170° about Z (quaternions in opposite hemispheres: the short way is through 180°) while the
+# arm turns 0° → 90° about X; resampling 2 → 8 fps puts frames at weights 0, 1/4, 1/2, 3/4, 1.
+ACROSS = """HIERARCHY
+ROOT Hips
+{
+  OFFSET 0 0 0
+  CHANNELS 6 Xposition Yposition Zposition Zrotation Yrotation Xrotation
+  JOINT Arm
+  {
+    OFFSET 10 0 0
+    CHANNELS 3 Zrotation Xrotation Yrotation
+    End Site
+    {
+      OFFSET 0 5 0
+    }
+  }
+}
+MOTION
+Frames: 2
+Frame Time: 0.5
+0 0 0 170 0 0  0 0 0
+4 0 0 -170 0 0  0 90 0
+"""
+
+
+def test_resample_across_hemispheres_by_hand() -> None:
+    out = resample(parse_bvh(ACROSS), fps_in=2.0, fps_out=8.0)
+    assert out.num_frames == 5
+    weight = np.arange(5) / 4
+    a = np.radians(170.0 + 20.0 * weight)  # root: 170°, 175°, 180°, 185°, 190° (= -170°)
+    b = np.radians(90.0 * weight)  # arm: 0°, 22.5°, 45°, 67.5°, 90° (constant angular speed)
+    root = np.stack([4 * weight, 0 * weight, 0 * weight], axis=-1)
+    arm = root + 10 * np.stack([np.cos(a), np.sin(a), 0 * a], axis=-1)
+    # Rz(a)·Rx(b) maps the end site's (0, 5, 0) to Rz(a)·(0, 5 cos b, 5 sin b).
+    end = arm + 5 * np.stack([-np.cos(b) * np.sin(a), np.cos(b) * np.cos(a), np.sin(b)], axis=-1)
+    np.testing.assert_allclose(out.positions(), np.stack([root, arm, end], axis=1), atol=1e-9)
+
+
 def _rot(axis: str, deg: float) -> np.ndarray:
     c, s = np.cos(np.radians(deg)), np.sin(np.radians(deg))
     return {"X": np.array([[1, 0, 0], [0, c, -s], [0, s, c]]), "Y": np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]]),

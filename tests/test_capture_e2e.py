@@ -22,7 +22,7 @@ from core.capture import default_weights, run_capture
 from core.capture_errors import Cancelled
 from core.capture_options import CaptureOptions
 from core.detect import MediaPipePoseDetector, ScriptedDetector, fix_lr_swaps
-from core.postprocess import ANKLE_FRACTION, estimate_stature, to_world
+from core.postprocess import ANKLE_FRACTION, to_world
 from core.skeleton import FLIP_PERMUTATION, H36M_JOINTS, JOINT_INDEX
 
 REPO = Path(__file__).resolve().parent.parent
@@ -50,12 +50,12 @@ def weights(tmp_path_factory: pytest.TempPathFactory) -> str:
 
 
 @pytest.fixture(scope="module")
-def balance(shared_dir: Path, weights: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    """pose2sim_balance_cam04 (portrait 1088×1920, 60 fps, 100 frames) captured in-process."""
+def balance(weights: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """pose2sim_balance_cam04 (portrait 1088×1920, 60 fps, 100 frames; committed in assets/) captured in-process."""
     out = tmp_path_factory.mktemp("e2e") / "balance.npz"
     detector = RecordingDetector()
     try:
-        summary = run_capture(shared_dir / "videos" / "pose2sim_balance_cam04.mp4", out,
+        summary = run_capture(REPO / "assets" / "pose2sim_balance_cam04.mp4", out,
                               CaptureOptions(weights=weights, height=1.75), detector=detector)  # fmt: skip
     finally:
         detector.close()
@@ -115,6 +115,11 @@ def test_pipeline_cancel_and_frame_range(tmp_path: Path, weights: str) -> None:
 
 def _soles(world: np.ndarray, height: float) -> np.ndarray:
     return world[:, [J["r_ankle"], J["l_ankle"]], 2].min(axis=1) - ANKLE_FRACTION * height
+
+
+def _bone(points: np.ndarray, a: str, b: str) -> float:
+    """Median length of bone a-b over the frames."""
+    return float(np.median(np.linalg.norm(points[:, J[a]] - points[:, J[b]], axis=-1)))
 
 
 def _cv(points: np.ndarray, a: str, b: str) -> float:
@@ -180,7 +185,12 @@ def test_lr_swaps_injected_into_the_real_track_are_undone(balance: dict[str, Any
 def test_scaled_to_the_subject_and_standing_on_the_floor(balance: dict[str, Any], walking: dict[str, Any]) -> None:
     for run, height in ((balance, 1.75), (walking, 1.7)):
         world = run["data"]["joints_3d_world"]
-        assert estimate_stature(world) == pytest.approx(height, rel=0.02)
+        # Not estimate_stature (to_world scales with it, so it would check itself): by Drillis & Contini, the leg
+        # chain (hip to ankle) plus the trunk chain (hip to eye) span 0.936 - 0.039 of the stature.
+        legs = np.mean([_bone(world, f"{s}_hip", f"{s}_knee") + _bone(world, f"{s}_knee", f"{s}_ankle") for s in "rl"])
+        trunk = sum(_bone(world, a, b) for a, b in (("pelvis", "spine"), ("spine", "thorax"), ("thorax", "neck"),
+                                                    ("neck", "head")))  # fmt: skip
+        assert legs + trunk == pytest.approx((0.936 - 0.039) * height, rel=0.02)
         soles = _soles(world, height)
         assert soles.min() > -1e-4  # never below the floor
         assert np.median(soles) < 0.05  # and on it, not floating
@@ -212,31 +222,55 @@ def trained(balance: dict[str, Any]) -> dict[str, Any]:
 
 
 # The shipped weights (0.33 M parameters, 40 CPU-minutes of training on CMU with cameras 0.6–2.4 m high and ±8°
-# pitch; docs/accuracy.md) do not yet meet these two targets on this clip, which is filmed from a high, steeply
-# tilted camera: limb-length CV up to 0.38 and the lowest sole 5.2 cm above the floor in the median frame
-# (measured 2026-11-21 with weights/lifter_offline.pt). They are kept as strict expected failures so the suite
-# reports the gap honestly and flags the day better weights make them pass.
+# pitch; docs/accuracy.md) do not yet meet four targets on this clip, which is filmed from a high, steeply tilted
+# camera: limb-length CV up to 0.38, the lowest sole 5.2 cm above the floor in the median frame, a 0.47 m upper arm,
+# thighs 0.77 left/right (measured 2026-11-21 with weights/lifter_offline.pt). They are kept as strict expected
+# failures so the suite reports the gap honestly and flags the day better weights make them pass.
 UNDERTRAINED = pytest.mark.xfail(strict=True, reason="shipped weights are under-trained for this steep overhead view "
-                                 "(limb CV 0.38 > 0.1; median sole 5.2 cm > 5 cm); see docs/accuracy.md")
+                                 "(limb CV 0.38 > 0.1; median sole 5.2 cm > 5 cm; upper arm 0.47 m; thighs L/R 0.77); "
+                                 "see docs/accuracy.md")
 
 
+# Each target is its own test: a strict xfail that bundled a passing check with a failing one would keep reading
+# "xfailed" after a regression in the passing half.
 @UNDERTRAINED
-def test_trained_3d_bone_lengths_are_stable_and_human(trained: dict[str, Any]) -> None:
+def test_trained_3d_bone_lengths_are_stable(trained: dict[str, Any]) -> None:
     world = trained["world"]
     cvs = {f"{a}-{b}": _cv(world, a, b) for a, b in LIMBS}
     assert max(cvs.values()) < 0.1, cvs
-    length = {f"{a}-{b}": float(np.median(np.linalg.norm(world[:, J[a]] - world[:, J[b]], axis=-1))) for a, b in LIMBS}
-    for side in ("r", "l"):  # a 1.75 m adult: thigh and shin 0.35–0.5 m, upper arm 0.25–0.35 m
+
+
+def _median_lengths(world: np.ndarray) -> dict[str, float]:
+    return {f"{a}-{b}": _bone(world, a, b) for a, b in LIMBS}
+
+
+def test_trained_3d_leg_lengths_are_human(trained: dict[str, Any]) -> None:
+    length = _median_lengths(trained["world"])
+    for side in ("r", "l"):  # a 1.75 m adult: thigh and shin 0.35–0.5 m
         assert 0.3 < length[f"{side}_hip-{side}_knee"] < 0.6 and 0.3 < length[f"{side}_knee-{side}_ankle"] < 0.6
-        assert 0.2 < length[f"{side}_shoulder-{side}_elbow"] < 0.45, length
-    assert 0.85 < length["l_hip-l_knee"] / length["r_hip-r_knee"] < 1.15, length
 
 
 @UNDERTRAINED
-def test_trained_3d_is_upright_and_on_the_floor(trained: dict[str, Any]) -> None:
+def test_trained_3d_upper_arm_lengths_are_human(trained: dict[str, Any]) -> None:
+    length = _median_lengths(trained["world"])  # upper arm 0.25–0.35 m (left: 0.47 m today)
+    for side in ("r", "l"):
+        assert 0.2 < length[f"{side}_shoulder-{side}_elbow"] < 0.45, length
+
+
+@UNDERTRAINED
+def test_trained_3d_thighs_are_symmetric(trained: dict[str, Any]) -> None:
+    length = _median_lengths(trained["world"])  # left/right 0.77 today
+    assert 0.85 < length["l_hip-l_knee"] / length["r_hip-r_knee"] < 1.15, length
+
+
+def test_trained_3d_is_upright(trained: dict[str, Any]) -> None:
     world = trained["world"]
     assert (world[:, J["head"], 2] > world[:, J["pelvis"], 2] + 0.3).mean() > 0.95
-    assert np.median(_soles(world, 1.75)) < 0.05
+
+
+@UNDERTRAINED
+def test_trained_3d_soles_are_on_the_floor(trained: dict[str, Any]) -> None:
+    assert np.median(_soles(trained["world"], 1.75)) < 0.05
 
 
 def test_trained_3d_left_right_agrees_with_2d(trained: dict[str, Any]) -> None:

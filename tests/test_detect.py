@@ -116,8 +116,8 @@ def test_no_swaps_reported_on_a_consistent_track() -> None:
     assert (xy[:, list(H36M_LEFT), 0] > xy[:, list(H36M_RIGHT), 0]).all()
 
 
-def test_mediapipe_detector_on_a_real_frame_and_an_empty_one(shared_dir: Path) -> None:
-    clip = shared_dir / "videos" / "pose2sim_balance_cam04.mp4"
+def test_mediapipe_detector_on_a_real_frame_and_an_empty_one() -> None:
+    clip = Path(__file__).resolve().parent.parent / "assets" / "pose2sim_balance_cam04.mp4"  # committed
     frame = next(iter_frames(clip))
     detector = MediaPipePoseDetector()
     try:

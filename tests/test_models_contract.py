@@ -129,3 +129,26 @@ def test_attention_is_invariant_to_translating_the_pose_but_not_the_output() -> 
     shifted = pose_ncc(x + torch.tensor([0.3, -0.2]), x[:, 13] + torch.tensor([0.3, -0.2]))
     assert torch.allclose(w, shifted, atol=1e-6)
     assert torch.allclose(w[:, 13], torch.ones(2)) and (w >= 0).all() and (w <= 1 + 1e-6).all()
+
+
+@pytest.mark.parametrize("causal", [False, True])
+@pytest.mark.parametrize("widths", [(3, 3), (5, 3), (3, 5, 3), (3, 3, 3)])
+def test_temporal_attention_correlates_with_the_target_frame(widths: tuple[int, ...], causal: bool) -> None:
+    """W^(0) is each frame's correlation with the target frame: exactly 1 there (centre, or last when causal) and
+    below 1 elsewhere (random poses), on the training path and on every window of the sequence path."""
+    model = tiny("attention", widths, causal).eval()
+    n = model.receptive_field
+    target = n - 1 if causal else (n - 1) // 2  # n is odd: the middle frame
+    seen: list[torch.Tensor] = []
+    model.temporal_attention.register_forward_pre_hook(lambda module, args: seen.append(args[0].detach()))
+    torch.manual_seed(1)
+    x = torch.randn(2, n + 4, 17, 2)
+    with torch.no_grad():
+        model.forward_windows(x[:, :n])
+        model.forward_sequence_reference(x)
+    windows, sequence = seen[0], seen[1].reshape(2, 5, n)
+    for w0 in (windows, *sequence.unbind(1)):
+        assert w0.shape == (2, n)
+        torch.testing.assert_close(w0[:, target], torch.ones(2))
+        others = torch.cat([w0[:, :target], w0[:, target + 1 :]], dim=1)
+        assert (others < 0.99).all(), (target, w0)

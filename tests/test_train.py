@@ -143,6 +143,8 @@ def test_torchrun_ddp_two_gloo_ranks(tmp_path: Path, shared_dir: Path) -> None:
     for rank, receipt in enumerate(receipts):
         assert receipt == receipt | {"rank": rank, "world": 2, "steps": steps, "local_batch": cfg.optim.batch_size // 2}
     assert receipts[0]["last_loss"] != receipts[1]["last_loss"]  # the ranks saw different shards
+    # ...and yet end with bit-identical weights: DDP averaged their gradients at every step.
+    assert receipts[0]["weights_sha256"] == receipts[1]["weights_sha256"]
     payload = load_training_checkpoint(out / "last.pt")
     assert payload["epoch"] == cfg.optim.epochs
     assert load_model(out / "model.pt").receptive_field == 9

@@ -1,0 +1,138 @@
+"""Deliberate bugs that the test suite must catch (issue 16): each is applied to a throw-away copy of the repository,
+the tests meant to catch it run there, and the bug is CAUGHT when they fail. Exit status 1 when any is MISSED.
+
+    .venv/bin/python -m tools.mutations            # every mutation
+    .venv/bin/python -m tools.mutations slerp ddp  # some, by name
+
+Each mutation is found by an exact anchor text, never a line number, so moving code around cannot make a mutation
+silently hit the wrong place: a missing (or ambiguous) anchor is an error. When a file moves, update MUTATIONS.
+The same tests first run on the unmutated copy and must pass there, so a catch is never a broken test environment.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@dataclass(frozen=True)
+class Mutation:
+    name: str
+    file: str  # relative to the repository root
+    old: str  # exact text, must occur exactly once in the file
+    new: str
+    tests: tuple[str, ...]  # pytest arguments (files, -k expressions) that must fail with the bug in place
+
+
+MUTATIONS = (
+    Mutation(
+        "slerp",
+        "core/data/quaternions.py",
+        "    q1 = np.where(dot < 0.0, -q1, q1)",
+        "    pass  # mutation: no short-way-round",
+        ("tests/test_quaternions.py", "tests/test_bvh.py"),
+    ),
+    Mutation(
+        "bvh-resample-nlerp",
+        "core/data/bvh.py",
+        "    rotations = quat.slerp(motion.rotations[i0], motion.rotations[i1], w[:, None])",
+        "    wq = w[:, None, None]  # mutation: normalised linear blend\n"
+        "    rotations = (1.0 - wq) * motion.rotations[i0] + wq * motion.rotations[i1]\n"
+        "    rotations = rotations / np.linalg.norm(rotations, axis=-1, keepdims=True)",
+        ("tests/test_bvh.py",),
+    ),
+    Mutation(
+        "worker-cancel",
+        "core/worker.py",
+        "        job.cancel.set()",
+        "        pass  # mutation: the stop flag is never set",
+        ("tests/test_worker.py", "-k", "cancel"),
+    ),
+    Mutation(
+        "attention-target-frame",
+        "core/models/attention.py",
+        "    return anchor(n, causal)",
+        "    return 0  # mutation: frame 0 instead of the target",
+        ("tests/test_models_contract.py",),
+    ),
+    Mutation(
+        "ddp",
+        "core/train.py",
+        "        net = torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)",
+        "        net = model  # mutation: ranks never synchronise",
+        ("tests/test_train.py", "-k", "ddp"),
+    ),
+)
+
+_IGNORE = shutil.ignore_patterns(".venv*", ".git", "runs", "out", "dist", ".cache", "__pycache__", ".pytest_cache",
+                                 ".ruff_cache")  # fmt: skip
+
+
+def python() -> str:
+    """The repository's .venv interpreter (the one the tests are meant for), else the current one."""
+    venv = REPO / ".venv" / "bin" / "python"
+    return str(venv) if venv.exists() else sys.executable
+
+
+def apply(root: Path, m: Mutation) -> None:
+    path = root / m.file
+    if not path.is_file():
+        raise SystemExit(f"[mutations] {m.name}: {m.file} does not exist (moved? update MUTATIONS)")
+    text = path.read_text(encoding="utf-8")
+    count = text.count(m.old)
+    if count != 1:
+        raise SystemExit(f"[mutations] {m.name}: anchor found {count} times in {m.file} (expected once): {m.old!r}")
+    path.write_text(text.replace(m.old, m.new), encoding="utf-8")
+
+
+def pytest(root: Path, args: tuple[str, ...]) -> subprocess.CompletedProcess[str]:
+    cmd = [python(), "-m", "pytest", "-q", "-x", "-p", "no:cacheprovider", "-o", "addopts=", *args]
+    return subprocess.run(cmd, cwd=root, capture_output=True, text=True, env=dict(os.environ, PYTHONHASHSEED="0"))
+
+
+def run(m: Mutation) -> bool:
+    """True when the tests catch the mutation (they pass without it and fail with it)."""
+    with tempfile.TemporaryDirectory(prefix=f"mutation_{m.name}_") as tmp:
+        root = Path(tmp) / "repo"
+        shutil.copytree(REPO, root, ignore=_IGNORE, symlinks=True)
+        shared = REPO.parent / "shared"
+        if shared.is_dir():
+            (Path(tmp) / "shared").symlink_to(shared)  # the tests look for ../shared beside the checkout
+        baseline = pytest(root, m.tests)
+        if baseline.returncode != 0:
+            print(f"BROKEN  {m.name:24s} the tests fail without the mutation:\n{baseline.stdout[-3000:]}")
+            return False
+        apply(root, m)
+        t0 = time.monotonic()
+        proc = pytest(root, m.tests)
+        tail = (proc.stdout.strip().splitlines() or ["(no output)"])[-1]
+        # pytest exit 1 = tests failed; anything else (5 = none collected, 2 = interrupted, 4 = usage) is not a catch
+        caught = proc.returncode == 1
+        print(f"{'CAUGHT' if caught else 'MISSED'}  {m.name:24s} {time.monotonic() - t0:6.1f} s  {tail}", flush=True)
+        if not caught and proc.returncode != 0:
+            print(proc.stdout[-2000:] + proc.stderr[-2000:])
+        return caught
+
+
+def main(argv: list[str]) -> int:
+    known = {m.name: m for m in MUTATIONS}
+    unknown = [name for name in argv if name not in known]
+    if unknown:
+        print(f"unknown mutations {unknown}; known: {sorted(known)}", file=sys.stderr)
+        return 2
+    chosen = [known[name] for name in argv] if argv else list(MUTATIONS)
+    missed = [m.name for m in chosen if not run(m)]
+    print(f"{len(chosen) - len(missed)}/{len(chosen)} caught" + (f"; MISSED: {', '.join(missed)}" if missed else ""))
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
