@@ -88,7 +88,7 @@ def run_capture(
     ``detector`` defaults to MediaPipe Pose (created here, closed at the end). Raises ``CaptureError`` subclasses
     with a ``kind`` for every failure the user can act on, ``Cancelled`` when ``should_stop()`` became true.
     """
-    from .lift import lift_sequence, load_lifter  # torch: imported on first capture, not at worker start
+    from .lift import lift_timed, load_lifter  # torch: imported on first capture, not at worker start
     from .postprocess import to_world
 
     t_start = time.perf_counter()
@@ -131,8 +131,8 @@ def run_capture(
     lift_report(0, force=True)  # the stage starts now; the first chunk may take seconds
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        camera = lift_sequence(
-            model, track.xy, info.width, info.height, flip_tta=options.flip_tta,
+        camera = lift_timed(
+            model, track.xy, track.times, info.width, info.height, flip_tta=options.flip_tta,
             should_stop=should_stop, on_chunk=lambda done, _t: lift_report(done, force=True),
         )  # fmt: skip
     timings["lift_s"] = time.perf_counter() - t0

@@ -50,6 +50,7 @@ def to_markdown(report: dict[str, Any]) -> str:
         lines.append(_row("**mean**", res["mean"]))
         lines.append("")
         lines.append(f"Inference speed during evaluation: {res['frames_per_s']:.0f} frames/s (TTA doubles the work).")
+    lines += real_video_markdown([report])
     return "\n".join(lines) + "\n"
 
 
@@ -89,9 +90,35 @@ def comparison_markdown(reports: list[dict[str, Any]], has_baseline: bool, comma
             if base:
                 cells.append(f"{mean['mpjpe'] / base['results'][c]['mean']['mpjpe']:.3f}")
         lines.append("| " + " | ".join(cells) + " |")
+    lines += real_video_markdown(reports)
     for r in reports:
         lines += ["", *("#" + line if line.startswith("#") else line for line in to_markdown(r).splitlines())]
     return "\n".join(lines) + "\n"
+
+
+def real_video_markdown(reports: list[dict[str, Any]]) -> list[str]:
+    """The real-video table (core.eval.real_video) of every report that has one: ours against MediaPipe's 3D."""
+    rows = [(r["checkpoint"], view, v) for r in reports for view, v in r.get("real_video", {}).items()]
+    if not rows:
+        return []
+    lines = [
+        "",
+        "## Real video: Pose2Sim balancing trial against MediaPipe's own 3D",
+        "",
+        "Both on the capture's joint definition, against the 4-camera triangulated reference "
+        "(`core/eval/real_video.py`); mm, accel in mm/frame² at 60 fps; ratio = ours / MediaPipe P-MPJPE.",
+        "",
+        "| model | view | P-MPJPE ours | P-MPJPE MediaPipe | ratio | MPJPE after one rotation ours / MediaPipe "
+        "| accel error ours / MediaPipe |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for checkpoint, view, v in rows:
+        o, m = v["ours"], v["mediapipe"]
+        lines.append(
+            f"| `{checkpoint}` | {view} | {o['p_mpjpe']:.1f} | {m['p_mpjpe']:.1f} | {v['ratio']:.2f} | "
+            f"{o['mpjpe_rot']:.1f} / {m['mpjpe_rot']:.1f} | {o['accel']:.1f} / {m['accel']:.1f} |"
+        )
+    return lines
 
 
 def to_json(report: dict[str, Any]) -> str:

@@ -80,13 +80,28 @@ def evaluate_sequences(model: torch.nn.Module, sequences: list[EvalSequence], tt
     return {"groups": groups, "mean": mean, "frames_per_s": frames / max(time.monotonic() - t0, 1e-9)}
 
 
-def load_sequences(data: str, noisy: bool, args: argparse.Namespace) -> list[EvalSequence]:
-    """The evaluation sequences of one data set and 2D condition (clean or detector-like noise, fixed seed)."""
+CONDITIONS = ("rig-clean", "rig-noisy", "wild-clean", "wild-noisy", "wild-heldout")
+
+
+def load_sequences(data: str, condition: str, args: argparse.Namespace, joints: str = "skeleton") -> list[EvalSequence]:
+    """The evaluation sequences of one data set and condition ``<cameras>-<2D>``, in the ``joints`` definition.
+
+    Cameras: ``rig`` (Human3.6M-like) or ``wild`` (random cameras of the wide distribution, a seed stream no
+    training uses); 2D: ``clean``, ``noisy`` (the measured detector model training also uses) or ``heldout``
+    (``NoiseConfig.held_out``: settings no training config uses). Human3.6M has its own cameras (``rig`` only).
+    """
+    cameras, noise = condition.split("-") if "-" in condition else ("rig", condition)  # "clean" = "rig-clean"
     if data == "cmu":
+        from .data.noise import NoiseConfig
         from .data.validation_set import cmu_validation_sequences
 
-        return cmu_validation_sequences(args.cmu_root, tuple(args.subjects), noisy=noisy, seed=args.seed)
-    return h36m_sequences(args.h36m_dir, keypoints=args.h36m_2d, noisy=noisy, seed=args.seed)
+        return cmu_validation_sequences(
+            args.cmu_root, tuple(args.subjects), noisy=noise != "clean", seed=args.seed, joints=joints,
+            cameras=cameras, noise=NoiseConfig.held_out() if noise == "heldout" else None,
+        )  # fmt: skip
+    if cameras != "rig" or noise == "heldout":
+        raise SystemExit(f"condition {condition!r} exists for --data cmu only")
+    return h36m_sequences(args.h36m_dir, keypoints=args.h36m_2d, noisy=noise == "noisy", seed=args.seed)
 
 
 def h36m_sequences(
@@ -125,13 +140,20 @@ def h36m_sequences(
     return out
 
 
+def conditions_of(args: argparse.Namespace) -> list[str]:
+    """``--conditions`` if given, else ``--noise`` on the rig cameras (the original protocol)."""
+    if args.conditions:
+        return list(args.conditions)
+    return {"both": ["clean", "noisy"], "clean": ["clean"], "noisy": ["noisy"]}[args.noise]
+
+
 def run(args: argparse.Namespace) -> list[dict]:
-    """One report per checkpoint (the baseline, if any, last); the sequences are built once per condition."""
+    """One report per checkpoint (the baseline, if any, last); sequences are built once per condition and joint
+    definition (each model is scored on data in the definition it was trained on)."""
     if args.threads > 0:
         torch.set_num_threads(args.threads)
     paths = list(args.checkpoint) + ([args.baseline] if args.baseline is not None else [])
     models = [load_model(p) for p in paths]
-    conditions = ["clean", "noisy"] if args.noise == "both" else [args.noise]
     tta = args.tta == "on"
     reports = [
         {
@@ -150,12 +172,21 @@ def run(args: argparse.Namespace) -> list[dict]:
         }
         for path, model in zip(paths, models)
     ]
-    for condition in conditions:
-        sequences = load_sequences(args.data, condition == "noisy", args)
-        if not sequences:
-            raise SystemExit(f"no {args.data} evaluation sequences found")
+    for condition in conditions_of(args):
+        cache: dict[str, list[EvalSequence]] = {}
         for report, model in zip(reports, models):
-            report["results"][condition] = evaluate_sequences(model, sequences, tta=tta)
+            joints = model.config.joints
+            if joints not in cache:
+                cache[joints] = load_sequences(args.data, condition, args, joints)
+            if not cache[joints]:
+                raise SystemExit(f"no {args.data} evaluation sequences found")
+            report["results"][condition] = evaluate_sequences(model, cache[joints], tta=tta)
+    if args.real_video:
+        from .eval.real_video import evaluate_model, load_views
+
+        views = load_views(args.real_video_reference) if args.real_video_reference else load_views()
+        for report, model in zip(reports, models):
+            report["real_video"] = evaluate_model(model.eval(), views, flip_tta=tta)
     return reports
 
 
@@ -166,7 +197,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--baseline", type=Path, help="also evaluate this model and report every checkpoint's ratio to it")
     p.add_argument("--data", choices=("cmu", "h36m"), default="cmu")
-    p.add_argument("--noise", choices=("clean", "noisy", "both"), default="both", help="2D input condition(s)")
+    p.add_argument("--noise", choices=("clean", "noisy", "both"), default="both",
+                   help="2D input condition(s) on the rig cameras (ignored when --conditions is given)")
+    p.add_argument("--conditions", nargs="+", choices=CONDITIONS,
+                   help="camera-2D conditions, e.g. rig-clean wild-clean wild-heldout (see load_sequences)")
+    p.add_argument("--real-video", action="store_true",
+                   help="also score on the shared Pose2Sim reference against MediaPipe's own 3D (core.eval.real_video)")
+    p.add_argument("--real-video-reference", type=Path, default=None, help="the reference .npz (default: ../shared)")
     p.add_argument("--tta", choices=("on", "off"), default="on", help="flip test-time augmentation")
     p.add_argument("--markdown", type=Path, help="write the tables as markdown here")
     p.add_argument("--json", type=Path, help="write the full report as JSON here")

@@ -61,7 +61,7 @@ class DataConfig:
         if self.random_cameras_per_segment + self.rigs_per_segment == 0:
             raise ConfigError("data needs at least one camera per segment (random_cameras_per_segment or rigs)")
         if set(self.extra_sets) - {"cmu_extra", "hdm05"}:
-            raise ConfigError(f"data.extra_sets must be a subset of ['cmu_extra', 'hdm05'], got {list(self.extra_sets)}")
+            raise ConfigError(f"data.extra_sets must be among 'cmu_extra', 'hdm05', got {list(self.extra_sets)}")
         if self.cameras not in ("wide", "narrow") or self.noise not in ("measured", "training"):
             raise ConfigError("data.cameras must be 'wide' or 'narrow', data.noise 'measured' or 'training'")
         if not 0 <= self.bone_scale_std <= 0.5 or not 0 <= self.tilt_deg <= 60 or self.targets_per_window < 1:
@@ -121,6 +121,10 @@ class TrainConfig:
     data: DataConfig = field(default_factory=DataConfig)
     optim: OptimConfig = field(default_factory=OptimConfig)
     run: RunConfig = field(default_factory=RunConfig)
+
+    def __post_init__(self) -> None:
+        if self.model.fps != 50.0:  # core.data resamples every training motion to 50 fps
+            raise ConfigError(f"[model] fps must be 50 (the rate of the training motions), got {self.model.fps}")
 
     @classmethod
     def from_dict(cls, d: dict[str, Any], source: str = "<dict>") -> TrainConfig:

@@ -85,8 +85,8 @@ def walking(shared_dir: Path, weights: str, tmp_path_factory: pytest.TempPathFac
 
 
 def test_pipeline_with_a_fake_detector_short_clip(tmp_path: Path, weights: str) -> None:
-    """6 frames < receptive field 9: padded, a warning in the summary, still a result; progress stages in order."""
-    video = write_video(tmp_path / "clip é.mp4", 6, size=(640, 480))
+    """6 frames at 50 fps < receptive field 9: padded, a warning in the summary, still a result; stages in order."""
+    video = write_video(tmp_path / "clip é.mp4", 6, size=(640, 480), fps=50.0)
     detected = np.array([True, True, False, True, True, True])
     detector = ScriptedDetector(stick_figure(6), np.ones((6, 17)), detected)
     stages: list[str] = []

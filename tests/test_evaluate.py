@@ -74,7 +74,9 @@ def test_cli_writes_markdown_json_and_model_card(tmp_path: Path, monkeypatch: py
         extra={"command": "python -m core.train --config configs/tiny_test.toml", "epochs_done": 2, "wall_time_s": 1.5},
     )
     monkeypatch.setattr(
-        evaluate, "load_sequences", lambda data, noisy, args: synthetic_sequences(9, noisy, count=2, frames=30)
+        evaluate,
+        "load_sequences",
+        lambda data, cond, args, joints: synthetic_sequences(9, cond != "clean", count=2, frames=30),
     )
     md, js, card = tmp_path / "out.md", tmp_path / "out.json", tmp_path / "card.json"
     assert (
@@ -123,7 +125,9 @@ def test_cli_compares_checkpoints_against_a_baseline(tmp_path: Path, monkeypatch
         paths.append(tmp_path / f"{arch}.pt")
         save_checkpoint(paths[-1], build_model(LifterConfig(arch=arch, filter_widths=(3, 3), channels=16)))
     monkeypatch.setattr(
-        evaluate, "load_sequences", lambda data, noisy, args: synthetic_sequences(9, noisy, count=2, frames=20)
+        evaluate,
+        "load_sequences",
+        lambda data, cond, args, joints: synthetic_sequences(9, cond != "clean", count=2, frames=20),
     )
     md, js = tmp_path / "cmp.md", tmp_path / "cmp.json"
     evaluate.main(

@@ -34,6 +34,7 @@ class LifterConfig:
         activation: "mish" or "relu"; None picks the paper's choice (mish for attention, relu for videopose).
         joints: the joint definition the model was trained on (``JOINT_DEFINITIONS``); evaluation renders its data
             the same way. Older model files lack the key and mean "skeleton".
+        fps: the frame rate of the training motions; clips are lifted at this rate (``core.lift.lift_timed``).
     """
 
     arch: str = "attention"
@@ -47,6 +48,7 @@ class LifterConfig:
     reduction: int = 128
     activation: str | None = None
     joints: str = "skeleton"
+    fps: float = 50.0
 
     def __post_init__(self) -> None:
         if self.arch not in ARCHS:
@@ -82,6 +84,9 @@ class LifterConfig:
             raise ValueError(f"causal must be true or false, got {self.causal!r}")
         if self.arch == "attention" and self.channels % self.groups:
             raise ValueError(f"channels ({self.channels}) must be divisible by groups ({self.groups})")
+        if isinstance(self.fps, bool) or not isinstance(self.fps, int | float) or not self.fps > 0:
+            raise ValueError(f"fps must be a positive number, got {self.fps!r}")
+        self.fps = float(self.fps)
         if self.joints not in JOINT_DEFINITIONS:
             raise ValueError(f"joints must be one of {JOINT_DEFINITIONS}, got {self.joints!r}")
         if self.activation is not None and self.activation not in ACTIVATIONS:

@@ -1,0 +1,1 @@
+"""Evaluation of the lifters: the real-video yardstick (more to come here)."""
