@@ -20,7 +20,8 @@ from core.models import load_model
 
 REPO = Path(__file__).resolve().parent.parent
 CARDS = sorted((REPO / "weights").glob("*.json"))
-FIGURE = re.compile(r"^(?P<metric>[a-z_]+?)_(?P<condition>(?:rig-|wild-)?(?:clean|noisy|heldout))_mm$")  # e.g. p_mpjpe_noisy_mm
+# e.g. p_mpjpe_noisy_mm, mpjpe_wild-heldout_mm
+FIGURE = re.compile(r"^(?P<metric>[a-z_]+?)_(?P<condition>(?:rig-|wild-)?(?:clean|noisy|heldout))_mm$")
 # The cards round to 0.01 mm; BLAS and thread-count differences move the last digit at most.
 TOLERANCE_MM = 0.05
 
