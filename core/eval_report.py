@@ -13,6 +13,14 @@ CMU_ACKNOWLEDGEMENT = (
     "The data used in this project was obtained from mocap.cs.cmu.edu. "
     "The database was created with funding from NSF EIA-0196217."
 )
+HDM05_ACKNOWLEDGEMENT = (
+    "The data used in this project was obtained from HDM05. M. Müller, T. Röder, M. Clausen, B. Eberhardt, "
+    "B. Krüger, A. Weber: Documentation Mocap Database HDM05, Technical Report CG-2007-2, Universität Bonn, 2007."
+)
+HDM05_LICENCE = (
+    "These weights were trained on HDM05 motion data (CC BY-SA 3.0) and are adapted material: they are licensed "
+    "under CC BY-SA 4.0 (one-way compatible with the extension's GPL-3.0-or-later)."
+)
 _HEADERS = ("MPJPE", "P-MPJPE", "N-MPJPE", "MPJVE", "Accel")
 _KEYS = ("mpjpe", "p_mpjpe", "n_mpjpe", "mpjve", "accel")
 
@@ -141,7 +149,9 @@ def model_card(checkpoint: str | Path, report: dict[str, Any]) -> dict[str, Any]
     results = report["results"]
     epochs, per_epoch = extra.get("epochs_done"), train_cfg.get("data", {}).get("samples_per_epoch")
     samples = epochs * per_epoch if isinstance(epochs, int) and isinstance(per_epoch, int) else None
-    return {
+    data_cfg = train_cfg.get("data", {})
+    extra_sets = list(data_cfg.get("extra_sets", []))
+    card = {
         "file": Path(checkpoint).name,
         "file_bytes": Path(checkpoint).stat().st_size,
         "file_sha256": file_sha256(checkpoint),
@@ -149,10 +159,14 @@ def model_card(checkpoint: str | Path, report: dict[str, Any]) -> dict[str, Any]
         "model": report["model"],
         "data": {
             "train": "CMU Graphics Lab Motion Capture Database (BVH, cgspeed conversion), folders "
-            f"{train_cfg.get('data', {}).get('sources', ['mb', 'daz'])}, resampled to 50 fps, 17 Human3.6M "
-            "joints, virtual cameras (random + Human3.6M-like rigs), flip and detector-like 2D noise",
-            "validation": f"CMU 'mb' subject(s) {report['subjects']} held out (never trained on), 4 fixed "
-            "Human3.6M-like rig cameras, whole sequences",
+            f"{data_cfg.get('sources', ['mb', 'daz'])}"
+            + (f", extra sets {extra_sets} (../shared/data/extra_mocap)" if extra_sets else "")
+            + f", resampled to 50 fps, 17 Human3.6M joints ({report['model']['config'].get('joints', 'skeleton')} "
+            f"definition), virtual cameras ({data_cfg.get('cameras', 'narrow')} random + Human3.6M-like rigs), flip "
+            "and detector-like 2D noise",
+            "validation": f"CMU 'mb' subject(s) {report['subjects']} held out (never trained on), conditions "
+            f"{list(results)} (rig = Human3.6M-like cameras, wild = random cameras from a held-out seed stream, "
+            "heldout = a noise model no training uses), whole sequences",
             "train_motions": extra.get("train_motions"),
             "train_frames_50fps": extra.get("train_frames_50fps"),
         },
@@ -176,3 +190,9 @@ def model_card(checkpoint: str | Path, report: dict[str, Any]) -> dict[str, Any]
         },
         "acknowledgement": CMU_ACKNOWLEDGEMENT,
     }
+    if "real_video" in report:
+        card["real_video"] = report["real_video"]
+    if "hdm05" in extra_sets:
+        card["acknowledgement"] += " " + HDM05_ACKNOWLEDGEMENT
+        card["licence"] = HDM05_LICENCE
+    return card
