@@ -18,33 +18,14 @@ from typing import Any
 import numpy as np
 
 from .capture_errors import CaptureError, OptionsError
-from .capture_options import CaptureOptions
 from .detect import Detector, MediaPipePoseDetector, Track2D, clean_track, detect_track
+from .options import CaptureOptions
 from .skeleton import H36M_JOINTS
 from .video import VideoInfo, iter_frames, probe, resolve_range
+from .weights import default_weights, lifter_model, resolve_device
 
-ADDON_ROOT = Path(__file__).resolve().parent.parent
 # Called as progress(stage, done, total, frames_per_second).
 ProgressFn = Callable[[str, int, int, float], None]
-
-
-def default_weights(causal: bool) -> Path:
-    """The bundled checkpoint for the offline or causal lifter."""
-    return ADDON_ROOT / "weights" / ("lifter_causal.pt" if causal else "lifter_offline.pt")
-
-
-def resolve_device(requested: str) -> str:
-    """ "auto" → "cuda" when torch sees a GPU and VIDEO_MOCAP_FORCE_CPU is not set, else "cpu"."""
-    import torch
-
-    available = torch.cuda.is_available() and not os.environ.get("VIDEO_MOCAP_FORCE_CPU")
-    if requested == "cuda" and not torch.cuda.is_available():
-        raise CaptureError(
-            "CUDA was requested but torch sees no CUDA GPU; choose CPU or Auto.", kind="device_unavailable"
-        )
-    if requested == "cuda" or (requested == "auto" and available):
-        return "cuda"
-    return "cpu"
 
 
 def _check_output(output: Path) -> None:
@@ -97,13 +78,13 @@ def run_capture(
     info = probe(video)  # cheap, and the most common mistake: check the video before loading anything
     start, end = resolve_range(info, options.frame_start, options.frame_end)
     device = resolve_device(options.device)
-    weights = Path(options.weights) if options.weights else default_weights(options.causal)
+    weights = Path(options.weights) if options.weights else default_weights(options.model)
     model = load_lifter(weights, device=device)
     notes: list[str] = []
-    causal = bool(getattr(model, "causal_shift", 0))
-    if causal != options.causal:
-        notes.append(f"the weights {weights.name} are {'' if model.causal_shift else 'not '}causal, "
-                     f"but the option causal is {options.causal}; the weights decide")  # fmt: skip
+    kind = lifter_model(model)  # decided once, here: the rest of the pipeline follows the weights
+    if kind != options.model:
+        notes.append(f"the weights {weights.name} hold the {kind} model, but the option model is {options.model}; "
+                     "the weights decide")
     total = end - start + 1
     if progress is not None:
         progress("decode", 0, total, 0.0)
@@ -143,7 +124,7 @@ def run_capture(
         progress("post", 0, 2, 0.0)
     world, post_info = to_world(
         camera, track.xy, track.times, info.width, info.height, info.fps, subject_height=options.height,
-        smoothing=options.smoothing, causal=causal, fov_deg=options.fov_deg, root_motion=options.root_motion,
+        smoothing=options.smoothing, causal=kind == "causal", fov_deg=options.fov_deg, root_motion=options.root_motion,
     )  # fmt: skip
     timings["post_s"] = time.perf_counter() - t0
     if progress is not None:

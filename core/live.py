@@ -24,59 +24,15 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import numpy as np
 
-from .capture_errors import CaptureError, OptionsError
-from .capture_options import check_shared_options
+from .capture_errors import CaptureError
+from .options import LiveOptions
 
 Send = Callable[[dict[str, Any]], None]
 POLL_S = 0.05  # the loop checks ``stop`` at least this often while waiting for a frame
-
-
-@dataclass
-class LiveOptions:
-    """Options of a live session (the ``live`` command's ``options``; unknown keys are errors).
-
-    height: subject height (m). smoothing: One-Euro strength 0..1 (light by default: live lag is visible).
-    device: where the lifter runs; "cpu" by default, since one small matrix-vector step per frame gains nothing from
-    a GPU round trip. weights: causal checkpoint (None = weights/lifter_causal.pt). flip_tta: also lift the mirrored
-    pose (2× lifter time). root_motion, fov_deg, min_confidence: as in capture. loop: restart a video file at its
-    end. max_side: frames are downscaled to this longest side before MediaPipe (it works on a 256×256 crop).
-    """
-
-    height: float = 1.75
-    smoothing: float = 0.3
-    device: str = "cpu"
-    weights: str | None = None
-    flip_tta: bool = False
-    root_motion: bool = True
-    fov_deg: float = 60.0
-    min_confidence: float = 0.3
-    loop: bool = False
-    max_side: int = 640
-
-    def __post_init__(self) -> None:
-        check_shared_options(self, "live option", bools=("flip_tta", "root_motion", "loop"))
-        if isinstance(self.max_side, bool) or not isinstance(self.max_side, int) or not 256 <= self.max_side <= 4096:
-            raise OptionsError(f"live option 'max_side' must be an integer in [256, 4096], got {self.max_side!r}")
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any] | None) -> LiveOptions:
-        d = dict(d or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise OptionsError(f"unknown live option(s) {unknown}; known: {sorted(known)}")
-        for name in ("height", "smoothing", "fov_deg", "min_confidence"):
-            if isinstance(d.get(name), int) and not isinstance(d.get(name), bool):
-                d[name] = float(d[name])  # JSON has no float/int distinction
-        return cls(**d)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def parse_source(command: dict[str, Any]) -> int | str:
@@ -136,10 +92,10 @@ class LiveSession:
         import torch
 
         from .camera import normalize_screen_coordinates
-        from .capture import default_weights, resolve_device
         from .lift import load_lifter
         from .live_source import FrameSource
         from .models import CausalStreamer
+        from .weights import default_weights, lifter_model, resolve_device
 
         self.id, self.options = job_id, options
         self._normalize = normalize_screen_coordinates
@@ -151,9 +107,9 @@ class LiveSession:
         torch.set_num_threads(1)
         try:
             self.device = resolve_device(options.device)
-            weights = options.weights or str(default_weights(causal=True))
+            weights = options.weights or str(default_weights("causal"))
             model = load_lifter(weights, device=self.device)
-            if not model.config.causal:
+            if lifter_model(model) != "causal":
                 raise CaptureError(f"live mode needs causal lifter weights; {weights} is an offline (centred) model "
                                    "that would need future frames", kind="weights_not_causal")
             self.receptive_field = int(model.receptive_field)

@@ -41,7 +41,7 @@ from collections.abc import Callable
 from typing import Any, TextIO
 
 from .capture_errors import CaptureError
-from .capture_options import CaptureOptions
+from .options import CaptureOptions
 
 PROTOCOL_VERSION = 1
 CANCEL_GRACE_S = 0.8  # after this the main thread reports "cancelled" itself and abandons the busy thread

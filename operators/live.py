@@ -23,6 +23,7 @@ import numpy as np
 
 from ..core.bake_math import RestPose, median_bone_lengths, rest_pose, solve_pose
 from ..core.live_take import Take
+from ..core.options import LiveOptions
 from ..core.rig_layout import BONES, ROOT_BONE
 from .bake import BakeOptions, BakeResult, armature_rest, bake_joints, build_armature
 from .capture_runner import WorkerJob, WorkerLink
@@ -266,17 +267,19 @@ def update_status(context: bpy.types.Context, preview: LivePreview | None, redra
 
 
 def _make_preview(context: bpy.types.Context) -> LivePreview:
+    from .capture import bpy_float
     from .runtime import worker_factory
 
     live = context.scene.video_mocap_live
-    options = {"height": context.scene.video_mocap.height, "smoothing": live.smoothing}
+    options = LiveOptions(height=bpy_float(context.scene.video_mocap.height), smoothing=bpy_float(live.smoothing),
+                          loop=live.source == "FILE" and live.loop)
     if live.source == "CAMERA":
-        request = LiveRequest(camera=live.camera_index, options=options)
+        request = LiveRequest(camera=live.camera_index, options=options.to_dict())
     else:
         video = bpy.path.abspath(live.video_path) if live.video_path else ""
         if not video:
             raise ValueError("choose a video file for live mode, or switch the source to Camera")
-        request = LiveRequest(video=video, options={**options, "loop": live.loop})
+        request = LiveRequest(video=video, options=options.to_dict())
     armature = LiveArmature(context, live.armature)
     return LivePreview(LiveRunner(worker_factory(context), request, apply_pose=armature.apply), armature)
 
@@ -389,15 +392,10 @@ class VIDEO_MOCAP_OT_live_record(bpy.types.Operator):
 
 
 CLASSES = (VIDEO_MOCAP_OT_live_start, VIDEO_MOCAP_OT_live_stop, VIDEO_MOCAP_OT_live_record)
-_register_classes, _unregister_classes = bpy.utils.register_classes_factory(CLASSES)
 
 
-def register() -> None:
-    _register_classes()
-
-
-def unregister() -> None:
+def shutdown() -> None:
+    """Called before the add-on's classes are unregistered."""
     preview, VIDEO_MOCAP_OT_live_start.active = VIDEO_MOCAP_OT_live_start.active, None
     if preview is not None:
         preview.runner.abort()  # never leave a camera open when the add-on goes away
-    _unregister_classes()

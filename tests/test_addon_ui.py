@@ -122,3 +122,24 @@ def test_check_worker_reports_versions(addon, monkeypatch: pytest.MonkeyPatch) -
     assert bpy.ops.video_mocap.check_worker() == {"FINISHED"}
     info = bpy.context.window_manager.video_mocap_job.worker_info
     assert info.startswith("cpu |") and "torch" in info and "environment" in info
+
+
+def test_panel_defaults_are_the_options_defaults(addon) -> None:
+    """The smoothing an artist gets by clicking Capture from Video is the tuned one (core/options.py), and live's
+    panel starts from live's default: both read from the dataclass and from a scene that never set them."""
+    import bpy
+
+    from core.options import CaptureOptions, LiveOptions
+
+    scene = bpy.data.scenes.new("defaults")
+    try:
+        rna = scene.video_mocap.bl_rna.properties
+        for name in ("smoothing", "height"):
+            assert rna[name].default == pytest.approx(getattr(CaptureOptions(), name))
+            assert getattr(scene.video_mocap, name) == pytest.approx(getattr(CaptureOptions(), name))
+        assert scene.video_mocap.model.lower() == CaptureOptions().model
+        live_rna = scene.video_mocap_live.bl_rna.properties
+        assert live_rna["smoothing"].default == pytest.approx(LiveOptions().smoothing)
+        assert scene.video_mocap_live.smoothing == pytest.approx(LiveOptions().smoothing)
+    finally:
+        bpy.data.scenes.remove(scene)
