@@ -31,7 +31,7 @@ from core.detect import MediaPipePoseDetector  # noqa: E402
 from core.options import CaptureOptions  # noqa: E402
 from core.video import iter_frames, probe  # noqa: E402
 from core.weights import default_weights  # noqa: E402
-from core.worker_client import WorkerClient  # noqa: E402
+from core.worker.client import WorkerClient  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "videos"
 

@@ -1,6 +1,6 @@
 """Which lifter runs, and where: the bundled weights per model, the model a checkpoint holds, the torch device.
 
-Shared by capture (core/capture.py) and live mode (core/live.py), which otherwise have nothing to share.
+Shared by capture (core/capture.py) and live mode (core/live/session.py), which otherwise have nothing to share.
 """
 
 from __future__ import annotations

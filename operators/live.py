@@ -22,7 +22,7 @@ import bpy
 import numpy as np
 
 from ..core.bake_math import RestPose, median_bone_lengths, rest_pose, solve_pose
-from ..core.live_take import Take
+from ..core.live.take import Take
 from ..core.options import LiveOptions
 from ..core.rig_layout import BONES, ROOT_BONE
 from .bake import BakeOptions, BakeResult, armature_rest, bake_joints, build_armature

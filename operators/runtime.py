@@ -9,7 +9,7 @@ from typing import Any
 
 import bpy
 
-from ..core.runtime_env import PythonChoice, resolve_worker_python
+from ..core.worker.runtime_env import PythonChoice, resolve_worker_python
 from .capture_runner import WorkerLink
 
 # "video_mocap" when enabled as a legacy add-on from a folder, "bl_ext.<repo>.video_mocap" as an extension.
@@ -37,7 +37,7 @@ def runtime_dir() -> Path:
 
 
 def worker_python(context: bpy.types.Context) -> PythonChoice:
-    """The Python that will run the worker (core.runtime_env.resolve_worker_python)."""
+    """The Python that will run the worker (core.worker.runtime_env.resolve_worker_python)."""
     prefs = addon_preferences(context)
     user_python = bpy.path.abspath(prefs.python_path) if prefs is not None and prefs.python_path else ""
     return resolve_worker_python(user_python, runtime_dir(), os.environ)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import bpy
 
-from ..core.runtime_env import InstallJob, install_commands
+from ..core.worker.runtime_env import InstallJob, install_commands
 from .capture_runner import WorkerLink
 from .runtime import addon_preferences, runtime_dir, worker_factory, worker_python
 

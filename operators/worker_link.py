@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..core.worker_client import WorkerClient, WorkerError
+from ..core.worker.client import WorkerClient, WorkerError
 
 
 class ClientWorkerLink:

@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 from capture_helpers import tiny_checkpoint, write_video
 
-from core.worker_client import WorkerClient, WorkerError
+from core.worker.client import WorkerClient, WorkerError
 
 REPO = Path(__file__).resolve().parent.parent
 TERMINAL = ("result", "error", "cancelled")
@@ -62,7 +62,7 @@ def test_ready_message(worker: WorkerClient) -> None:
     assert ready["log"] == worker.log_path
 
 
-@pytest.mark.parametrize("how", ["module", "script"])
+@pytest.mark.parametrize("how", ["module", "script", "folder"])
 def test_starts_from_a_folder_of_any_name(tmp_path: Path, how: str) -> None:
     addon = _addon_copy(tmp_path)
     if how == "module":
@@ -71,9 +71,10 @@ def test_starts_from_a_folder_of_any_name(tmp_path: Path, how: str) -> None:
         assert client.wait_ready(60)["type"] == "ready"
         assert client.shutdown() == 0
         return
-    # python <addon>/core/worker.py from an unrelated working directory
+    # python <addon>/core/worker/__main__.py (or the folder itself) from an unrelated working directory
+    script = addon / "core" / "worker" / ("__main__.py" if how == "script" else "")
     process = subprocess.Popen(
-        [sys.executable, str(addon / "core" / "worker.py"), "--log", str(tmp_path / "s.log")],
+        [sys.executable, str(script), "--log", str(tmp_path / "s.log")],
         cwd=tmp_path, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
     )  # fmt: skip
     ready = json.loads(process.stdout.readline())  # type: ignore[union-attr]
@@ -94,7 +95,7 @@ def test_bad_commands_are_answered_and_the_worker_survives(worker: WorkerClient)
 
 
 def test_live_commands_are_dispatched(worker: WorkerClient, tmp_path: Path) -> None:
-    """live/stop reach core/live.py (docs/live.md) through the worker's handler table."""
+    """live/stop reach core/live/session.py (docs/live.md) through the worker's handler table."""
     worker.send({"cmd": "stop"})  # no session: idempotent, no answer
     worker.send({"cmd": "live", "id": "l1", "video": str(tmp_path / "missing.mp4")})
     message = worker.wait_for(lambda m: m.get("id") == "l1", 30)

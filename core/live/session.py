@@ -9,7 +9,7 @@ the camera fails, sending protocol messages (docs/live.md)::
 
 Exactly one of ``live_stopped`` / ``error`` ends a session. Per frame the work is constant: one MediaPipe call in
 tracking mode, one ``CausalStreamer.step`` (the causal lifter of Liu et al. 2020 §5.2, one new column per layer),
-and ``LivePost`` on a bounded history. A grabber thread keeps only the newest frame (core/live_source.py), so when
+and ``LivePost`` on a bounded history. A grabber thread keeps only the newest frame (core/live/source.py), so when
 the pipeline is slower than the camera, frames are dropped instead of queued and the latency stays bounded.
 
 ``LiveController`` is the worker's side: ``live`` starts a session thread, ``stop`` ends it within a second.
@@ -28,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from .capture_errors import CaptureError
-from .options import LiveOptions
+from ..capture_errors import CaptureError
+from ..options import LiveOptions
 
 Send = Callable[[dict[str, Any]], None]
 POLL_S = 0.05  # the loop checks ``stop`` at least this often while waiting for a frame
@@ -91,11 +91,11 @@ class LiveSession:
     def __init__(self, job_id: str, source: int | str, options: LiveOptions, detector: Any | None = None) -> None:
         import torch
 
-        from .camera import normalize_screen_coordinates
-        from .lift import load_lifter
-        from .live_source import FrameSource
-        from .models import CausalStreamer
-        from .weights import default_weights, lifter_model, resolve_device
+        from ..camera import normalize_screen_coordinates
+        from ..lift import load_lifter
+        from ..models import CausalStreamer
+        from ..weights import default_weights, lifter_model, resolve_device
+        from .source import FrameSource
 
         self.id, self.options = job_id, options
         self._normalize = normalize_screen_coordinates
@@ -116,7 +116,7 @@ class LiveSession:
             self.streams = [CausalStreamer(model)] + ([CausalStreamer(model)] if options.flip_tta else [])
             self.own_detector = detector is None
             if detector is None:
-                from .detect import MediaPipePoseDetector
+                from ..detect import MediaPipePoseDetector
 
                 detector = MediaPipePoseDetector(max_side=options.max_side)  # tracking mode (static_image_mode off)
             self.detector = detector
@@ -130,7 +130,7 @@ class LiveSession:
         self.timings: dict[str, deque[float]] = {k: deque(maxlen=2000) for k in ("detect", "lift", "post", "latency")}
 
     def _make_post(self, width: int, height: int) -> Any:
-        from .live_post import LivePost
+        from .post import LivePost
 
         o = self.options
         return LivePost(width, height, self.source.fps, subject_height=o.height, smoothing=o.smoothing,
@@ -138,7 +138,7 @@ class LiveSession:
 
     def lift(self, xy_px: np.ndarray) -> np.ndarray:
         """(17, 2) pixels → (17, 3) root-relative camera-space 3D of this frame (flip TTA averaged if enabled)."""
-        from .skeleton import flip
+        from ..skeleton import flip
 
         norm = self._normalize(xy_px.astype(np.float32), *self.size)
         out = self.streams[0].step(norm)
@@ -149,7 +149,7 @@ class LiveSession:
         return out
 
     def run(self, send: Send, stop: threading.Event) -> None:
-        from .live_source import Grabber
+        from .source import Grabber
 
         if self.own_detector:
             self.warm_up()
