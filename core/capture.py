@@ -7,7 +7,6 @@ CLI. It streams the video (bounded memory: only per-frame 2D results are kept), 
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import warnings
@@ -15,13 +14,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
-from .capture_errors import CaptureError, OptionsError
-from .detect import Detector, MediaPipePoseDetector, Track2D, clean_track, detect_track
+from .capture_file import save_capture
+from .detect import Detector, MediaPipePoseDetector, clean_track, detect_track
+from .errors import CaptureError, OptionsError
 from .options import CaptureOptions
-from .skeleton import H36M_JOINTS
-from .video import VideoInfo, iter_frames, probe, resolve_range
+from .video import iter_frames, probe, resolve_range
 from .weights import default_weights, lifter_model, resolve_device
 
 # Called as progress(stage, done, total, frames_per_second).
@@ -137,31 +134,10 @@ def run_capture(
     }  # fmt: skip
     timings["total_s"] = time.perf_counter() - t_start
     summary["timings"] = timings
-    _save(output, track, camera, world, info, options, summary)
+    save_capture(output, joints_2d=track.xy, confidence=track.conf, detected=track.detected, joints_3d_camera=camera,
+                 joints_3d_world=world, fps=info.fps, frame_indices=track.frame_indices, times=track.times,
+                 lr_swapped=track.swapped, image_size=(info.width, info.height), options=options.to_dict(),
+                 summary=summary)
     if progress is not None:
         progress("post", 2, 2, 0.0)
     return summary
-
-
-def _save(output: Path, track: Track2D, camera: np.ndarray, world: np.ndarray, info: VideoInfo,
-          options: CaptureOptions, summary: dict[str, Any]) -> None:  # fmt: skip
-    """Write the .npz atomically (a temp file renamed), so a cancelled or killed run never leaves half a file."""
-    tmp = output.with_name(output.name + ".part")
-    with open(tmp, "wb") as f:  # a file object: np.savez would append ".npz" to a path not ending in it
-        np.savez(
-            f,
-            joints_2d=track.xy.astype(np.float32),
-            confidence=track.conf.astype(np.float32),
-            detected=track.detected,
-            joints_3d_camera=camera.astype(np.float32),
-            joints_3d_world=world.astype(np.float32),
-            fps=np.float64(info.fps),
-            frame_indices=track.frame_indices.astype(np.int64),
-            times=track.times.astype(np.float64),
-            lr_swapped=track.swapped,
-            image_size=np.array((info.width, info.height), dtype=np.int64),
-            options_json=np.array(json.dumps(options.to_dict())),
-            summary_json=np.array(json.dumps(summary)),
-            joint_names=np.array(H36M_JOINTS),
-        )
-    os.replace(tmp, output)

@@ -13,7 +13,7 @@ import sys
 import threading
 from typing import Any
 
-from .capture_errors import CaptureError
+from .errors import CaptureError
 from .options import DEVICES, MODELS, CaptureOptions
 
 _DEFAULT = CaptureOptions()  # the CLI's defaults are the options' own

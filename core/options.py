@@ -12,7 +12,7 @@ import math
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from .capture_errors import OptionsError
+from .errors import OptionsError
 
 DEVICES = ("auto", "cpu", "cuda")
 # The lifter: offline (centred window: past and future frames) or causal (past frames only; what live mode uses).

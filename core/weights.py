@@ -9,7 +9,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from .capture_errors import CaptureError
+from .errors import CaptureError
 
 ADDON_ROOT = Path(__file__).resolve().parent.parent
 

@@ -12,10 +12,10 @@ from typing import Any
 import bpy
 from bpy.props import StringProperty
 
-from ..core.capture_errors import OptionsError
+from ..core.capture_file import load_capture
+from ..core.errors import OptionsError
 from ..core.options import CaptureOptions
 from .bake import BakeOptions, BakeResult, bake_joints
-from .capture_file import load_capture
 from .capture_runner import CaptureRequest, CaptureRunner
 from .runtime import device_option, user_dir, worker_factory
 

@@ -86,7 +86,7 @@ def test_capture_with_the_real_worker(scene, shared_dir: Path, tiny_weights: Pat
     obj = settings.last_armature
     assert obj.name == "intel_worker_walking_480x270_Mocap" and settings.last_frames == 12
     assert scene.render.fps / scene.render.fps_base == pytest.approx(16.67, abs=0.01)
-    capture_file = importlib.import_module("video_mocap.operators.capture_file")
+    capture_file = importlib.import_module("video_mocap.core.capture_file")
     capture = capture_file.load_capture(settings.last_capture_path)
     assert capture.frames == 12 and np.all(np.isfinite(capture.joints_world))
     assert settings.last_detection_rate == pytest.approx(float(np.mean(capture.detected)))

@@ -19,8 +19,8 @@ import pytest
 from capture_helpers import stick_figure, tiny_checkpoint, write_video
 
 from core.capture import run_capture
-from core.capture_errors import Cancelled
 from core.detect import MediaPipePoseDetector, ScriptedDetector, fix_lr_swaps
+from core.errors import Cancelled
 from core.options import CaptureOptions
 from core.postprocess import ANKLE_FRACTION, estimate_stature, to_world
 from core.skeleton import FLIP_PERMUTATION, H36M_JOINTS, JOINT_INDEX

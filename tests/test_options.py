@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.capture_errors import OptionsError
+from core.errors import OptionsError
 from core.options import MODELS, CaptureOptions, LiveOptions
 
 

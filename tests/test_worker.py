@@ -126,7 +126,7 @@ def test_capture_progress_order_and_result(
     assert final["summary"]["frames"] == 71 and final["summary"]["device"] == "cpu"
 
 
-def test_capture_errors_have_kinds(worker: WorkerClient, tmp_path: Path, weights: str) -> None:
+def test_errors_have_kinds(worker: WorkerClient, tmp_path: Path, weights: str) -> None:
     noise = write_video(tmp_path / "nobody.mp4", 12, size=(160, 120),
                         painter=lambda img, k: img.__setitem__(slice(None), (k * 20) % 255))  # fmt: skip
     (tmp_path / "text.mp4").write_text("not a video")

@@ -71,9 +71,9 @@ def main(argv: list[str] | None = None) -> int:
 
     enable_from_checkout()
     timings["enable add-on"] = time.perf_counter() - t0
+    from video_mocap.core.capture_file import load_capture
     from video_mocap.operators.bake import armature_joints
     from video_mocap.operators.capture import VIDEO_MOCAP_OT_capture
-    from video_mocap.operators.capture_file import load_capture
 
     settings = bpy.context.scene.video_mocap
     settings.video_path = str(args.video.resolve())

@@ -28,7 +28,7 @@ from typing import Any
 
 import numpy as np
 
-from ..capture_errors import CaptureError
+from ..errors import CaptureError
 from ..options import LiveOptions
 
 Send = Callable[[dict[str, Any]], None]

@@ -21,7 +21,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..capture_errors import CaptureError
+from ..errors import CaptureError
 from ..video import probe
 
 # A camera that delivers no frame for this long after opening is treated as busy / not streaming.

@@ -9,7 +9,7 @@ import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..capture_errors import CaptureError
+from ..errors import CaptureError
 from ..options import CaptureOptions
 
 if TYPE_CHECKING:
