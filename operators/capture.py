@@ -15,8 +15,8 @@ from bpy.props import StringProperty
 from ..core.capture_file import load_capture
 from ..core.errors import OptionsError
 from ..core.options import CaptureOptions
+from ..core.worker.runners import CaptureRequest, CaptureRunner
 from .bake import BakeOptions, BakeResult, bake_joints
-from .capture_runner import CaptureRequest, CaptureRunner
 from .runtime import device_option, user_dir, worker_factory
 
 _TIMER_STEP = 0.1

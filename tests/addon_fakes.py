@@ -33,7 +33,8 @@ def write_capture(path: Path, joints: np.ndarray, fps: float = 25.0, video: str 
 
 
 class FakeWorker:
-    """Speaks the worker protocol from a script. scenario: "ok", "error", "die", "silent" (never ready), "slow"
+    """A stand-in for core.worker.client.WorkerClient (the part the runners use) that speaks the worker protocol
+    from a script. scenario: "ok", "error", "die", "silent" (never ready), "slow"
     (progress forever until cancelled). On "ok" it writes `joints` as the capture .npz."""
 
     def __init__(self, scenario: str = "ok", joints: np.ndarray | None = None) -> None:
@@ -67,10 +68,11 @@ class FakeWorker:
         # One message per poll: the runner must cope with messages spread over many timer ticks.
         return [self._queue.pop(0)] if self._queue else []
 
-    def is_alive(self) -> bool:
-        return self.alive
+    @property
+    def exited(self) -> bool:
+        return not self.alive
 
-    def close(self) -> None:
+    def shutdown(self) -> None:
         self.closed = True
 
     def log_tail(self) -> str:

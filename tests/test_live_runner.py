@@ -53,10 +53,11 @@ class FakeLiveWorker:
         out, self._queue = self._queue[: self.burst], self._queue[self.burst :]
         return out
 
-    def is_alive(self) -> bool:
-        return self.alive
+    @property
+    def exited(self) -> bool:
+        return not self.alive
 
-    def close(self) -> None:
+    def shutdown(self) -> None:
         self.closed = True
 
     def log_tail(self) -> str:

@@ -198,14 +198,20 @@ def test_killed_worker_is_reported(tmp_path: Path, shared_dir: Path, weights: st
     client = WorkerClient(sys.executable, REPO, log_path=tmp_path / "w.log")
     client.start()
     client.wait_ready(60)
-    job = client.capture(shared_dir / "videos" / "pose2sim_balance_cam04.mp4", tmp_path / "k.npz", {"weights": weights})
+    job = "k1"  # a capture command sent as the add-on's runners send it (core/worker/runners.py): its id is tracked
+    client.send({"cmd": "capture", "id": job, "video": str(shared_dir / "videos" / "pose2sim_balance_cam04.mp4"),
+                 "output": str(tmp_path / "k.npz"), "options": {"weights": weights}})
     client.wait_for(lambda m: m.get("id") == job and m.get("stage") == "detect", 60)
     os.kill(client.pid, 9)  # type: ignore[arg-type]
-    died = client.wait_for(lambda m: m.get("type") == "error", 10)
+    seen: list[dict] = []
+    deadline = time.monotonic() + 10
+    while not client.exited and time.monotonic() < deadline:
+        seen += client.poll()
+        time.sleep(0.05)
+    died = next(m for m in seen if m.get("type") == "error")
     assert died["id"] == job and died["kind"] == "worker_died" and "SIGKILL" in died["message"]
-    exited = client.wait_for(lambda m: m.get("type") == "exited", 10)
-    assert exited["returncode"] == -9
-    assert not client.is_alive()
+    assert client.exited and seen[-1]["type"] == "exited" and seen[-1]["returncode"] == -9
+    assert not client.is_alive() and isinstance(client.log_tail(), str)
     with pytest.raises(WorkerError, match="not running"):
         client.capture("a.mp4", "b.npz")
 
