@@ -26,11 +26,12 @@ import cv2
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from core.capture import default_weights, run_capture  # noqa: E402
-from core.capture_options import CaptureOptions  # noqa: E402
+from core.capture import run_capture  # noqa: E402
 from core.detect import MediaPipePoseDetector  # noqa: E402
+from core.options import CaptureOptions  # noqa: E402
 from core.video import iter_frames, probe  # noqa: E402
-from core.worker_client import WorkerClient  # noqa: E402
+from core.weights import default_weights  # noqa: E402
+from core.worker.client import WorkerClient  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "videos"
 
@@ -129,7 +130,7 @@ def main() -> None:
     parser.add_argument("--skip-memory", action="store_true")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="capture_bench_"))
-    weights = args.weights or default_weights(False)
+    weights = args.weights or default_weights("offline")
     note = "trained weights"
     if not weights.is_file():
         weights, note = full_size_random_weights(tmp), "random weights, default (paper) size: same cost as trained"

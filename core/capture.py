@@ -7,7 +7,6 @@ CLI. It streams the video (bounded memory: only per-frame 2D results are kept), 
 
 from __future__ import annotations
 
-import json
 import os
 import time
 import warnings
@@ -15,36 +14,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import numpy as np
+from .capture_file import save_capture
+from .detect import Detector, MediaPipePoseDetector, clean_track, detect_track
+from .errors import CaptureError, OptionsError
+from .options import CaptureOptions
+from .video import iter_frames, probe, resolve_range
+from .weights import default_weights, lifter_model, resolve_device
 
-from .capture_errors import CaptureError, OptionsError
-from .capture_options import CaptureOptions
-from .detect import Detector, MediaPipePoseDetector, Track2D, clean_track, detect_track
-from .skeleton import H36M_JOINTS
-from .video import VideoInfo, iter_frames, probe, resolve_range
-
-ADDON_ROOT = Path(__file__).resolve().parent.parent
 # Called as progress(stage, done, total, frames_per_second).
 ProgressFn = Callable[[str, int, int, float], None]
-
-
-def default_weights(causal: bool) -> Path:
-    """The bundled checkpoint for the offline or causal lifter."""
-    return ADDON_ROOT / "weights" / ("lifter_causal.pt" if causal else "lifter_offline.pt")
-
-
-def resolve_device(requested: str) -> str:
-    """ "auto" → "cuda" when torch sees a GPU and VIDEO_MOCAP_FORCE_CPU is not set, else "cpu"."""
-    import torch
-
-    available = torch.cuda.is_available() and not os.environ.get("VIDEO_MOCAP_FORCE_CPU")
-    if requested == "cuda" and not torch.cuda.is_available():
-        raise CaptureError(
-            "CUDA was requested but torch sees no CUDA GPU; choose CPU or Auto.", kind="device_unavailable"
-        )
-    if requested == "cuda" or (requested == "auto" and available):
-        return "cuda"
-    return "cpu"
 
 
 def _check_output(output: Path) -> None:
@@ -97,13 +75,13 @@ def run_capture(
     info = probe(video)  # cheap, and the most common mistake: check the video before loading anything
     start, end = resolve_range(info, options.frame_start, options.frame_end)
     device = resolve_device(options.device)
-    weights = Path(options.weights) if options.weights else default_weights(options.causal)
+    weights = Path(options.weights) if options.weights else default_weights(options.model)
     model = load_lifter(weights, device=device)
     notes: list[str] = []
-    causal = bool(getattr(model, "causal_shift", 0))
-    if causal != options.causal:
-        notes.append(f"the weights {weights.name} are {'' if model.causal_shift else 'not '}causal, "
-                     f"but the option causal is {options.causal}; the weights decide")  # fmt: skip
+    kind = lifter_model(model)  # decided once, here: the rest of the pipeline follows the weights
+    if kind != options.model:
+        notes.append(f"the weights {weights.name} hold the {kind} model, but the option model is {options.model}; "
+                     "the weights decide")
     total = end - start + 1
     if progress is not None:
         progress("decode", 0, total, 0.0)
@@ -143,7 +121,7 @@ def run_capture(
         progress("post", 0, 2, 0.0)
     world, post_info = to_world(
         camera, track.xy, track.times, info.width, info.height, info.fps, subject_height=options.height,
-        smoothing=options.smoothing, causal=causal, fov_deg=options.fov_deg, root_motion=options.root_motion,
+        smoothing=options.smoothing, causal=kind == "causal", fov_deg=options.fov_deg, root_motion=options.root_motion,
     )  # fmt: skip
     timings["post_s"] = time.perf_counter() - t0
     if progress is not None:
@@ -156,31 +134,10 @@ def run_capture(
     }  # fmt: skip
     timings["total_s"] = time.perf_counter() - t_start
     summary["timings"] = timings
-    _save(output, track, camera, world, info, options, summary)
+    save_capture(output, joints_2d=track.xy, confidence=track.conf, detected=track.detected, joints_3d_camera=camera,
+                 joints_3d_world=world, fps=info.fps, frame_indices=track.frame_indices, times=track.times,
+                 lr_swapped=track.swapped, image_size=(info.width, info.height), options=options.to_dict(),
+                 summary=summary)
     if progress is not None:
         progress("post", 2, 2, 0.0)
     return summary
-
-
-def _save(output: Path, track: Track2D, camera: np.ndarray, world: np.ndarray, info: VideoInfo,
-          options: CaptureOptions, summary: dict[str, Any]) -> None:  # fmt: skip
-    """Write the .npz atomically (a temp file renamed), so a cancelled or killed run never leaves half a file."""
-    tmp = output.with_name(output.name + ".part")
-    with open(tmp, "wb") as f:  # a file object: np.savez would append ".npz" to a path not ending in it
-        np.savez(
-            f,
-            joints_2d=track.xy.astype(np.float32),
-            confidence=track.conf.astype(np.float32),
-            detected=track.detected,
-            joints_3d_camera=camera.astype(np.float32),
-            joints_3d_world=world.astype(np.float32),
-            fps=np.float64(info.fps),
-            frame_indices=track.frame_indices.astype(np.int64),
-            times=track.times.astype(np.float64),
-            lr_swapped=track.swapped,
-            image_size=np.array((info.width, info.height), dtype=np.int64),
-            options_json=np.array(json.dumps(options.to_dict())),
-            summary_json=np.array(json.dumps(summary)),
-            joint_names=np.array(H36M_JOINTS),
-        )
-    os.replace(tmp, output)

@@ -13,8 +13,10 @@ import sys
 import threading
 from typing import Any
 
-from .capture_errors import CaptureError
-from .capture_options import DEFAULT_SMOOTHING, CaptureOptions
+from .errors import CaptureError
+from .options import DEVICES, MODELS, CaptureOptions
+
+_DEFAULT = CaptureOptions()  # the CLI's defaults are the options' own
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -23,10 +25,14 @@ def _parser() -> argparse.ArgumentParser:
     cap = sub.add_parser("capture", help="video → 2D → 3D → .npz")
     cap.add_argument("video", help="input video file")
     cap.add_argument("-o", "--output", required=True, help="output .npz")
-    cap.add_argument("--causal", action="store_true", help="use the causal lifter (no look-ahead)")
-    cap.add_argument("--device", choices=("auto", "cpu", "cuda"), default="auto")
-    cap.add_argument("--height", type=float, default=1.75, help="subject height in metres (default 1.75)")
-    cap.add_argument("--smoothing", type=float, default=DEFAULT_SMOOTHING, help="0 (off) .. 1 (strong)")
+    cap.add_argument("--model", choices=MODELS, default=_DEFAULT.model,
+                     help="offline (looks ahead: most accurate) or causal (past frames only)")
+    cap.add_argument("--causal", action="store_const", const="causal", dest="model", help="same as --model causal")
+    cap.add_argument("--device", choices=DEVICES, default=_DEFAULT.device)
+    cap.add_argument("--height", type=float, default=_DEFAULT.height,
+                     help=f"subject height in metres (default {_DEFAULT.height})")
+    cap.add_argument("--smoothing", type=float, default=_DEFAULT.smoothing,
+                     help=f"0 (off) .. 1 (strong), default {_DEFAULT.smoothing}")
     cap.add_argument("--weights", default=None, help="lifter checkpoint (default: weights/lifter_*.pt)")
     cap.add_argument("--frame-start", type=int, default=None, help="first video frame (0-based, inclusive)")
     cap.add_argument("--frame-end", type=int, default=None, help="last video frame (0-based, inclusive)")
@@ -67,7 +73,7 @@ def capture(args: argparse.Namespace) -> int:
 
     try:
         options = CaptureOptions(
-            height=args.height, smoothing=args.smoothing, causal=args.causal, device=args.device,
+            height=args.height, smoothing=args.smoothing, model=args.model, device=args.device,
             frame_start=args.frame_start, frame_end=args.frame_end, weights=args.weights, flip_tta=not args.no_flip_tta,
         )  # fmt: skip
     except CaptureError as exc:

@@ -19,7 +19,7 @@ from typing import Protocol
 
 import numpy as np
 
-from .capture_errors import Cancelled, NoPersonError
+from .errors import Cancelled, NoPersonError
 from .gaps import fill_gaps
 from .skeleton import FLIP_PERMUTATION, H36M_LEFT, H36M_RIGHT, NUM_JOINTS, mediapipe_to_h36m
 from .video import Frame

@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from .camera import normalize_screen_coordinates
-from .capture_errors import Cancelled, WeightsError
+from .errors import Cancelled, WeightsError
 from .skeleton import flip
 
 

@@ -12,26 +12,33 @@ from typing import Any
 import bpy
 from bpy.props import StringProperty
 
+from ..core.capture_file import load_capture
+from ..core.errors import OptionsError
+from ..core.options import CaptureOptions
+from ..core.worker.runners import CaptureRequest, CaptureRunner
 from .bake import BakeOptions, BakeResult, bake_joints
-from .capture_file import load_capture
-from .capture_runner import CaptureRequest, CaptureRunner
 from .runtime import device_option, user_dir, worker_factory
 
 _TIMER_STEP = 0.1
 
 
-def capture_options(settings: Any, device: str, weights: str = "") -> dict[str, Any]:
-    """The worker's capture options (docs/capture.md) from the scene settings."""
-    options: dict[str, Any] = {"height": settings.height, "smoothing": settings.smoothing,
-                               "causal": settings.model == "CAUSAL", "device": device}
+def bpy_float(value: float) -> float:
+    """A FloatProperty value without its single-precision tail (0.1 is stored as 0.10000000149...)."""
+    return round(float(value), 6)
+
+
+def capture_options(settings: Any, device: str, weights: str = "") -> CaptureOptions:
+    """The worker's capture options (core/options.py) from the scene settings; raises ValueError when invalid."""
+    frames: dict[str, int] = {}
     if settings.use_frame_range:
         if settings.video_frame_end < settings.video_frame_start:
             raise ValueError("the last video frame comes before the first one")
-        options["frame_start"] = settings.video_frame_start
-        options["frame_end"] = settings.video_frame_end
-    if weights:
-        options["weights"] = weights
-    return options
+        frames = {"frame_start": settings.video_frame_start, "frame_end": settings.video_frame_end}
+    try:
+        return CaptureOptions(height=bpy_float(settings.height), smoothing=bpy_float(settings.smoothing),
+                              model=settings.model.lower(), device=device, weights=weights or None, **frames)
+    except OptionsError as exc:
+        raise ValueError(str(exc)) from exc
 
 
 def update_job(context: bpy.types.Context, runner: CaptureRunner | None) -> None:
@@ -99,7 +106,8 @@ class VIDEO_MOCAP_OT_capture(bpy.types.Operator):
             raise ValueError(f"video file not found: {settings.video_path or '(none chosen)'}")
         output = user_dir("captures") / f"{video.stem}_{time.strftime('%Y%m%d_%H%M%S')}.npz"
         weights = bpy.path.abspath(self.weights) if self.weights else ""
-        request = CaptureRequest(str(video), str(output), capture_options(settings, device_option(context), weights))
+        options = capture_options(settings, device_option(context), weights)
+        request = CaptureRequest(str(video), str(output), options.to_dict())
         return CaptureRunner(worker_factory(context), request)
 
     def execute(self, context: bpy.types.Context) -> set[str]:

@@ -13,64 +13,17 @@ from __future__ import annotations
 
 import bpy
 import numpy as np
-from bpy.props import BoolProperty, CollectionProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
+from bpy.props import StringProperty
 
 from ..core.retarget.footlock import FootLockConfig, detect_contacts
 from ..core.retarget.mapping import BoneMap, detect_preset, load_mapping, save_mapping
 from ..core.retarget.presets import ROLES
 from ..core.retarget.solve import RetargetOptions, retarget
 from ..core.skeleton import JOINT_INDEX
+from .properties import VIDEO_MOCAP_PG_retarget
 from .retarget_keys import is_mocap_armature, read_source, read_target, source_action, write_target_keys
 
 _CLIP_SUFFIXES = ("_mocap", "_Mocap")
-
-
-def _is_armature(_self: bpy.types.PropertyGroup, obj: bpy.types.Object) -> bool:
-    return obj.type == "ARMATURE"
-
-
-def _is_mocap(_self: bpy.types.PropertyGroup, obj: bpy.types.Object) -> bool:
-    return is_mocap_armature(obj)
-
-
-def _edited(_row: bpy.types.PropertyGroup, context: bpy.types.Context) -> None:
-    """A hand edit makes the mapping custom (fill_mapping sets the preset name after filling the rows)."""
-    context.scene.video_mocap_retarget.preset = "custom"
-
-
-class VIDEO_MOCAP_PG_retarget_bone(bpy.types.PropertyGroup):
-    """One row of the mapping: a body role and the target bone playing it (empty: not driven)."""
-
-    role: StringProperty(name="Body Part")
-    bone: StringProperty(name="Bone", description="Target bone for this body part (empty: leave it alone)",
-                         update=_edited)
-
-
-class VIDEO_MOCAP_PG_retarget(bpy.types.PropertyGroup):
-    """Retarget settings and mapping (Scene.video_mocap_retarget)."""
-
-    source: PointerProperty(name="Source", type=bpy.types.Object, poll=_is_mocap,
-                            description="Video Mocap armature whose take is retargeted")
-    source_action: PointerProperty(name="Take", type=bpy.types.Action,
-                                   description="Action of the source to retarget (empty: the source's current one)")
-    target: PointerProperty(name="Target", type=bpy.types.Object, poll=_is_armature,
-                            description="Armature that receives the motion (empty: the active armature)")
-    mapping: CollectionProperty(type=VIDEO_MOCAP_PG_retarget_bone)
-    mapping_index: IntProperty(name="Active Row")
-    mapping_target: StringProperty(name="Mapped Armature", description="Armature the mapping list was made for")
-    preset: StringProperty(name="Preset", description="Where the mapping came from")
-    root_motion: StringProperty(name="Root Motion Bone",
-                                description="Bone that receives the translation (empty: the pelvis bone)")
-    scale_translation: BoolProperty(name="Scale by Leg Length", default=True,
-                                    description="Scale the root translation by the target/source leg-length ratio")
-    align_heading: BoolProperty(name="Align Facing", default=True,
-                                description="Turn the motion so that it starts facing the way the target faces")
-    foot_lock: BoolProperty(name="Foot Locking", default=True,
-                            description="Pin each foot while it is planted on the source (no foot sliding)")
-    height_tolerance: FloatProperty(name="Contact Height", default=0.05, min=0.001, max=0.5, unit="LENGTH",
-                                    description="How far above its lowest point a foot still counts as planted")
-    speed_tolerance: FloatProperty(name="Contact Speed", default=0.25, min=0.01, max=5.0, unit="VELOCITY",
-                                   description="Speed (m/s) below which a grounded foot counts as planted")
 
 
 def settings(context: bpy.types.Context) -> VIDEO_MOCAP_PG_retarget:
@@ -279,17 +232,5 @@ class VIDEO_MOCAP_OT_retarget_preset_load(bpy.types.Operator):
         return {"FINISHED"}
 
 
-CLASSES = (VIDEO_MOCAP_PG_retarget_bone, VIDEO_MOCAP_PG_retarget, VIDEO_MOCAP_OT_retarget,
+CLASSES = (VIDEO_MOCAP_OT_retarget,
            VIDEO_MOCAP_OT_retarget_detect, VIDEO_MOCAP_OT_retarget_preset_save, VIDEO_MOCAP_OT_retarget_preset_load)
-_register_classes, _unregister_classes = bpy.utils.register_classes_factory(CLASSES)
-
-
-def register() -> None:
-    """Register the classes and Scene.video_mocap_retarget (call before panels.retarget_panel.register())."""
-    _register_classes()
-    bpy.types.Scene.video_mocap_retarget = PointerProperty(type=VIDEO_MOCAP_PG_retarget)
-
-
-def unregister() -> None:
-    del bpy.types.Scene.video_mocap_retarget
-    _unregister_classes()

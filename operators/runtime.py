@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import bpy
 
-from ..core.runtime_env import PythonChoice, resolve_worker_python
-from .capture_runner import WorkerLink
+from ..core.worker.client import WorkerClient
+from ..core.worker.runtime_env import PythonChoice, resolve_worker_python
 
 # "video_mocap" when enabled as a legacy add-on from a folder, "bl_ext.<repo>.video_mocap" as an extension.
 ADDON_PACKAGE = __package__.rpartition(".")[0]
@@ -37,7 +38,7 @@ def runtime_dir() -> Path:
 
 
 def worker_python(context: bpy.types.Context) -> PythonChoice:
-    """The Python that will run the worker (core.runtime_env.resolve_worker_python)."""
+    """The Python that will run the worker (core.worker.runtime_env.resolve_worker_python)."""
     prefs = addon_preferences(context)
     user_python = bpy.path.abspath(prefs.python_path) if prefs is not None and prefs.python_path else ""
     return resolve_worker_python(user_python, runtime_dir(), os.environ)
@@ -48,7 +49,7 @@ def device_option(context: bpy.types.Context) -> str:
     return prefs.device.lower() if prefs is not None else "auto"
 
 
-def worker_factory(context: bpy.types.Context) -> Callable[[], WorkerLink]:
+def worker_factory(context: bpy.types.Context) -> Callable[[], WorkerClient]:
     """A function that starts the worker process; raises ValueError with the fix when no Python is set up."""
     choice = worker_python(context)
     if choice.path is None:
@@ -57,9 +58,11 @@ def worker_factory(context: bpy.types.Context) -> Callable[[], WorkerLink]:
     python = choice.path
     log_dir = user_dir("logs")
 
-    def start() -> WorkerLink:
-        from .worker_link import start_worker_link
-
-        return start_worker_link(python, ADDON_ROOT, log_dir)
+    def start() -> WorkerClient:
+        """Start `python -m core.worker` in the add-on root, logging to a new file in the logs folder."""
+        log_dir.mkdir(parents=True, exist_ok=True)
+        client = WorkerClient(python, ADDON_ROOT, log_path=log_dir / f"worker_{time.strftime('%Y%m%d_%H%M%S')}.log")
+        client.start()
+        return client
 
     return start

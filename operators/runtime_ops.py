@@ -11,8 +11,8 @@ from pathlib import Path
 
 import bpy
 
-from ..core.runtime_env import InstallJob, install_commands
-from .capture_runner import WorkerLink
+from ..core.worker.client import WorkerClient, WorkerError
+from ..core.worker.runtime_env import InstallJob, install_commands
 from .runtime import addon_preferences, runtime_dir, worker_factory, worker_python
 
 _CHECK_TIMEOUT_S = 120.0
@@ -92,26 +92,13 @@ class VIDEO_MOCAP_OT_install_dependencies(bpy.types.Operator):
         return self._done(context, job)
 
 
-def wait_for_ready(link: WorkerLink, timeout: float, sleep: float = 0.1) -> dict:
-    """Poll a freshly started worker until its "ready" message; raises RuntimeError when it dies or times out."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for message in link.poll():
-            if message.get("type") == "ready":
-                return message
-        if not link.is_alive():
-            raise RuntimeError(f"the worker exited before it was ready:\n{link.log_tail()}")
-        time.sleep(sleep)
-    raise RuntimeError(f"the worker was not ready after {timeout:.0f} s")
-
-
 class VIDEO_MOCAP_OT_check_worker(bpy.types.Operator):
     """Start the capture worker once and show its package versions and compute device"""
 
     bl_idname = "video_mocap.check_worker"
     bl_label = "Check Worker"
 
-    def _start(self, context: bpy.types.Context) -> WorkerLink | None:
+    def _start(self, context: bpy.types.Context) -> WorkerClient | None:
         try:
             self._choice = worker_python(context)
             return worker_factory(context)()
@@ -130,21 +117,21 @@ class VIDEO_MOCAP_OT_check_worker(bpy.types.Operator):
         return {"FINISHED"}
 
     def execute(self, context: bpy.types.Context) -> set[str]:
-        link = self._start(context)
-        if link is None:
+        client = self._start(context)
+        if client is None:
             return {"CANCELLED"}
         try:
-            ready = wait_for_ready(link, timeout=_CHECK_TIMEOUT_S)
-        except RuntimeError as exc:
-            self._fail(context, str(exc))
+            ready = client.wait_ready(timeout=_CHECK_TIMEOUT_S)
+        except (WorkerError, TimeoutError) as exc:
+            self._fail(context, f"{exc}\n{client.log_tail()}")
             return {"CANCELLED"}
         finally:
-            link.close()
+            client.shutdown()
         return self._ready(context, ready)
 
     def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
-        self._link = self._start(context)
-        if self._link is None:
+        self._client = self._start(context)
+        if self._client is None:
             return {"CANCELLED"}
         context.window_manager.video_mocap_job.worker_info = "Starting the worker…"
         self._deadline = time.monotonic() + _CHECK_TIMEOUT_S
@@ -155,16 +142,16 @@ class VIDEO_MOCAP_OT_check_worker(bpy.types.Operator):
     def modal(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
         if event.type != "TIMER":
             return {"PASS_THROUGH"}
-        ready = next((m for m in self._link.poll() if m.get("type") == "ready"), None)
-        failed = ready is None and (not self._link.is_alive() or time.monotonic() > self._deadline)
+        ready = next((m for m in self._client.poll() if m.get("type") == "ready"), None)
+        failed = ready is None and (self._client.exited or time.monotonic() > self._deadline)
         if ready is None and not failed:
             return {"RUNNING_MODAL"}
         context.window_manager.event_timer_remove(self._timer)
-        self._link.close()
+        self._client.shutdown()
         for area in context.screen.areas if context.screen else ():
             area.tag_redraw()
         if failed:
-            self._fail(context, f"the worker did not start:\n{self._link.log_tail()}")
+            self._fail(context, f"the worker did not start:\n{self._client.log_tail()}")
             return {"CANCELLED"}
         return self._ready(context, ready)
 

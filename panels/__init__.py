@@ -1,4 +1,7 @@
-"""Panels and preferences of Video Mocap. register()/unregister() are called by the add-on's root __init__."""
+"""Panels and preferences of Video Mocap. register()/unregister() are called by the add-on's root __init__.
+
+Every module exposes its classes as ``CLASSES``; the main panel comes before its child panels (retarget, live).
+"""
 
 from __future__ import annotations
 
@@ -6,20 +9,6 @@ import bpy
 
 from . import live_panel, main_panel, preferences, retarget_panel
 
-CLASSES = (*preferences.CLASSES, *main_panel.CLASSES)
-# Feature panels registered after the main panel (they may be its children or sit below it), unregistered before.
-_FEATURES = (retarget_panel, live_panel)
+CLASSES = (*preferences.CLASSES, *main_panel.CLASSES, *retarget_panel.CLASSES, *live_panel.CLASSES)
 
-_register_classes, _unregister_classes = bpy.utils.register_classes_factory(CLASSES)
-
-
-def register() -> None:
-    _register_classes()
-    for feature in _FEATURES:
-        feature.register()
-
-
-def unregister() -> None:
-    for feature in reversed(_FEATURES):
-        feature.unregister()
-    _unregister_classes()
+register, unregister = bpy.utils.register_classes_factory(CLASSES)

@@ -3,42 +3,12 @@ toggle and the session's live figures (frames per second, latency frame read →
 
 The settings live on the Scene (``Scene.video_mocap_live``, saved with the file); the running session's figures on
 the WindowManager (``WindowManager.video_mocap_live_status``: never saved, never part of undo), written by
-operators/live.py on every timer tick.
+operators/live.py on every timer tick. Both property groups are in operators/properties.py.
 """
 
 from __future__ import annotations
 
 import bpy
-from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, PointerProperty, StringProperty
-
-
-class VIDEO_MOCAP_PG_live(bpy.types.PropertyGroup):
-    """Live settings (Scene.video_mocap_live)."""
-
-    source: EnumProperty(name="Source", items=[("CAMERA", "Camera", "A webcam"),
-                                               ("FILE", "Video File", "A video played at its own rate, as a camera")])
-    camera_index: IntProperty(name="Camera", description="Camera number (0 = the first camera)", default=0, min=0,
-                              max=99)
-    video_path: StringProperty(name="Video", description="Video standing in for a camera", subtype="FILE_PATH")
-    loop: BoolProperty(name="Loop", description="Start the video over at its end")
-    smoothing: FloatProperty(name="Smoothing", description="Causal smoothing strength (more = steadier, more lag)",
-                             default=0.3, min=0.0, max=1.0, subtype="FACTOR")
-    armature: PointerProperty(name="Live Armature", type=bpy.types.Object)
-
-
-class VIDEO_MOCAP_PG_live_status(bpy.types.PropertyGroup):
-    """The running session's figures (WindowManager.video_mocap_live_status: never saved)."""
-
-    running: BoolProperty()
-    recording: BoolProperty()
-    detected: BoolProperty()
-    state: StringProperty()
-    fps: FloatProperty()
-    latency_ms: FloatProperty()
-    frames: IntProperty()
-    dropped: IntProperty()
-    recorded: IntProperty()
-    message: StringProperty()
 
 
 class VIEW3D_PT_video_mocap_live(bpy.types.Panel):
@@ -82,17 +52,4 @@ class VIEW3D_PT_video_mocap_live(bpy.types.Panel):
             layout.label(text=status.message, icon="INFO")
 
 
-CLASSES = (VIDEO_MOCAP_PG_live, VIDEO_MOCAP_PG_live_status, VIEW3D_PT_video_mocap_live)
-_register_classes, _unregister_classes = bpy.utils.register_classes_factory(CLASSES)
-
-
-def register() -> None:
-    _register_classes()
-    bpy.types.Scene.video_mocap_live = PointerProperty(type=VIDEO_MOCAP_PG_live)
-    bpy.types.WindowManager.video_mocap_live_status = PointerProperty(type=VIDEO_MOCAP_PG_live_status)
-
-
-def unregister() -> None:
-    del bpy.types.WindowManager.video_mocap_live_status
-    del bpy.types.Scene.video_mocap_live
-    _unregister_classes()
+CLASSES = (VIEW3D_PT_video_mocap_live,)

@@ -7,7 +7,7 @@ import os
 import bpy
 from bpy.props import EnumProperty, StringProperty
 
-from ..core.runtime_env import ENV_PYTHON
+from ..core.worker.runtime_env import ENV_PYTHON
 from ..operators.runtime import ADDON_PACKAGE, runtime_dir, worker_python
 from ..operators.runtime_ops import OFFLINE_HELP, InstallState
 

@@ -1,7 +1,7 @@
 """The Retarget panel in the 3D Viewport sidebar ("Mocap" tab): source take, target armature, the editable bone
 mapping (a UIList, one row per body part), mapping presets, options and the Retarget button.
 
-Properties and operators are in operators/retarget.py; register that module first.
+Its property groups are in operators/properties.py, its operators in operators/retarget.py.
 """
 
 from __future__ import annotations
@@ -78,4 +78,3 @@ class VIEW3D_PT_video_mocap_retarget(bpy.types.Panel):
 
 
 CLASSES = (VIDEO_MOCAP_UL_retarget_mapping, VIEW3D_PT_video_mocap_retarget)
-register, unregister = bpy.utils.register_classes_factory(CLASSES)

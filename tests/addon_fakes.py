@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from core.skeleton import H36M_JOINTS
+from core.capture_file import save_capture
 
 
 def enable_addon() -> ModuleType:
@@ -25,16 +25,16 @@ def write_capture(path: Path, joints: np.ndarray, fps: float = 25.0, video: str 
     t = len(joints)
     detected = np.ones(t, dtype=bool)
     detected[: max(1, t // 10)] = False
-    np.savez(path, joints_2d=np.zeros((t, 17, 2), np.float32), confidence=np.ones((t, 17), np.float32),
-             detected=detected, joints_3d_camera=joints.astype(np.float32), joints_3d_world=joints.astype(np.float32),
-             fps=np.float64(fps), frame_indices=np.arange(t), image_size=np.array([640, 360]),
-             options_json=np.array("{}"), summary_json=np.array(f'{{"video": "{video}"}}'),
-             joint_names=np.array(H36M_JOINTS))
+    save_capture(path, joints_2d=np.zeros((t, 17, 2)), confidence=np.ones((t, 17)), detected=detected,
+                 joints_3d_camera=joints, joints_3d_world=joints, fps=fps, frame_indices=np.arange(t),
+                 times=np.arange(t) / fps, lr_swapped=np.zeros(t, dtype=bool), image_size=(640, 360), options={},
+                 summary={"video": video})
     return path
 
 
 class FakeWorker:
-    """Speaks the worker protocol from a script. scenario: "ok", "error", "die", "silent" (never ready), "slow"
+    """A stand-in for core.worker.client.WorkerClient (the part the runners use) that speaks the worker protocol
+    from a script. scenario: "ok", "error", "die", "silent" (never ready), "slow"
     (progress forever until cancelled). On "ok" it writes `joints` as the capture .npz."""
 
     def __init__(self, scenario: str = "ok", joints: np.ndarray | None = None) -> None:
@@ -68,10 +68,11 @@ class FakeWorker:
         # One message per poll: the runner must cope with messages spread over many timer ticks.
         return [self._queue.pop(0)] if self._queue else []
 
-    def is_alive(self) -> bool:
-        return self.alive
+    @property
+    def exited(self) -> bool:
+        return not self.alive
 
-    def close(self) -> None:
+    def shutdown(self) -> None:
         self.closed = True
 
     def log_tail(self) -> str:

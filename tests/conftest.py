@@ -3,15 +3,17 @@
 * The repository root goes on sys.path so tests import the bpy-free core as the top-level package ``core``
   (the same way the worker process imports it from an installed extension).
 * Importing bpy writes ~/.config/blender: point BLENDER_USER_RESOURCES at a throw-away folder before any test can
-  import it.
+  import it; the folder is removed when the test process exits.
 * The repository root is the add-on package, so pytest imports its __init__.py (which imports bpy) before any test.
   Where bpy is not installed an empty stand-in takes its place, so the bpy-free tests still run (the bpy tests fail).
 """
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import os
+import shutil
 import sys
 import tempfile
 import types
@@ -31,6 +33,8 @@ if importlib.util.find_spec("bpy") is None:
     sys.modules.setdefault(REPO_ROOT.name, _stand_in)
 
 _BLENDER_HOME = tempfile.mkdtemp(prefix="video_mocap_blender_")
+# Registered before bpy is imported, so it runs after bpy's own exit handlers (atexit runs last-in, first-out).
+atexit.register(shutil.rmtree, _BLENDER_HOME, ignore_errors=True)
 os.environ.setdefault("BLENDER_USER_RESOURCES", _BLENDER_HOME)
 os.environ.setdefault("VIDEO_MOCAP_CACHE", str(Path(_BLENDER_HOME) / "cache"))
 

@@ -12,6 +12,8 @@ import pytest
 from addon_fakes import FakeWorker, enable_addon
 from addon_synth import synthetic_joints
 
+from core.options import CaptureOptions
+
 
 @pytest.fixture()
 def scene(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN201
@@ -47,8 +49,8 @@ def test_capture_with_a_fake_worker_bakes_the_result(scene, tmp_path: Path, monk
     assert bpy.ops.video_mocap.capture() == {"FINISHED"}
     sent = next(m for m in workers[0].sent if m["cmd"] == "capture")
     assert sent["video"] == str(video) and sent["output"].endswith(".npz")
-    assert sent["options"] == {"height": pytest.approx(1.62), "smoothing": 0.5, "causal": True, "device": "auto",
-                               "frame_start": 3, "frame_end": 26}
+    assert sent["options"] == CaptureOptions(height=1.62, model="causal", device="auto", frame_start=3,
+                                             frame_end=26).to_dict()
     assert settings.last_armature.name == "walk_Mocap" and settings.last_frames == 24
     assert not bpy.context.window_manager.video_mocap_job.running
     assert {"decode", "detect", "lift"} <= set(capture.VIDEO_MOCAP_OT_capture.last_stage_seconds)
@@ -84,7 +86,7 @@ def test_capture_with_the_real_worker(scene, shared_dir: Path, tiny_weights: Pat
     obj = settings.last_armature
     assert obj.name == "intel_worker_walking_480x270_Mocap" and settings.last_frames == 12
     assert scene.render.fps / scene.render.fps_base == pytest.approx(16.67, abs=0.01)
-    capture_file = importlib.import_module("video_mocap.operators.capture_file")
+    capture_file = importlib.import_module("video_mocap.core.capture_file")
     capture = capture_file.load_capture(settings.last_capture_path)
     assert capture.frames == 12 and np.all(np.isfinite(capture.joints_world))
     assert settings.last_detection_rate == pytest.approx(float(np.mean(capture.detected)))

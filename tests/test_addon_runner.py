@@ -13,9 +13,9 @@ from addon_synth import synthetic_joints
 @pytest.fixture(scope="module")
 def runner_mod():  # noqa: ANN201 - the module
     enable_addon()
-    from video_mocap.operators import capture_runner
+    from video_mocap.core.worker import runners
 
-    return capture_runner
+    return runners
 
 
 def _request(runner_mod, tmp_path: Path):  # noqa: ANN001, ANN202

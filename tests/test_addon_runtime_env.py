@@ -1,4 +1,4 @@
-"""The worker's runtime environment (core/runtime_env.py): command lines, Python resolution, the install job."""
+"""The worker's runtime environment (core/worker/runtime_env.py): command lines, Python resolution, the install job."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from core.runtime_env import (
+from core.worker.runtime_env import (
     ENV_PYTHON,
     NODEPS_REQUIREMENTS,
     TORCH_INDEX,

@@ -13,6 +13,7 @@ from blender_env import REPO_ROOT, run_bpy_script
 
 REGISTER_TWICE = """
 import json, sys
+from pathlib import Path
 sys.path.insert(0, sys.argv[1])
 import bpy, addon_utils
 from tools.addon_dev import enable_from_checkout
@@ -23,12 +24,13 @@ wm_before = set(bpy.types.WindowManager.bl_rna.properties.keys())
 ops_before = set(dir(bpy.ops.video_mocap))
 runs = []
 for _ in range(2):
-    enable_from_checkout()
+    module = enable_from_checkout()
     added = sorted(set(dir(bpy.types)) - types_before)
     has_props = hasattr(bpy.types.Scene, "video_mocap") and hasattr(bpy.types.WindowManager, "video_mocap_job")
     ops = sorted(set(dir(bpy.ops.video_mocap)) - ops_before)
     addon_utils.disable("video_mocap", default_set=True, handle_error=None)
     runs.append({"added": added, "props": has_props, "ops": ops,
+                 "link_folder": str(Path(module.__file__).parent.parent),
                  "left_types": sorted(set(dir(bpy.types)) - types_before),
                  "left_scene": sorted(set(bpy.types.Scene.bl_rna.properties.keys()) - scene_before),
                  "left_wm": sorted(set(bpy.types.WindowManager.bl_rna.properties.keys()) - wm_before),
@@ -46,6 +48,7 @@ def test_register_unregister_twice_leaves_nothing(tmp_path: Path) -> None:
                 "select_result", "install_dependencies", "check_worker"} <= set(run["ops"])
         assert run["left_types"] == [] and run["left_scene"] == [] and run["left_wm"] == [], run
         assert run["left_attr"] == []
+        assert not Path(run["link_folder"]).exists()  # tools/addon_dev.py removes its temporary folder at exit
 
 
 @pytest.fixture(scope="module")
@@ -122,3 +125,24 @@ def test_check_worker_reports_versions(addon, monkeypatch: pytest.MonkeyPatch) -
     assert bpy.ops.video_mocap.check_worker() == {"FINISHED"}
     info = bpy.context.window_manager.video_mocap_job.worker_info
     assert info.startswith("cpu |") and "torch" in info and "environment" in info
+
+
+def test_panel_defaults_are_the_options_defaults(addon) -> None:
+    """The smoothing an artist gets by clicking Capture from Video is the tuned one (core/options.py), and live's
+    panel starts from live's default: both read from the dataclass and from a scene that never set them."""
+    import bpy
+
+    from core.options import CaptureOptions, LiveOptions
+
+    scene = bpy.data.scenes.new("defaults")
+    try:
+        rna = scene.video_mocap.bl_rna.properties
+        for name in ("smoothing", "height"):
+            assert rna[name].default == pytest.approx(getattr(CaptureOptions(), name))
+            assert getattr(scene.video_mocap, name) == pytest.approx(getattr(CaptureOptions(), name))
+        assert scene.video_mocap.model.lower() == CaptureOptions().model
+        live_rna = scene.video_mocap_live.bl_rna.properties
+        assert live_rna["smoothing"].default == pytest.approx(LiveOptions().smoothing)
+        assert scene.video_mocap_live.smoothing == pytest.approx(LiveOptions().smoothing)
+    finally:
+        bpy.data.scenes.remove(scene)

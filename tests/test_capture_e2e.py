@@ -18,12 +18,13 @@ import numpy as np
 import pytest
 from capture_helpers import stick_figure, tiny_checkpoint, write_video
 
-from core.capture import default_weights, run_capture
-from core.capture_errors import Cancelled
-from core.capture_options import CaptureOptions
+from core.capture import run_capture
 from core.detect import MediaPipePoseDetector, ScriptedDetector, fix_lr_swaps
+from core.errors import Cancelled
+from core.options import CaptureOptions
 from core.postprocess import ANKLE_FRACTION, to_world
 from core.skeleton import FLIP_PERMUTATION, H36M_JOINTS, JOINT_INDEX
+from core.weights import default_weights
 
 REPO = Path(__file__).resolve().parent.parent
 J = JOINT_INDEX
@@ -208,7 +209,7 @@ def test_cli_json_messages(walking: dict[str, Any]) -> None:
 
 @pytest.fixture(scope="module")
 def trained(balance: dict[str, Any]) -> dict[str, Any]:
-    path = default_weights(causal=False)
+    path = default_weights("offline")
     if not path.is_file():
         pytest.skip(f"trained weights not present ({path}); the 3D plausibility checks need them")
     from core.lift import lift_sequence, load_lifter

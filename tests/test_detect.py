@@ -8,8 +8,8 @@ import numpy as np
 import pytest
 from capture_helpers import stick_figure, write_video
 
-from core.capture_errors import Cancelled, NoPersonError
 from core.detect import MediaPipePoseDetector, ScriptedDetector, Track2D, clean_track, detect_track, fix_lr_swaps
+from core.errors import Cancelled, NoPersonError
 from core.skeleton import FLIP_PERMUTATION, H36M_LEFT, H36M_RIGHT
 from core.video import iter_frames
 

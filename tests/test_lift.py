@@ -12,7 +12,7 @@ import torch
 from capture_helpers import standing_world, stick_figure, tiny_checkpoint
 
 from core.camera import normalize_screen_coordinates
-from core.capture_errors import Cancelled, WeightsError
+from core.errors import Cancelled, WeightsError
 from core.lift import ShortClipWarning, lift_sequence, load_lifter, padding
 from core.models import infer_sequence
 from core.postprocess import camera_to_blender, estimate_stature, level_rotation, to_world

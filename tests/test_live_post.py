@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 from capture_helpers import standing_world
 
-from core.live import HeldTrack
-from core.live_post import LivePost, OneEuroStream, TrailingFloor
-from core.live_take import Take
+from core.live.post import LivePost, OneEuroStream, TrailingFloor
+from core.live.session import HeldTrack
+from core.live.take import Take
 from core.postprocess import ANKLE_FRACTION, floor_offsets, to_world
 from core.smoothing import one_euro, params_for_strength
 

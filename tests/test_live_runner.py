@@ -17,11 +17,8 @@ def live():  # noqa: ANN201 - the operators.live module, with the live classes r
     enable_addon()
     import bpy
     from video_mocap.operators import live
-    from video_mocap.panels import live_panel
 
-    if not hasattr(bpy.types.Scene, "video_mocap_live"):  # until the add-on's __init__ files register them
-        live_panel.register()
-        live.register()
+    assert hasattr(bpy.types.Scene, "video_mocap_live")  # registered with the add-on
     return live
 
 
@@ -56,10 +53,11 @@ class FakeLiveWorker:
         out, self._queue = self._queue[: self.burst], self._queue[self.burst :]
         return out
 
-    def is_alive(self) -> bool:
-        return self.alive
+    @property
+    def exited(self) -> bool:
+        return not self.alive
 
-    def close(self) -> None:
+    def shutdown(self) -> None:
         self.closed = True
 
     def log_tail(self) -> str:

@@ -1,5 +1,6 @@
-"""Live mode's worker side (core/live.py, core/live_source.py): a video file as a stand-in camera, real-time pacing,
-newest-frame-only delivery under a slow consumer, stop within a second, clear camera errors, the worker dispatch.
+"""Live mode's worker side (core/live/session.py, core/live/source.py): a video file as a stand-in camera,
+real-time pacing, newest-frame-only delivery under a slow consumer, stop within a second, clear camera errors, the
+worker dispatch.
 
 The lifter is a tiny random causal checkpoint (capture_helpers.tiny_checkpoint: build_model + save_checkpoint);
 MediaPipe runs for real in one test, a scripted detector (stick-figure poses) elsewhere to keep the set fast.
@@ -20,7 +21,7 @@ from capture_helpers import stick_figure, tiny_checkpoint
 
 from core.detect import ScriptedDetector
 from core.live import LiveController, run_live
-from core.live_source import Grabber, LiveSourceError
+from core.live.source import Grabber, LiveSourceError
 
 CLIP = "videos/intel_worker_walking_480x270.mp4"  # 480×270, 16.67 fps, 71 frames
 
@@ -154,7 +155,7 @@ class FakeCamera:
         self.good, self.period, self.reads = good, period, 0
 
     def read(self):  # noqa: ANN201
-        from core.live_source import SourceFrame
+        from core.live.source import SourceFrame
 
         time.sleep(self.period)
         self.reads += 1
@@ -176,7 +177,7 @@ def test_unplugged_camera_is_reported_as_lost() -> None:
 
 
 def test_camera_unplugged_mid_session_ends_it_with_an_error(weights: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("core.live_source.FrameSource", lambda source: FakeCamera(good=20, period=0.01))
+    monkeypatch.setattr("core.live.source.FrameSource", lambda source: FakeCamera(good=20, period=0.01))
     send = Recorder()
     run_live({"id": "u", "camera": 3, "options": {"weights": weights}}, send, threading.Event(), detector=scripted())
     types = send.types()
@@ -185,7 +186,7 @@ def test_camera_unplugged_mid_session_ends_it_with_an_error(weights: str, monkey
 
 
 def test_busy_camera_without_frames_is_reported(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("core.live_source.FIRST_FRAME_TIMEOUT_S", 0.1)
+    monkeypatch.setattr("core.live.source.FIRST_FRAME_TIMEOUT_S", 0.1)
     grabber = Grabber(FakeCamera(good=0))  # type: ignore[arg-type]
     grabber.start()
     grabber._thread.join(5.0)
@@ -195,7 +196,7 @@ def test_busy_camera_without_frames_is_reported(monkeypatch: pytest.MonkeyPatch)
 
 def test_worker_dispatch_of_live_and_stop(clip: str, weights: str, monkeypatch: pytest.MonkeyPatch) -> None:
     """The exact registration the worker needs (see docs/live.md), on the real Worker class."""
-    from core.worker import Channel, Worker
+    from core.worker.server import Channel, Worker
 
     monkeypatch.setattr("core.detect.MediaPipePoseDetector", lambda **_: scripted())
     out = io.StringIO()

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from capture_helpers import set_mp4_frame_durations, set_mp4_rotation, write_video
 
-from core.capture_errors import VideoError
+from core.errors import VideoError
 from core.video import iter_frames, probe, resolve_range
 
 

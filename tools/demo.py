@@ -12,7 +12,9 @@ of inventing output; ``--weights`` runs it with any checkpoint (e.g. a tiny rand
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -54,7 +56,10 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     # A private Blender user folder, and the worker runs with this very Python (the repository's .venv).
-    os.environ.setdefault("BLENDER_USER_RESOURCES", tempfile.mkdtemp(prefix="video_mocap_demo_"))
+    if "BLENDER_USER_RESOURCES" not in os.environ:
+        home = tempfile.mkdtemp(prefix="video_mocap_demo_")
+        atexit.register(shutil.rmtree, home, ignore_errors=True)  # runs after bpy's exit handlers (LIFO)
+        os.environ["BLENDER_USER_RESOURCES"] = home
     os.environ.setdefault("VIDEO_MOCAP_PYTHON", sys.executable)
     if str(REPO) not in sys.path:
         sys.path.insert(0, str(REPO))
@@ -66,9 +71,9 @@ def main(argv: list[str] | None = None) -> int:
 
     enable_from_checkout()
     timings["enable add-on"] = time.perf_counter() - t0
+    from video_mocap.core.capture_file import load_capture
     from video_mocap.operators.bake import armature_joints
     from video_mocap.operators.capture import VIDEO_MOCAP_OT_capture
-    from video_mocap.operators.capture_file import load_capture
 
     settings = bpy.context.scene.video_mocap
     settings.video_path = str(args.video.resolve())

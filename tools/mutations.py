@@ -51,7 +51,7 @@ MUTATIONS = (
     ),
     Mutation(
         "worker-cancel",
-        "core/worker.py",
+        "core/worker/server.py",
         "        job.cancel.set()",
         "        pass  # mutation: the stop flag is never set",
         ("tests/test_worker.py", "-k", "cancel"),

@@ -17,7 +17,7 @@ from collections import deque
 
 import numpy as np
 
-from .postprocess import (
+from ..postprocess import (
     ANKLE_FRACTION,
     camera_to_blender,
     estimate_stature,
@@ -25,8 +25,8 @@ from .postprocess import (
     level_rotation,
     root_trajectory,
 )
-from .skeleton import JOINT_INDEX
-from .smoothing import params_for_strength, smoothing_alpha
+from ..skeleton import JOINT_INDEX
+from ..smoothing import params_for_strength, smoothing_alpha
 
 _J = JOINT_INDEX
 # Frames root_trajectory's running median (window 9) needs for an exact newest value: the newest and 4 before it.

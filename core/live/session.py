@@ -9,7 +9,7 @@ the camera fails, sending protocol messages (docs/live.md)::
 
 Exactly one of ``live_stopped`` / ``error`` ends a session. Per frame the work is constant: one MediaPipe call in
 tracking mode, one ``CausalStreamer.step`` (the causal lifter of Liu et al. 2020 §5.2, one new column per layer),
-and ``LivePost`` on a bounded history. A grabber thread keeps only the newest frame (core/live_source.py), so when
+and ``LivePost`` on a bounded history. A grabber thread keeps only the newest frame (core/live/source.py), so when
 the pipeline is slower than the camera, frames are dropped instead of queued and the latency stays bounded.
 
 ``LiveController`` is the worker's side: ``live`` starts a session thread, ``stop`` ends it within a second.
@@ -24,59 +24,15 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 import numpy as np
 
-from .capture_errors import CaptureError, OptionsError
-from .capture_options import check_shared_options
+from ..errors import CaptureError
+from ..options import LiveOptions
 
 Send = Callable[[dict[str, Any]], None]
 POLL_S = 0.05  # the loop checks ``stop`` at least this often while waiting for a frame
-
-
-@dataclass
-class LiveOptions:
-    """Options of a live session (the ``live`` command's ``options``; unknown keys are errors).
-
-    height: subject height (m). smoothing: One-Euro strength 0..1 (light by default: live lag is visible).
-    device: where the lifter runs; "cpu" by default, since one small matrix-vector step per frame gains nothing from
-    a GPU round trip. weights: causal checkpoint (None = weights/lifter_causal.pt). flip_tta: also lift the mirrored
-    pose (2× lifter time). root_motion, fov_deg, min_confidence: as in capture. loop: restart a video file at its
-    end. max_side: frames are downscaled to this longest side before MediaPipe (it works on a 256×256 crop).
-    """
-
-    height: float = 1.75
-    smoothing: float = 0.3
-    device: str = "cpu"
-    weights: str | None = None
-    flip_tta: bool = False
-    root_motion: bool = True
-    fov_deg: float = 60.0
-    min_confidence: float = 0.3
-    loop: bool = False
-    max_side: int = 640
-
-    def __post_init__(self) -> None:
-        check_shared_options(self, "live option", bools=("flip_tta", "root_motion", "loop"))
-        if isinstance(self.max_side, bool) or not isinstance(self.max_side, int) or not 256 <= self.max_side <= 4096:
-            raise OptionsError(f"live option 'max_side' must be an integer in [256, 4096], got {self.max_side!r}")
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any] | None) -> LiveOptions:
-        d = dict(d or {})
-        known = {f.name for f in fields(cls)}
-        unknown = sorted(set(d) - known)
-        if unknown:
-            raise OptionsError(f"unknown live option(s) {unknown}; known: {sorted(known)}")
-        for name in ("height", "smoothing", "fov_deg", "min_confidence"):
-            if isinstance(d.get(name), int) and not isinstance(d.get(name), bool):
-                d[name] = float(d[name])  # JSON has no float/int distinction
-        return cls(**d)
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 def parse_source(command: dict[str, Any]) -> int | str:
@@ -135,11 +91,11 @@ class LiveSession:
     def __init__(self, job_id: str, source: int | str, options: LiveOptions, detector: Any | None = None) -> None:
         import torch
 
-        from .camera import normalize_screen_coordinates
-        from .capture import default_weights, resolve_device
-        from .lift import load_lifter
-        from .live_source import FrameSource
-        from .models import CausalStreamer
+        from ..camera import normalize_screen_coordinates
+        from ..lift import load_lifter
+        from ..models import CausalStreamer
+        from ..weights import default_weights, lifter_model, resolve_device
+        from .source import FrameSource
 
         self.id, self.options = job_id, options
         self._normalize = normalize_screen_coordinates
@@ -151,16 +107,16 @@ class LiveSession:
         torch.set_num_threads(1)
         try:
             self.device = resolve_device(options.device)
-            weights = options.weights or str(default_weights(causal=True))
+            weights = options.weights or str(default_weights("causal"))
             model = load_lifter(weights, device=self.device)
-            if not model.config.causal:
+            if lifter_model(model) != "causal":
                 raise CaptureError(f"live mode needs causal lifter weights; {weights} is an offline (centred) model "
                                    "that would need future frames", kind="weights_not_causal")
             self.receptive_field = int(model.receptive_field)
             self.streams = [CausalStreamer(model)] + ([CausalStreamer(model)] if options.flip_tta else [])
             self.own_detector = detector is None
             if detector is None:
-                from .detect import MediaPipePoseDetector
+                from ..detect import MediaPipePoseDetector
 
                 detector = MediaPipePoseDetector(max_side=options.max_side)  # tracking mode (static_image_mode off)
             self.detector = detector
@@ -174,7 +130,7 @@ class LiveSession:
         self.timings: dict[str, deque[float]] = {k: deque(maxlen=2000) for k in ("detect", "lift", "post", "latency")}
 
     def _make_post(self, width: int, height: int) -> Any:
-        from .live_post import LivePost
+        from .post import LivePost
 
         o = self.options
         return LivePost(width, height, self.source.fps, subject_height=o.height, smoothing=o.smoothing,
@@ -182,7 +138,7 @@ class LiveSession:
 
     def lift(self, xy_px: np.ndarray) -> np.ndarray:
         """(17, 2) pixels → (17, 3) root-relative camera-space 3D of this frame (flip TTA averaged if enabled)."""
-        from .skeleton import flip
+        from ..skeleton import flip
 
         norm = self._normalize(xy_px.astype(np.float32), *self.size)
         out = self.streams[0].step(norm)
@@ -193,7 +149,7 @@ class LiveSession:
         return out
 
     def run(self, send: Send, stop: threading.Event) -> None:
-        from .live_source import Grabber
+        from .source import Grabber
 
         if self.own_detector:
             self.warm_up()

@@ -67,6 +67,9 @@ class WorkerClient:
         self.env = dict(env or {})
         self.ready: Message | None = None  # the "ready" message once received
         self.active: set[str] = set()  # capture ids without a terminal message yet
+        # True once poll() has handed out the final "exited" message. The reader queues it only after the worker's
+        # stdout is drained, so a result written just before the process exits is never mistaken for a crash.
+        self.exited = False
         self._process: subprocess.Popen[bytes] | None = None
         self._messages: queue.Queue[Message] = queue.Queue()
         self._reader: threading.Thread | None = None
@@ -140,7 +143,21 @@ class WorkerClient:
 
     # --- commands -----------------------------------------------------------------------------------------------
     def send(self, command: Message) -> None:
-        """Send one command object; raises WorkerError when the worker is not running."""
+        """Send one command object; raises WorkerError when the worker is not running. A ``capture`` command's id is
+        tracked, so a worker that dies during the capture yields a ``worker_died`` error for it."""
+        capture_id = command.get("id") if command.get("cmd") == "capture" else None
+        if capture_id is not None:
+            with self._lock:
+                self.active.add(capture_id)
+        try:
+            self._write(command)
+        except WorkerError:
+            if capture_id is not None:
+                with self._lock:
+                    self.active.discard(capture_id)
+            raise
+
+    def _write(self, command: Message) -> None:
         process = self._process
         if process is None or process.stdin is None or process.poll() is not None:
             raise WorkerError("the capture worker is not running")
@@ -156,16 +173,7 @@ class WorkerClient:
     ) -> str:  # fmt: skip
         """Start a capture; returns its id (messages for it carry ``"id": id``)."""
         job = job_id or f"capture-{os.getpid()}-{next(self._ids)}"
-        with self._lock:
-            self.active.add(job)
-        try:
-            self.send(
-                {"cmd": "capture", "id": job, "video": str(video), "output": str(output), "options": options or {}}
-            )
-        except WorkerError:
-            with self._lock:
-                self.active.discard(job)
-            raise
+        self.send({"cmd": "capture", "id": job, "video": str(video), "output": str(output), "options": options or {}})
         return job
 
     def cancel(self, job_id: str) -> None:
@@ -181,6 +189,16 @@ class WorkerClient:
                 out.append(self._messages.get_nowait())
             except queue.Empty:
                 return out
+            if out[-1].get("type") == "exited":
+                self.exited = True
+
+    def log_tail(self, lines: int = 20) -> str:
+        """The last lines of the worker's log (for error reports)."""
+        try:
+            text = Path(self.log_path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return ""
+        return "\n".join(text.splitlines()[-lines:])
 
     def wait_for(
         self, predicate: Callable[[Message], bool], timeout: float, collect: list[Message] | None = None

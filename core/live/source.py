@@ -21,8 +21,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from .capture_errors import CaptureError
-from .video import probe
+from ..errors import CaptureError
+from ..video import probe
 
 # A camera that delivers no frame for this long after opening is treated as busy / not streaming.
 FIRST_FRAME_TIMEOUT_S = 5.0

@@ -1,8 +1,9 @@
-"""The capture job as a plain object: start the worker, send one capture, follow its messages. No bpy here.
+"""The add-on's jobs as plain objects (no bpy): a capture (``CaptureRunner``) and what it shares with a live session
+(``WorkerJob``; core/worker/live_runner.py). Each starts a worker (``WorkerClient``), sends its command, follows the
+messages (JSON-lines protocol in docs/capture.md). Tests drive them with a fake client (tests/addon_fakes.py).
 
 The modal operator calls ``step()`` from a 0.1 s timer; ``execute()`` (background mode, tests) calls ``run()``, which
-loops over the same ``step()``. The runner only talks to a ``WorkerLink`` (a tiny interface over the worker process,
-see docs/capture.md for the JSON-lines protocol), so tests drive it with a fake worker.
+loops over the same ``step()``.
 
 States: starting (worker launched, waiting for "ready") → running (capture sent) → done | failed | cancelled.
 """
@@ -13,28 +14,11 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
+
+from .client import WorkerClient, WorkerError
 
 TERMINAL = ("done", "failed", "cancelled")
-
-
-class WorkerLink(Protocol):
-    """What the runner needs from a worker process."""
-
-    def send(self, message: dict[str, Any]) -> None:
-        """Write one JSON command line to the worker."""
-
-    def poll(self) -> list[dict[str, Any]]:
-        """Messages received since the last call; never blocks."""
-
-    def is_alive(self) -> bool:
-        """False once the worker process has exited."""
-
-    def close(self) -> None:
-        """Ask the worker to shut down; kill it when it does not."""
-
-    def log_tail(self) -> str:
-        """The last lines of the worker's stderr (for error reports)."""
 
 
 @dataclass
@@ -65,7 +49,7 @@ class Progress:
 
 
 class WorkerJob:
-    """What a capture (CaptureRunner) and a live session (operators/live.py: LiveRunner) share: one worker process,
+    """What a capture (CaptureRunner) and a live session (live_runner.LiveRunner) share: one worker process,
     launched lazily inside ``step()`` and then watched for death and for a missed ``ready``; failures are recorded
     in ``error_kind``/``error``/``error_log``. Subclasses implement ``_end(state)``."""
 
@@ -75,8 +59,8 @@ class WorkerJob:
     error_kind: str
     error: str
     error_log: str
-    _worker: WorkerLink | None
-    _start_worker: Callable[[], WorkerLink]
+    _worker: WorkerClient | None
+    _start_worker: Callable[[], WorkerClient]
     _t_start: float
 
     def _ensure_worker(self) -> bool:
@@ -84,7 +68,7 @@ class WorkerJob:
         if self._worker is None:
             try:
                 self._worker = self._start_worker()
-            except (OSError, ValueError, RuntimeError) as exc:
+            except (OSError, ValueError, RuntimeError) as exc:  # WorkerError is a RuntimeError
                 self._fail("worker_start", f"could not start the {self.worker_label}: {exc}")
                 return False
         return True
@@ -92,12 +76,18 @@ class WorkerJob:
     def _watch_worker(self, now: float) -> str | None:
         """Fail the job if the worker died or missed its ready timeout; returns the new state, else None."""
         assert self._worker is not None
-        if not self._worker.is_alive():
+        if self._worker.exited:
             return self._fail("worker_died", f"the {self.worker_label} stopped unexpectedly", self._worker.log_tail())
         if self.state == "starting" and now - self._t_start > self.ready_timeout:
             return self._fail("worker_timeout", f"the {self.worker_label} was not ready after "
                               f"{self.ready_timeout:.0f} s", self._worker.log_tail())  # fmt: skip
         return None
+
+    def _send(self, command: dict[str, Any]) -> None:
+        try:
+            self._worker.send(command)  # type: ignore[union-attr]
+        except WorkerError:
+            pass  # the worker is gone: poll() delivers its "exited" message and _watch_worker fails the job
 
     def _fail(self, kind: str, message: str, log: str = "") -> str:
         self.error_kind, self.error, self.error_log = kind, message, log
@@ -114,7 +104,7 @@ class CaptureRunner(WorkerJob):
 
     def __init__(
         self,
-        start_worker: Callable[[], WorkerLink],
+        start_worker: Callable[[], WorkerClient],
         request: CaptureRequest,
         *,
         ready_timeout: float = 300.0,
@@ -137,7 +127,7 @@ class CaptureRunner(WorkerJob):
         self.device = ""
         # Seconds spent per stage ("start" = worker launch until ready), for summaries and the demo.
         self.stage_seconds: dict[str, float] = {}
-        self._worker: WorkerLink | None = None
+        self._worker: WorkerClient | None = None
         self._t_start = clock()
         self._t_stage = self._t_start
         self._cancel_at: float | None = None
@@ -162,7 +152,7 @@ class CaptureRunner(WorkerJob):
                 return self.state
         now = self._clock()
         if self._cancel_at is not None and now - self._cancel_at > self.cancel_grace:
-            return self._end("cancelled")  # the worker did not confirm in time: close() kills it
+            return self._end("cancelled")  # the worker did not confirm in time: shutdown() kills it
         return self._watch_worker(now) or self.state
 
     def cancel(self) -> None:
@@ -173,7 +163,7 @@ class CaptureRunner(WorkerJob):
         if self._worker is None or self.state == "starting":
             self._end("cancelled")
             return
-        self._worker.send({"cmd": "cancel", "id": self.job_id})
+        self._send({"cmd": "cancel", "id": self.job_id})
 
     def abort(self) -> None:
         """Stop at once: close (and if need be kill) the worker without waiting for its confirmation."""
@@ -200,8 +190,8 @@ class CaptureRunner(WorkerJob):
             self.device = str(message.get("device", ""))
             self._stage("load")  # until the first progress: imports and lifter loading
             self.state = "running"
-            self._worker.send({"cmd": "capture", "id": self.job_id, "video": self.request.video,  # type: ignore
-                               "output": self.request.output, "options": self.request.options})
+            self._send({"cmd": "capture", "id": self.job_id, "video": self.request.video,
+                        "output": self.request.output, "options": self.request.options})
         elif kind == "progress":
             stage = str(message.get("stage", ""))
             if stage != self.progress.stage:
@@ -231,5 +221,5 @@ class CaptureRunner(WorkerJob):
         self._close_stage()
         self.state = state
         if self._worker is not None:
-            self._worker.close()
+            self._worker.shutdown()
         return self.state

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .gaps import fill_gaps
-from .skeleton import NUM_JOINTS
+from ..gaps import fill_gaps
+from ..skeleton import NUM_JOINTS
 
 # A measured rate further than this from the camera's stated rate replaces it (webcams often state 30 and deliver
 # 15 in low light).

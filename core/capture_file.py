@@ -1,18 +1,48 @@
-"""Read and validate a capture .npz (written by the worker or the capture CLI; keys in docs/capture.md). No bpy."""
+"""The capture .npz format (keys in docs/capture.md): written by the capture pipeline (worker and CLI), read and
+validated by the add-on's bake. The one place that knows the keys."""
 
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..core.skeleton import H36M_JOINTS, NUM_JOINTS
+from .skeleton import H36M_JOINTS, NUM_JOINTS
 
 REQUIRED_KEYS = ("joints_2d", "confidence", "detected", "joints_3d_world", "fps", "frame_indices", "image_size",
                  "joint_names")
+# Written by save_capture too; load_capture does not need them (older or hand-made files may lack them).
+OPTIONAL_KEYS = ("joints_3d_camera", "times", "lr_swapped", "options_json", "summary_json")
+
+
+def save_capture(output: Path, *, joints_2d: np.ndarray, confidence: np.ndarray, detected: np.ndarray,
+                 joints_3d_camera: np.ndarray, joints_3d_world: np.ndarray, fps: float, frame_indices: np.ndarray,
+                 times: np.ndarray, lr_swapped: np.ndarray, image_size: tuple[int, int], options: dict[str, Any],
+                 summary: dict[str, Any]) -> None:  # fmt: skip
+    """Write the .npz atomically (a temp file renamed), so a cancelled or killed run never leaves half a file."""
+    tmp = output.with_name(output.name + ".part")
+    with open(tmp, "wb") as f:  # a file object: np.savez would append ".npz" to a path not ending in it
+        np.savez(
+            f,
+            joints_2d=joints_2d.astype(np.float32),
+            confidence=confidence.astype(np.float32),
+            detected=detected,
+            joints_3d_camera=joints_3d_camera.astype(np.float32),
+            joints_3d_world=joints_3d_world.astype(np.float32),
+            fps=np.float64(fps),
+            frame_indices=frame_indices.astype(np.int64),
+            times=times.astype(np.float64),
+            lr_swapped=lr_swapped,
+            image_size=np.array(image_size, dtype=np.int64),
+            options_json=np.array(json.dumps(options)),
+            summary_json=np.array(json.dumps(summary)),
+            joint_names=np.array(H36M_JOINTS),
+        )
+    os.replace(tmp, output)
 
 
 @dataclass(frozen=True)

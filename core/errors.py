@@ -1,4 +1,5 @@
-"""Errors of the capture pipeline, each with a machine-readable ``kind``.
+"""Errors of capture and live mode (the pipeline, the options, the weights, the camera), each with a machine-readable
+``kind``.
 
 The worker turns any of these into ``{"type": "error", "kind": ..., "message": ...}`` (see docs/capture.md); the
 message is written for the artist (what went wrong and what to do), the traceback goes to the worker's log only.

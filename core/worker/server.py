@@ -1,30 +1,18 @@
-"""The capture worker: a separate Python process speaking JSON lines on stdin/stdout (protocol in docs/capture.md).
+"""The worker process: JSON lines on stdin/stdout (protocol in docs/capture.md); started by core/worker/__main__.py.
 
-Start it as ``python -m core.worker`` with the add-on root as the working directory, or as
-``python <addon_root>/core/worker.py`` from anywhere (the add-on folder may have any name). Options:
+Options:
 ``--log PATH`` (or env VIDEO_MOCAP_WORKER_LOG; default a file in the temp folder) and ``--device cpu`` (or env
 VIDEO_MOCAP_FORCE_CPU=1) to never use CUDA.
 
 stdout carries protocol messages only: the real stdout is kept on a private file descriptor and file descriptors 1
 and 2 are pointed at the log, so stray prints and native libraries' logging (MediaPipe/glog, TFLite) can never
-corrupt the protocol. Captures run in a thread; the main thread keeps reading commands, so ``cancel`` is answered
-within a second even while a stage is busy. Commands are dispatched through ``Worker.handlers`` (name → method);
-live mode's ``live``/``stop`` (core/live.py, docs/live.md) are registered there and imported on first use.
+corrupt the protocol. Captures run in a thread (core/worker/jobs.py); the main thread keeps reading commands, so
+``cancel`` is answered within a second even while a stage is busy. Commands are dispatched through
+``Worker.handlers`` (name → method); live mode's ``live``/``stop`` (core/live/session.py, docs/live.md) are
+registered there and imported on first use.
 """
 
 from __future__ import annotations
-
-import sys
-from pathlib import Path
-
-if __name__ == "__main__" and not __package__:
-    # Run as a script: import the add-on's core as the package "core" so its relative imports work (PEP 366), and
-    # drop core/ itself from sys.path so its modules (video.py, camera.py...) cannot shadow top-level modules.
-    _core_dir = Path(__file__).resolve().parent
-    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != _core_dir]
-    sys.path.insert(0, str(_core_dir.parent))
-    __package__ = "core"
-    import core  # noqa: F401  (registers the package for the relative imports below)
 
 import argparse
 import faulthandler
@@ -33,18 +21,18 @@ import importlib.util
 import json
 import os
 import platform
+import sys
 import tempfile
 import threading
 import time
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TextIO
 
-from .capture_errors import CaptureError
-from .capture_options import CaptureOptions
+from .jobs import CANCEL_GRACE_S, CaptureJob
 
 PROTOCOL_VERSION = 1
-CANCEL_GRACE_S = 0.8  # after this the main thread reports "cancelled" itself and abandons the busy thread
 DISTRIBUTIONS = ("numpy", "torch", "mediapipe", "opencv-python-headless", "opencv-python")
 
 
@@ -62,67 +50,12 @@ class Channel:
             self._stream.flush()
 
 
-class Job:
-    """One capture in a thread. Exactly one terminal message (result/error/cancelled) is sent, by whoever is first."""
-
-    def __init__(self, worker: Worker, job_id: str, command: dict[str, Any]) -> None:
-        self.worker, self.id, self.command = worker, job_id, command
-        self.cancel = threading.Event()
-        self._done = threading.Lock()
-        self.finished = False
-        self.thread = threading.Thread(target=self._run, name=f"capture-{job_id}", daemon=True)
-
-    def finish(self, **message: Any) -> bool:
-        with self._done:  # sending under the lock: no progress message can follow the terminal one
-            if self.finished:
-                return False
-            self.finished = True
-            self.worker.channel.send(id=self.id, **message)
-        return True
-
-    def _progress(self, stage: str, done: int, total: int, fps: float) -> None:
-        with self._done:
-            if not self.finished:
-                self.worker.channel.send(type="progress", id=self.id, stage=stage, done=done, total=total, fps=fps)
-
-    def _run(self) -> None:
-        try:
-            from .capture import run_capture
-
-            video, output = self.command.get("video"), self.command.get("output")
-            if not isinstance(video, str) or not isinstance(output, str):
-                raise CaptureError("capture needs string fields 'video' and 'output'", kind="bad_command")
-            options = CaptureOptions.from_dict(self.command.get("options"))
-            if options.device == "auto" and self.worker.force_cpu:
-                options.device = "cpu"
-            if os.environ.get("VIDEO_MOCAP_WORKER_FAULT") == "capture":  # test hook: an unexpected crash
-                raise RuntimeError("fault injected by VIDEO_MOCAP_WORKER_FAULT")
-            summary = run_capture(video, output, options, progress=self._progress, should_stop=self.cancel.is_set)
-            self.finish(type="result", path=str(Path(output).resolve()), summary=summary)
-        except CaptureError as exc:
-            if exc.kind == "cancelled" or self.cancel.is_set():
-                self.finish(type="cancelled")
-            else:
-                print(f"[worker] capture {self.id} failed ({exc.kind}): {exc}", file=sys.stderr)
-                self.finish(type="error", kind=exc.kind, message=str(exc), log=self.worker.log_path)
-        except ImportError as exc:  # an incomplete worker environment, not a bug
-            traceback.print_exc(file=sys.stderr)
-            message = (f"The worker's Python cannot import {exc.name or exc}: install the dependencies again "
-                       f"(add-on preferences) or choose a Python that has them.")  # fmt: skip
-            self.finish(type="error", kind="environment", message=message, log=self.worker.log_path)
-        except BaseException as exc:  # anything else is a bug: full traceback to the log, short message to the user
-            traceback.print_exc(file=sys.stderr)
-            sys.stderr.flush()
-            message = f"Unexpected {type(exc).__name__}: {exc}. Details are in the worker log."
-            self.finish(type="error", kind="internal", message=message, log=self.worker.log_path)
-
-
 class Worker:
     """Reads commands, dispatches them through ``handlers``, owns at most one running capture."""
 
     def __init__(self, channel: Channel, log_path: str, force_cpu: bool) -> None:
         self.channel, self.log_path, self.force_cpu = channel, log_path, force_cpu
-        self.job: Job | None = None
+        self.job: CaptureJob | None = None
         self.live: Any = None  # core.live.LiveController, created on the first live/stop command
         self.running = True
         self.handlers: dict[str, Callable[[dict[str, Any]], None]] = {
@@ -136,7 +69,7 @@ class Worker:
     def _live(self) -> Any:
         """Live mode (docs/live.md), imported on first use so capture-only workers start as fast as before."""
         if self.live is None:
-            from .live import LiveController
+            from ..live import LiveController
 
             self.live = LiveController(lambda message: self.channel.send(**message), log_path=self.log_path)
         return self.live
@@ -153,7 +86,7 @@ class Worker:
             return self.error("bad_command", "capture needs an 'id'")
         if self.busy():
             return self.error("busy", f"capture {self.job.id} is still running; cancel it first", job_id)  # type: ignore[union-attr]
-        self.job = Job(self, job_id, command)
+        self.job = CaptureJob(self, job_id, command)
         self.job.thread.start()
 
     def on_cancel(self, command: dict[str, Any]) -> None:
@@ -231,7 +164,7 @@ def _warm_up() -> None:
         import mediapipe  # noqa: F401
         import torch  # noqa: F401
 
-        from . import capture, lift  # noqa: F401
+        from .. import capture, lift  # noqa: F401
     except Exception:
         traceback.print_exc(file=sys.stderr)
 
@@ -277,7 +210,3 @@ def main(argv: list[str] | None = None) -> int:
     protocol.flush()
     # os._exit: native thread pools (TFLite, torch) can keep a normal interpreter exit waiting.
     os._exit(0)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
