@@ -148,7 +148,8 @@ def model_card(checkpoint: str | Path, report: dict[str, Any]) -> dict[str, Any]
     train_cfg = extra.get("train_config", {})
     results = report["results"]
     epochs, per_epoch = extra.get("epochs_done"), train_cfg.get("data", {}).get("samples_per_epoch")
-    samples = epochs * per_epoch if isinstance(epochs, int) and isinstance(per_epoch, int) else None
+    targets = int(train_cfg.get("data", {}).get("targets_per_window", 1))  # target frames per window
+    samples = epochs * per_epoch * targets if isinstance(epochs, int) and isinstance(per_epoch, int) else None
     data_cfg = train_cfg.get("data", {})
     extra_sets = list(data_cfg.get("extra_sets", []))
     card = {

@@ -95,6 +95,7 @@ class LiveSession:
         from ..lift import load_lifter
         from ..models import CausalStreamer
         from ..weights import default_weights, lifter_model, resolve_device
+        from .rate import RateAdapter
         from .source import FrameSource
 
         self.id, self.options = job_id, options
@@ -114,6 +115,7 @@ class LiveSession:
                                    "that would need future frames", kind="weights_not_causal")
             self.receptive_field = int(model.receptive_field)
             self.streams = [CausalStreamer(model)] + ([CausalStreamer(model)] if options.flip_tta else [])
+            self.rate = RateAdapter(self._step, model_fps=float(getattr(model.config, "fps", 50.0)))
             self.own_detector = detector is None
             if detector is None:
                 from ..detect import MediaPipePoseDetector
@@ -136,16 +138,20 @@ class LiveSession:
         return LivePost(width, height, self.source.fps, subject_height=o.height, smoothing=o.smoothing,
                         fov_deg=o.fov_deg, root_motion=o.root_motion)
 
-    def lift(self, xy_px: np.ndarray) -> np.ndarray:
-        """(17, 2) pixels → (17, 3) root-relative camera-space 3D of this frame (flip TTA averaged if enabled)."""
+    def lift(self, xy_px: np.ndarray, t_s: float) -> np.ndarray:
+        """(17, 2) pixels of the frame at ``t_s`` → (17, 3) root-relative camera-space 3D, lifted at the model's
+        training rate (``core.live.rate.RateAdapter``), flip TTA averaged if enabled."""
+        out = np.asarray(self.rate.push(self._normalize(xy_px.astype(np.float32), *self.size), t_s), np.float64)
+        out[0] = 0.0  # root-relative by definition
+        return out
+
+    def _step(self, norm: np.ndarray) -> np.ndarray:
+        """One model-rate step of the streaming lifter(s) on normalised 2D (17, 2)."""
         from ..skeleton import flip
 
-        norm = self._normalize(xy_px.astype(np.float32), *self.size)
         out = self.streams[0].step(norm)
         if len(self.streams) > 1:
             out = 0.5 * (out + flip(self.streams[1].step(flip(norm))))
-        out = np.asarray(out, dtype=np.float64)
-        out[0] = 0.0  # root-relative by definition
         return out
 
     def run(self, send: Send, stop: threading.Event) -> None:
@@ -175,7 +181,7 @@ class LiveSession:
                 xy = self.track.update(pose)
                 if xy is None:
                     continue  # nobody seen yet: nothing to lift
-                rel = self.lift(xy)
+                rel = self.lift(xy, frame.time_s)
                 t2 = time.perf_counter()
                 world = self.post(rel, xy, frame.time_s)
                 t3 = time.perf_counter()
