@@ -29,7 +29,7 @@ import torch
 
 from .camera import normalize_screen_coordinates
 from .errors import Cancelled, WeightsError
-from .skeleton import flip
+from .models import pad_sequence, predict
 
 
 class ShortClipWarning(UserWarning):
@@ -58,13 +58,6 @@ def load_lifter(path: str | Path, device: str = "cpu") -> Any:
             f"Cannot load lifter weights {p}: {type(exc).__name__}: {exc}. Re-install or re-download the weights.",
             kind="weights_corrupt",
         ) from exc
-
-
-def padding(model: Any) -> tuple[int, int]:
-    """(past, future) frames of edge padding so that the output has one pose per input frame."""
-    pad = (int(model.receptive_field) - 1) // 2
-    shift = int(getattr(model, "causal_shift", 0))
-    return pad + shift, pad - shift
 
 
 def lift_sequence(
@@ -103,11 +96,9 @@ def lift_sequence(
             ShortClipWarning,
             stacklevel=2,
         )
-    past, future = padding(model)
     norm = normalize_screen_coordinates(np.asarray(xy_px, dtype=np.float32), width, height)
-    padded = np.concatenate([np.repeat(norm[:1], past, axis=0), norm, np.repeat(norm[-1:], future, axis=0)])
     device = next(model.parameters()).device
-    inputs = torch.from_numpy(np.ascontiguousarray(padded, dtype=np.float32)).to(device)
+    inputs = pad_sequence(model, torch.from_numpy(np.ascontiguousarray(norm, dtype=np.float32))[None].to(device))[0]
     out = np.empty((T, norm.shape[1], 3), dtype=np.float32)
     with torch.inference_mode():
         for start in range(0, T, chunk):
@@ -115,16 +106,10 @@ def lift_sequence(
                 raise Cancelled("Capture cancelled during 3D lifting.")
             stop = min(start + chunk, T)
             window = inputs[start : stop + R - 1][None]  # (1, n + R - 1, J, 2)
-            if flip_tta:  # one batched call for the input and its mirror image
-                pred = model(torch.cat([window, flip(window)]))
-                pred = 0.5 * (pred[:1] + flip(pred[1:]))
-            else:
-                pred = model(window)
-            out[start:stop] = pred[0].float().cpu().numpy()
+            out[start:stop] = predict(model, window, tta=flip_tta)[0].float().cpu().numpy()
             if on_chunk is not None:
                 on_chunk(stop, T)
-    out[:, 0] = 0.0  # root-relative by definition, whatever the model predicts for the root
-    return out
+    return out  # root-relative by definition: predict() zeroes the root
 
 
 def resample_times(values: np.ndarray, src_t: np.ndarray, dst_t: np.ndarray) -> np.ndarray:

@@ -10,11 +10,11 @@ from lifter_synth import synthetic_motion
 
 from core.data import virtual_cameras as vc
 from core.data.batch_noise import BatchNoise, hold_window_edges
+from core.data.config import DataConfig
 from core.data.dataset import CameraPool, MotionBank, WindowSampler, training_motions
 from core.data.render import CameraBatch, render_windows, window_offsets
 from core.data.validation_set import cmu_validation_sequences
 from core.skeleton import flip
-from core.train_config import DataConfig
 
 
 def make_sampler(rf: int = 9, shift: int = 0, **kwargs: float) -> WindowSampler:

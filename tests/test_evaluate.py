@@ -1,4 +1,4 @@
-"""Evaluation (core.evaluate): sequence padding, metric aggregation by hand, and the CLI's markdown/JSON/model card."""
+"""Evaluation (core.eval.cli): sequence padding, metric aggregation by hand, and the CLI's markdown/JSON/model card."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import pytest
 import torch
 from lifter_synth import synthetic_sequences
 
-from core import evaluate
 from core.data.validation_set import EvalSequence
-from core.eval_report import CMU_ACKNOWLEDGEMENT
+from core.eval import cli as evaluate
+from core.eval.report import CMU_ACKNOWLEDGEMENT
 from core.models import LifterConfig, build_model, read_checkpoint, save_checkpoint
 
 

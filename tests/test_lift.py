@@ -13,8 +13,8 @@ from capture_helpers import standing_world, stick_figure, tiny_checkpoint
 
 from core.camera import normalize_screen_coordinates
 from core.errors import Cancelled, WeightsError
-from core.lift import ShortClipWarning, lift_sequence, load_lifter, padding
-from core.models import infer_sequence
+from core.lift import ShortClipWarning, lift_sequence, load_lifter
+from core.models import infer_sequence, padding
 from core.postprocess import camera_to_blender, estimate_stature, level_rotation, to_world
 from core.skeleton import FLIP_PERMUTATION, JOINT_INDEX
 from core.smoothing import params_for_strength, smooth

@@ -1,4 +1,4 @@
-"""Lookahead (core.lookahead) and the per-epoch schedules (core.schedules), checked against hand computations."""
+"""Lookahead (core.train.lookahead) and the per-epoch schedules (core.train.schedules), against hand computations."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import math
 import pytest
 import torch
 
-from core.lookahead import Lookahead, ranger
-from core.schedules import bn_momentum, cosine_lr, set_bn_momentum, set_lr
+from core.train.lookahead import Lookahead, ranger
+from core.train.schedules import bn_momentum, cosine_lr, set_bn_momentum, set_lr
 
 
 def test_lookahead_syncs_every_k_steps_by_hand() -> None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from core import evaluate
+from core.eval import cli as evaluate
 from core.models import load_model
 
 REPO = Path(__file__).resolve().parent.parent
@@ -36,7 +36,7 @@ def test_shipped_weights_match_their_model_card(card_path: Path, shared_dir: Pat
     weights = card_path.with_name(card["file"])
     assert hashlib.sha256(weights.read_bytes()).hexdigest() == card["file_sha256"], "weights changed, card did not"
     words = shlex.split(card["validation"]["command"])
-    assert words[:3] == ["python", "-m", "core.evaluate"], words
+    assert words[:3] == ["python", "-m", "core.eval"], words
     args = evaluate.build_parser().parse_args(words[3:])
     args.cmu_root = shared_dir / "data" / "cmu"  # the card's command ran from the checkout with the default root
     assert args.data == "cmu" and args.tta == ("on" if card["validation"]["flip_tta"] else "off")

@@ -16,9 +16,9 @@ from lifter_synth import synthetic_training_data
 
 from core.data.dataset import TrainingData
 from core.models import load_model
-from core.train import train
-from core.train_config import ConfigError, TrainConfig
-from core.train_state import TrainCheckpointError, load_training_checkpoint
+from core.train.config import ConfigError, TrainConfig
+from core.train.loop import train
+from core.train.state import TrainCheckpointError, load_training_checkpoint
 
 REPO = Path(__file__).resolve().parent.parent
 

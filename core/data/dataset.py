@@ -39,7 +39,7 @@ from .render import CameraBatch, normalize_batch, render_windows, window_offsets
 from .validation_set import FPS, ValidationWindows, cmu_validation_sequences, validation_windows
 
 if TYPE_CHECKING:
-    from ..train_config import DataConfig
+    from .config import DataConfig
 
 
 @dataclass

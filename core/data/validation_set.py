@@ -1,6 +1,6 @@
 """The fixed validation data: held-out CMU subjects filmed by Human3.6M-like rigs, clean and noisy 2D.
 
-Whole sequences (``EvalSequence``) feed ``core.evaluate``; ``validation_windows`` cuts a fixed subset of windows
+Whole sequences (``EvalSequence``) feed ``core.eval``; ``validation_windows`` cuts a fixed subset of windows
 from them for the cheap per-epoch validation of ``core.train``.
 """
 

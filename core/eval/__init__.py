@@ -1,1 +1,2 @@
-"""Evaluation of the lifters: the real-video yardstick (more to come here)."""
+"""Evaluation of the lifters: whole-sequence metrics on held-out mocap and its CLI (``cli``: ``python -m core.eval``),
+report and model-card formatting (``report``), and the real-video yardstick against MediaPipe (``real_video``)."""

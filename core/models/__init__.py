@@ -11,7 +11,7 @@ see :mod:`core.models.base` for the frame alignment (``causal_shift``) and docs/
 from __future__ import annotations
 
 from .attention_tcn import AttentionLifter
-from .base import LifterBase, infer_sequence, pad_sequence
+from .base import LifterBase, infer_sequence, pad_sequence, padding, predict
 from .checkpoint import CheckpointError, ChecksumError, load_model, read_checkpoint, save_checkpoint
 from .config import LifterConfig
 from .streaming import CausalStreamer
@@ -41,6 +41,8 @@ __all__ = [
     "infer_sequence",
     "load_model",
     "pad_sequence",
+    "padding",
+    "predict",
     "read_checkpoint",
     "save_checkpoint",
 ]

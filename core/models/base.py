@@ -75,21 +75,47 @@ class LifterBase(nn.Module):
         raise NotImplementedError
 
 
+def padding(model: LifterBase) -> tuple[int, int]:
+    """(past, future) frames of edge padding so that the output has one pose per input frame (any object with a
+    ``receptive_field`` and optionally a ``causal_shift``, so test doubles work too)."""
+    pad, shift = (int(model.receptive_field) - 1) // 2, int(getattr(model, "causal_shift", 0))
+    return pad + shift, pad - shift
+
+
 def pad_sequence(model: LifterBase, x: torch.Tensor) -> torch.Tensor:
     """Edge-pads (B, T, J, 2) along T so that ``model(pad_sequence(model, x))`` has T frames, frame for frame.
 
     Replicates the first frame ``pad + causal_shift`` times and the last ``pad - causal_shift`` times (the
     VideoPose3D convention; the streaming step() pads its first frames the same way).
     """
-    left = model.pad + model.causal_shift
-    right = model.pad - model.causal_shift
+    left, right = padding(model)
     parts = [x[:, :1].expand(-1, left, -1, -1), x, x[:, -1:].expand(-1, right, -1, -1)]
     return torch.cat(parts, dim=1)
 
 
 @torch.no_grad()
+def predict(model: LifterBase, x: torch.Tensor, tta: bool = True) -> torch.Tensor:
+    """Root-relative 3D of (B, T, J, 2) normalised 2D (T >= receptive field): ``model(x)`` with the root joint set to
+    exactly zero, averaged with the mirrored input's mirrored prediction when ``tta`` (flip test-time augmentation,
+    VideoPose3D §4, used by Liu et al. 2020; one batched call for both). Returns (B, T - receptive_field + 1, J, 3).
+
+    The one inference helper: capture (``core.lift``), evaluation and the per-epoch validation all go through it.
+    """
+    from ..skeleton import flip
+
+    if tta:
+        both = model(torch.cat([x, flip(x)]))
+        pred = 0.5 * (both[: len(x)] + flip(both[len(x) :]))
+    else:
+        pred = model(x).clone()
+    pred[..., 0, :] = 0.0
+    return pred
+
+
+@torch.no_grad()
 def infer_sequence(model: LifterBase, x: torch.Tensor) -> torch.Tensor:
-    """(T, J, 2) or (B, T, J, 2) normalised 2D -> same leading shape with (..., J, 3): one 3D pose per input frame."""
+    """(T, J, 2) or (B, T, J, 2) normalised 2D -> same leading shape with (..., J, 3): one raw model output per input
+    frame (edge padding; no TTA, root as predicted: the reference the equivalence tests compare paths against)."""
     single = x.dim() == 3
     xb = x[None] if single else x
     out = model(pad_sequence(model, xb))

@@ -16,7 +16,7 @@ from typing import Any
 
 import torch
 
-from .models.checkpoint import weights_sha256
+from ..models.checkpoint import weights_sha256
 
 FORMAT = "video_mocap.train_checkpoint/1"
 

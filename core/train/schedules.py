@@ -53,6 +53,6 @@ def set_bn_momentum(model: torch.nn.Module, momentum: float) -> int:
 
 
 def set_lr(optimizer: torch.optim.Optimizer | object, lr: float) -> None:
-    """Writes ``lr`` into every parameter group (works for :class:`core.lookahead.Lookahead` too)."""
+    """Writes ``lr`` into every parameter group (works for :class:`core.train.lookahead.Lookahead` too)."""
     for group in optimizer.param_groups:  # type: ignore[attr-defined]
         group["lr"] = lr

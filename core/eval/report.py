@@ -1,4 +1,4 @@
-"""Formatting of evaluation reports (core.evaluate): markdown tables, JSON, and the model card of shipped weights."""
+"""Formatting of evaluation reports (core.eval.cli): markdown tables, JSON, and the model card of shipped weights."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .models import read_checkpoint
+from ..models import read_checkpoint
 
 CMU_ACKNOWLEDGEMENT = (
     "The data used in this project was obtained from mocap.cs.cmu.edu. "

@@ -1,8 +1,8 @@
 """Evaluation of a lifter on whole sequences, per-motion (CMU) or per-action (Human3.6M) tables, and its CLI.
 
-    python -m core.evaluate --checkpoint weights/lifter_offline.pt --data cmu --noise both \
+    python -m core.eval --checkpoint weights/lifter_offline.pt --data cmu --noise both \
         --markdown out.md --json out.json [--model-card weights/lifter_offline.json]
-    python -m core.evaluate --checkpoint A.pt B.pt --baseline videopose.pt --markdown docs/accuracy.md  # comparison
+    python -m core.eval --checkpoint A.pt B.pt --baseline videopose.pt --markdown docs/accuracy.md  # comparison
 
 Each sequence goes through the model's sequence path in one pass, padded by edge replication so every frame gets a
 prediction (as in VideoPose3D's evaluation): ``pad + causal_shift`` frames on the left, ``pad - causal_shift`` on the
@@ -23,12 +23,11 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import metrics
-from .camera import normalize_screen_coordinates
-from .data.validation_set import EvalSequence
-from .eval_report import comparison_markdown, model_card, to_json, to_markdown
-from .models import load_model
-from .train_validation import predict
+from .. import metrics
+from ..camera import normalize_screen_coordinates
+from ..data.validation_set import EvalSequence
+from ..models import load_model, pad_sequence, predict
+from .report import comparison_markdown, model_card, to_json, to_markdown
 
 METRICS = ("mpjpe", "p_mpjpe", "n_mpjpe", "mpjve", "accel")
 _FUNCS = {
@@ -44,16 +43,9 @@ _LOST_FRAMES = {"mpjpe": 0, "p_mpjpe": 0, "n_mpjpe": 0, "mpjve": 1, "accel": 2} 
 @torch.no_grad()
 def predict_sequence(model: torch.nn.Module, x2d: np.ndarray, tta: bool = True) -> np.ndarray:
     """(T, J, 2) normalised 2D → (T, J, 3) root-relative 3D for every frame (edge-replication padding)."""
-    rf, shift = int(model.receptive_field), int(model.causal_shift)
-    pad = (rf - 1) // 2
-    x = np.pad(x2d, ((pad + shift, pad - shift), (0, 0), (0, 0)), mode="edge")
     device = next(model.parameters()).device
-    pred = predict(model, torch.from_numpy(np.ascontiguousarray(x, dtype=np.float32))[None].to(device), tta=tta)[0]
-    if pred.shape[0] != len(x2d):
-        raise RuntimeError(
-            f"model returned {pred.shape[0]} frames for {len(x2d)} " f"(receptive field {rf}, shift {shift})"
-        )
-    return pred.cpu().numpy()
+    x = torch.from_numpy(np.ascontiguousarray(x2d, dtype=np.float32))[None].to(device)
+    return predict(model, pad_sequence(model, x), tta=tta)[0].cpu().numpy()
 
 
 def evaluate_sequences(model: torch.nn.Module, sequences: list[EvalSequence], tta: bool = True) -> dict:
@@ -92,8 +84,8 @@ def load_sequences(data: str, condition: str, args: argparse.Namespace, joints: 
     """
     cameras, noise = condition.split("-") if "-" in condition else ("rig", condition)  # "clean" = "rig-clean"
     if data == "cmu":
-        from .data.noise import NoiseConfig
-        from .data.validation_set import cmu_validation_sequences
+        from ..data.noise import NoiseConfig
+        from ..data.validation_set import cmu_validation_sequences
 
         return cmu_validation_sequences(
             args.cmu_root, tuple(args.subjects), noisy=noise != "clean", seed=args.seed, joints=joints,
@@ -119,8 +111,8 @@ def h36m_sequences(
     image size, optionally with the detector-like noise on top; target: the 3D in that camera, root-relative.
     Groups are the protocol's actions (``core.data.h36m.action_group``).
     """
-    from .data import h36m
-    from .data.batch_noise import BatchNoise
+    from ..data import h36m
+    from ..data.batch_noise import BatchNoise
 
     data_dir = Path(data_dir)
     p3 = h36m.load_positions_3d(data_dir / "data_3d_h36m.npz")
@@ -182,7 +174,7 @@ def run(args: argparse.Namespace) -> list[dict]:
                 raise SystemExit(f"no {args.data} evaluation sequences found")
             report["results"][condition] = evaluate_sequences(model, cache[joints], tta=tta)
     if args.real_video:
-        from .eval.real_video import evaluate_model, load_views
+        from .real_video import evaluate_model, load_views
 
         views = load_views(args.real_video_reference) if args.real_video_reference else load_views()
         for report, model in zip(reports, models):
@@ -191,7 +183,7 @@ def run(args: argparse.Namespace) -> list[dict]:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="python -m core.evaluate", description="Evaluate a lifter checkpoint.")
+    p = argparse.ArgumentParser(prog="python -m core.eval", description="Evaluate a lifter checkpoint.")
     p.add_argument(
         "--checkpoint", type=Path, nargs="+", required=True, help="model file(s) written by core.models.save_checkpoint"
     )
@@ -208,7 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--markdown", type=Path, help="write the tables as markdown here")
     p.add_argument("--json", type=Path, help="write the full report as JSON here")
     p.add_argument("--model-card", type=Path, help="write a model card JSON (needs --noise both, --data cmu)")
-    p.add_argument("--cmu-root", type=Path, default=Path(__file__).resolve().parent.parent.parent / "shared/data/cmu")
+    p.add_argument("--cmu-root", type=Path, default=Path(__file__).resolve().parents[3] / "shared/data/cmu")
     p.add_argument("--subjects", nargs="+", default=["08"], help="held-out CMU 'mb' subjects")
     p.add_argument("--h36m-dir", type=Path, default=Path("data/h36m"), help="folder with VideoPose3D's .npz files")
     p.add_argument("--h36m-2d", default="gt", help="2D keypoints file suffix: gt or cpn_ft_h36m_dbb")
@@ -230,7 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         reports = run(args)
     except FileNotFoundError as exc:  # missing CMU folder or Human3.6M files: the message says where to get them
         raise SystemExit(str(exc)) from exc
-    command = "python -m core.evaluate " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = "python -m core.eval " + " ".join(argv if argv is not None else sys.argv[1:])
     for report in reports:
         report["command"] = command
     if len(reports) == 1:

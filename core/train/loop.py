@@ -32,16 +32,16 @@ import torch
 import torch.distributed as dist
 from tqdm import tqdm
 
-from .data.dataset import TrainingData, build_training_data
+from ..data.dataset import TrainingData, build_training_data
+from ..metrics import mpjpe
+from ..models import build_model, save_checkpoint
+from .config import TrainConfig
 from .lookahead import ranger
-from .metrics import mpjpe
-from .models import build_model, save_checkpoint
 from .schedules import bn_momentum, cosine_lr, set_bn_momentum, set_lr
-from .train_config import TrainConfig
-from .train_state import TrainPosition, load_training_checkpoint, restore_rng, save_training_checkpoint
-from .train_validation import validate
+from .state import TrainPosition, load_training_checkpoint, restore_rng, save_training_checkpoint
+from .validation import validate
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
