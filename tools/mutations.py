@@ -65,9 +65,9 @@ MUTATIONS = (
     ),
     Mutation(
         "ddp",
-        "core/train.py",
-        "        net = torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)",
-        "        net = model  # mutation: ranks never synchronise",
+        "core/train/loop.py",
+        "            self.net = torch.nn.parallel.DistributedDataParallel(self.model, device_ids=ids)",
+        "            self.net = self.model  # mutation: ranks never synchronise",
         ("tests/test_train.py", "-k", "ddp"),
     ),
 )

@@ -16,13 +16,12 @@ and dropout masks of an uninterrupted one, whatever happened before. Ranks draw 
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import math
 import os
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,13 +29,13 @@ from typing import Any
 import numpy as np
 import torch
 import torch.distributed as dist
-from tqdm import tqdm
 
 from ..data.dataset import TrainingData, build_training_data
 from ..metrics import mpjpe
 from ..models import build_model, save_checkpoint
 from .config import TrainConfig
 from .lookahead import ranger
+from .run_log import RunLog, weights_digest
 from .schedules import bn_momentum, cosine_lr, set_bn_momentum, set_lr
 from .state import TrainPosition, load_training_checkpoint, restore_rng, save_training_checkpoint
 from .validation import validate
@@ -107,217 +106,148 @@ def train(
     ``data`` overrides the CMU data built from ``config.data`` (tests use synthetic motions); ``max_steps`` stops
     this invocation after that many optimiser steps (a checkpoint is written, so the run can be resumed).
     """
-    out_dir = Path(out_dir)
-    if config.run.threads > 0:
-        torch.set_num_threads(config.run.threads)
-    ddist = _init_distributed("cuda" if _device(config.run.device, _Dist()).type == "cuda" else "cpu")
-    device = _device(config.run.device, ddist)
-    opt_cfg = config.optim
-    if opt_cfg.batch_size % ddist.world:
-        raise ValueError(f"optim.batch_size {opt_cfg.batch_size} is not divisible by the {ddist.world} ranks")
-    local_batch = opt_cfg.batch_size // ddist.world
+    run = _Run(config, Path(out_dir), resume, data, max_steps, command)
+    epoch = run.position.epoch
+    while epoch < config.optim.epochs and not run.stop:
+        step = run.train_epoch(epoch)
+        epoch = run.close_epoch(epoch, step)
+    return run.finish(epoch)
 
-    torch.manual_seed(config.run.seed)  # identical initial weights on every rank
-    model = build_model(config.model).to(device)
-    if data is None:
-        data = build_training_data(
-            config.data, model.receptive_field, model.causal_shift, REPO_ROOT, seed=config.run.seed,
-            joints=config.model.joints,
-        )
-    optimizer = ranger(
-        model.parameters(),
-        lr=opt_cfg.lr,
-        betas=opt_cfg.betas,
-        eps=opt_cfg.eps,
-        alpha=opt_cfg.lookahead_alpha,
-        k=opt_cfg.lookahead_k,
-        weight_decay=opt_cfg.weight_decay,
-    )
-    position, elapsed_before = TrainPosition(0, 0), 0.0
-    if resume is not None:
-        payload = load_training_checkpoint(resume)
-        model.load_state_dict(payload["model"])
-        optimizer.load_state_dict(payload["optimizer"])
-        restore_rng(payload)
-        position, elapsed_before = TrainPosition(payload["epoch"], payload["step"]), payload["elapsed_s"]
-    net: torch.nn.Module = model
-    if ddist.world > 1:
-        ids = [device.index] if device.type == "cuda" else None
-        net = torch.nn.parallel.DistributedDataParallel(model, device_ids=ids)
 
-    steps_per_epoch = math.ceil(config.data.samples_per_epoch / opt_cfg.batch_size)
-    total_steps = steps_per_epoch * opt_cfg.epochs
-    result = TrainResult()
-    log_file = None
-    if ddist.main:
-        out_dir.mkdir(parents=True, exist_ok=True)
-        (out_dir / "config.json").write_text(json.dumps(config.to_dict(), indent=2))
-        log_file = (out_dir / "log.jsonl").open("a")
-        _log(
-            log_file,
-            {
-                "event": "start",
-                "rank_count": ddist.world,
-                "device": str(device),
-                "command": command,
-                "epoch": position.epoch,
-                "step": position.step,
-                "train_motions": data.train.num_motions,
-                "train_frames": data.train.num_frames,
-                "params": sum(p.numel() for p in model.parameters()),
-            },
-        )
-    bar = tqdm(
-        total=total_steps,
-        initial=position.epoch * steps_per_epoch + position.step,
-        disable=not ddist.main,
-        unit="step",
-        dynamic_ncols=True,
-        mininterval=1.0 if sys.stderr.isatty() else 30.0,
-    )
-    prefetch = ThreadPoolExecutor(max_workers=1)
-    t_start = time.monotonic()
-    steps_this_call = 0
-    stop = ""
-    epoch = position.epoch
-    while epoch < opt_cfg.epochs and not stop:
-        lr = cosine_lr(epoch, opt_cfg.epochs, opt_cfg.lr, opt_cfg.lr_end)
-        set_lr(optimizer, lr)
-        set_bn_momentum(model, bn_momentum(epoch, opt_cfg.epochs, opt_cfg.bn_momentum_start, opt_cfg.bn_momentum_end))
-        net.train()
-        step = position.step if epoch == position.epoch else 0
+class _Run:
+    """One invocation of :func:`train`: set-up in ``__init__``, then epochs, then ``finish``."""
+
+    def __init__(self, config: TrainConfig, out_dir: Path, resume: str | Path | None, data: TrainingData | None,
+                 max_steps: int | None, command: str) -> None:  # fmt: skip
+        self.config, self.out_dir, self.max_steps, self.command = config, out_dir, max_steps, command
+        if config.run.threads > 0:
+            torch.set_num_threads(config.run.threads)
+        self.ddist = _init_distributed("cuda" if _device(config.run.device, _Dist()).type == "cuda" else "cpu")
+        self.device = _device(config.run.device, self.ddist)
+        opt = config.optim
+        if opt.batch_size % self.ddist.world:
+            raise ValueError(f"optim.batch_size {opt.batch_size} is not divisible by the {self.ddist.world} ranks")
+        self.local_batch = opt.batch_size // self.ddist.world
+        torch.manual_seed(config.run.seed)  # identical initial weights on every rank
+        self.model = build_model(config.model).to(self.device)
+        m = self.model
+        self.data = data or build_training_data(config.data, m.receptive_field, m.causal_shift, REPO_ROOT,
+                                                seed=config.run.seed, joints=config.model.joints)  # fmt: skip
+        self.optimizer = ranger(m.parameters(), lr=opt.lr, betas=opt.betas, eps=opt.eps, alpha=opt.lookahead_alpha,
+                                k=opt.lookahead_k, weight_decay=opt.weight_decay)  # fmt: skip
+        self.position, self.elapsed_before = TrainPosition(0, 0), 0.0
+        if resume is not None:
+            payload = load_training_checkpoint(resume)
+            self.model.load_state_dict(payload["model"])
+            self.optimizer.load_state_dict(payload["optimizer"])
+            restore_rng(payload)
+            self.position = TrainPosition(payload["epoch"], payload["step"])
+            self.elapsed_before = payload["elapsed_s"]
+        self.net: torch.nn.Module = self.model
+        if self.ddist.world > 1:
+            ids = [self.device.index] if self.device.type == "cuda" else None
+            self.net = torch.nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
+        self.steps_per_epoch = math.ceil(config.data.samples_per_epoch / opt.batch_size)
+        done = self.position.epoch * self.steps_per_epoch + self.position.step
+        self.log = RunLog(out_dir, self.ddist.main, self.steps_per_epoch * opt.epochs, done, config.to_dict())
+        self.log.record("start", rank_count=self.ddist.world, device=str(self.device), command=command,
+                        epoch=self.position.epoch, step=self.position.step, train_motions=self.data.train.num_motions,
+                        train_frames=self.data.train.num_frames,
+                        params=sum(p.numel() for p in self.model.parameters()))  # fmt: skip
+        self.result = TrainResult()
+        self.prefetch = ThreadPoolExecutor(max_workers=1)
+        self.t_start = time.monotonic()
+        self.steps_this_call = 0
+        self.stop = ""
+        self.lr = self.speed = 0.0
+
+    def elapsed(self) -> float:
+        return self.elapsed_before + time.monotonic() - self.t_start
+
+    def _submit(self, epoch: int, step: int) -> Future:
+        return self.prefetch.submit(_draw, self.data, self.config.run.seed, epoch, step, self.ddist.rank,
+                                    self.local_batch)  # fmt: skip
+
+    def train_epoch(self, epoch: int) -> int:
+        """Runs the epoch's remaining steps (all, or until a budget stops the run); returns the step reached."""
+        cfg, opt = self.config, self.config.optim
+        self.lr = cosine_lr(epoch, opt.epochs, opt.lr, opt.lr_end)
+        set_lr(self.optimizer, self.lr)
+        set_bn_momentum(self.model, bn_momentum(epoch, opt.epochs, opt.bn_momentum_start, opt.bn_momentum_end))
+        self.net.train()
+        step = self.position.step if epoch == self.position.epoch else 0
         t_epoch, samples_epoch = time.monotonic(), 0
         # The next batch is drawn in a background thread while the model works on this one (numpy and torch
         # release the GIL in their kernels); each batch depends only on its own seed, so this changes nothing.
-        pending = prefetch.submit(_draw, data, config.run.seed, epoch, step, ddist.rank, local_batch)
-        while step < steps_per_epoch:
+        pending = self._submit(epoch, step)
+        while step < self.steps_per_epoch:
             seed, x, y = pending.result()
-            if step + 1 < steps_per_epoch:
-                pending = prefetch.submit(_draw, data, config.run.seed, epoch, step + 1, ddist.rank, local_batch)
-            x_t, y_t = torch.from_numpy(x).to(device), torch.from_numpy(y).to(device)
+            if step + 1 < self.steps_per_epoch:
+                pending = self._submit(epoch, step + 1)
+            x_t, y_t = torch.from_numpy(x).to(self.device), torch.from_numpy(y).to(self.device)
             torch.manual_seed(seed)
-            pred = net(x_t)  # (B, K, J, 3): the K target frames of each window
+            pred = self.net(x_t)  # (B, K, J, 3): the K target frames of each window
             loss = mpjpe(pred, y_t)  # MPJPE loss (Liu et al. 2020 §5.1), metres, over all targets
-            optimizer.zero_grad(set_to_none=True)
+            self.optimizer.zero_grad(set_to_none=True)
             loss.backward()
-            optimizer.step()
+            self.optimizer.step()
             loss_value = float(loss.detach())
-            result.losses.append(loss_value)
+            self.result.losses.append(loss_value)
             step += 1
-            steps_this_call += 1
-            samples_epoch += local_batch * ddist.world * y.shape[1]  # target frames, not windows
-            speed = samples_epoch / max(time.monotonic() - t_epoch, 1e-9)
-            bar.update(1)
-            bar.set_postfix(
-                epoch=f"{epoch + 1}/{opt_cfg.epochs}",
-                loss=f"{loss_value * 1000:.1f}mm",
-                lr=f"{lr:.2e}",
-                sps=f"{speed:.0f}",
-                refresh=False,
-            )
-            if log_file is not None and (step % config.run.log_every == 0 or step == steps_per_epoch):
-                _log(
-                    log_file,
-                    {
-                        "event": "step",
-                        "epoch": epoch,
-                        "step": step,
-                        "loss_mm": loss_value * 1000,
-                        "lr": lr,
-                        "samples_per_s": speed,
-                        "elapsed_s": elapsed_before + time.monotonic() - t_start,
-                    },
-                )
-            stop = _should_stop(config, t_start, steps_this_call, max_steps, device)
-            if stop:
+            self.steps_this_call += 1
+            samples_epoch += self.local_batch * self.ddist.world * y.shape[1]  # target frames, not windows
+            self.speed = samples_epoch / max(time.monotonic() - t_epoch, 1e-9)
+            self.log.step(opt.epochs, epoch, loss_value * 1000, self.lr, self.speed)
+            if step % cfg.run.log_every == 0 or step == self.steps_per_epoch:
+                self.log.record("step", epoch=epoch, step=step, loss_mm=loss_value * 1000, lr=self.lr,
+                                samples_per_s=self.speed, elapsed_s=self.elapsed())  # fmt: skip
+            self.stop = _should_stop(cfg, self.t_start, self.steps_this_call, self.max_steps, self.device)
+            if self.stop:
                 pending.cancel()
                 break
-        epoch_done = step >= steps_per_epoch
+        return step
+
+    def close_epoch(self, epoch: int, step: int) -> int:
+        """Validation (rank 0, whole epochs) and the resumable checkpoint; returns the next epoch to run."""
+        epoch_done = step >= self.steps_per_epoch
         next_position = TrainPosition(epoch + 1, 0) if epoch_done else TrainPosition(epoch, step)
-        if epoch_done and ddist.main:
-            result.validation = validate(model, data.val, tta=config.run.flip_tta, device=device)
-            result.epochs_done = epoch + 1
-            _log(
-                log_file,
-                {
-                    "event": "epoch",
-                    "epoch": epoch,
-                    "lr": lr,
-                    "samples_per_s": speed,
-                    "elapsed_s": elapsed_before + time.monotonic() - t_start,
-                    **result.validation,
-                },
-            )
-            bar.write(
-                f"epoch {epoch + 1}/{opt_cfg.epochs}: lr {lr:.2e}, {speed:.0f} samples/s, "
-                + ", ".join(f"{k} {v:.1f}" for k, v in result.validation.items())
-            )
-        if ddist.main:
-            result.checkpoint = out_dir / "last.pt"
-            save_training_checkpoint(
-                result.checkpoint,
-                config=config.to_dict(),
-                model_state=model.state_dict(),
-                optimizer_state=optimizer.state_dict(),
-                position=next_position,
-                elapsed_s=elapsed_before + time.monotonic() - t_start,
-                extra={"command": command},
-            )
-        if ddist.world > 1:
+        if epoch_done and self.ddist.main:
+            self.result.validation = validate(self.model, self.data.val, tta=self.config.run.flip_tta,
+                                              device=self.device)  # fmt: skip
+            self.result.epochs_done = epoch + 1
+            self.log.record("epoch", epoch=epoch, lr=self.lr, samples_per_s=self.speed, elapsed_s=self.elapsed(),
+                            **self.result.validation)  # fmt: skip
+            self.log.write(f"epoch {epoch + 1}/{self.config.optim.epochs}: lr {self.lr:.2e}, {self.speed:.0f} "
+                           "samples/s, " + ", ".join(f"{k} {v:.1f}" for k, v in self.result.validation.items()))
+        if self.ddist.main:
+            self.result.checkpoint = self.out_dir / "last.pt"
+            save_training_checkpoint(self.result.checkpoint, config=self.config.to_dict(),
+                                     model_state=self.model.state_dict(), optimizer_state=self.optimizer.state_dict(),
+                                     position=next_position, elapsed_s=self.elapsed(),
+                                     extra={"command": self.command})  # fmt: skip
+        if self.ddist.world > 1:
             dist.barrier()
-        epoch = next_position.epoch
-    bar.close()
-    prefetch.shutdown(wait=True, cancel_futures=True)
-    result.stopped_by = stop
-    result.finished = epoch >= opt_cfg.epochs
-    result.epochs_done = epoch
-    wall = elapsed_before + time.monotonic() - t_start
-    if ddist.main:
-        result.model_file = out_dir / "model.pt"
-        save_checkpoint(result.model_file, model, extra=_model_extra(config, command, epoch, wall, result, data))
-        _log(
-            log_file,
-            {
-                "event": "end",
-                "finished": result.finished,
-                "stopped_by": stop,
-                "epochs_done": epoch,
-                "wall_s": wall,
-                **result.validation,
-            },
-        )
-        assert log_file is not None
-        log_file.close()
-    # Every rank leaves a receipt, so a launcher (and the DDP test) can check that all ranks really trained.
-    receipt = out_dir / "ranks" / f"rank{ddist.rank}.json"
-    receipt.parent.mkdir(parents=True, exist_ok=True)
-    receipt.write_text(
-        json.dumps(
-            {
-                "rank": ddist.rank,
-                "world": ddist.world,
-                "steps": steps_this_call,
-                "local_batch": local_batch,
-                "last_loss": result.losses[-1] if result.losses else None,
-                "weights_sha256": _weights_digest(model),
-            }
-        )
-    )
-    if ddist.world > 1:
-        dist.barrier()
-    return result
+        return next_position.epoch
 
-
-def _weights_digest(model: torch.nn.Module) -> str:
-    """sha256 of the trainable parameters: identical on every rank when DDP really averaged the gradients.
-
-    Buffers are left out on purpose: BatchNorm running statistics are updated locally after the last broadcast.
-    """
-    digest = hashlib.sha256()
-    for name, p in sorted(model.named_parameters()):
-        digest.update(name.encode())
-        digest.update(p.detach().cpu().contiguous().numpy().tobytes())
-    return digest.hexdigest()
+    def finish(self, epoch: int) -> TrainResult:
+        """``model.pt``, the end record and this rank's receipt."""
+        self.prefetch.shutdown(wait=True, cancel_futures=True)
+        result = self.result
+        result.stopped_by, result.finished, result.epochs_done = self.stop, epoch >= self.config.optim.epochs, epoch
+        wall = self.elapsed()
+        if self.ddist.main:
+            result.model_file = self.out_dir / "model.pt"
+            extra = _model_extra(self.config, self.command, epoch, wall, result, self.data)
+            save_checkpoint(result.model_file, self.model, extra=extra)
+            self.log.record("end", finished=result.finished, stopped_by=self.stop, epochs_done=epoch, wall_s=wall,
+                            **result.validation)  # fmt: skip
+        self.log.close()
+        self.log.receipt(self.ddist.rank, world=self.ddist.world, steps=self.steps_this_call,
+                         local_batch=self.local_batch, last_loss=result.losses[-1] if result.losses else None,
+                         weights_sha256=weights_digest(self.model))  # fmt: skip
+        if self.ddist.world > 1:
+            dist.barrier()
+        return result
 
 
 def _draw(
@@ -358,11 +288,6 @@ def _model_extra(
         "val_subjects": list(config.data.val_subjects),
         "validation_windows_mm": dict(result.validation),
     }
-
-
-def _log(f: Any, record: dict[str, Any]) -> None:
-    f.write(json.dumps({"time": time.strftime("%Y-%m-%dT%H:%M:%S"), **record}) + "\n")
-    f.flush()
 
 
 def main(argv: list[str] | None = None) -> int:
