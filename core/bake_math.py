@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .rig_layout import BONES, REST_FORWARD, TwistRef
+from .rotations import make_continuous, matrix_to_quaternion, quaternion_to_matrix
 from .skeleton import NUM_JOINTS
 
 _EPS = 1e-9
@@ -167,53 +168,6 @@ def world_rotations(joints: np.ndarray) -> np.ndarray:
     return _frame(y, _twist_refs(joints, y))
 
 
-def matrix_to_quaternion(m: np.ndarray) -> np.ndarray:
-    """Rotation matrices (..., 3, 3) → unit quaternions (..., 4) (w, x, y, z), w >= 0 (Shepperd's method).
-
-    Each matrix uses the formula conditioned on its largest of (trace, m00, m11, m22): 4·q·q_k for that k.
-    """
-    m = np.asarray(m, dtype=np.float64)
-    shape = m.shape[:-2]
-    m = m.reshape(-1, 3, 3)
-    m00, m11, m22 = m[:, 0, 0], m[:, 1, 1], m[:, 2, 2]
-    d21, d02, d10 = m[:, 2, 1] - m[:, 1, 2], m[:, 0, 2] - m[:, 2, 0], m[:, 1, 0] - m[:, 0, 1]
-    s01, s02, s12 = m[:, 0, 1] + m[:, 1, 0], m[:, 0, 2] + m[:, 2, 0], m[:, 1, 2] + m[:, 2, 1]
-    best = np.argmax(np.stack([m00 + m11 + m22, m00, m11, m22], -1), -1)
-    q = np.empty((m.shape[0], 4))
-    rows = (
-        lambda i: (1 + m00[i] + m11[i] + m22[i], d21[i], d02[i], d10[i]),
-        lambda i: (d21[i], 1 + m00[i] - m11[i] - m22[i], s01[i], s02[i]),
-        lambda i: (d02[i], s01[i], 1 - m00[i] + m11[i] - m22[i], s12[i]),
-        lambda i: (d10[i], s02[i], s12[i], 1 - m00[i] - m11[i] + m22[i]),
-    )
-    for k, row in enumerate(rows):
-        idx = np.flatnonzero(best == k)
-        if idx.size:
-            q[idx] = np.stack(row(idx), -1)
-    q /= np.sqrt(np.einsum("ni,ni->n", q, q))[:, None]
-    q[q[:, 0] < 0] *= -1
-    return q.reshape(*shape, 4)
-
-
-def quaternion_to_matrix(q: np.ndarray) -> np.ndarray:
-    """Unit quaternions (..., 4) (w, x, y, z) → rotation matrices (..., 3, 3)."""
-    w, x, y, z = np.moveaxis(np.asarray(q, dtype=np.float64), -1, 0)
-    return np.stack([
-        np.stack([1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y)], -1),
-        np.stack([2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x)], -1),
-        np.stack([2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y)], -1),
-    ], -2)
-
-
-def make_continuous(q: np.ndarray) -> np.ndarray:
-    """Flip quaternion signs along time so consecutive keys take the short path. q (T, ..., 4) → same shape."""
-    q = np.array(q, dtype=np.float64, copy=True)
-    if len(q) > 1:
-        flips = np.sum(q[1:] * q[:-1], axis=-1) < 0
-        # A sign flip at step t flips every later key: cumulative parity.
-        parity = np.concatenate([np.zeros_like(flips[:1]), np.cumsum(flips, axis=0) % 2 == 1])
-        q[parity.astype(bool)] *= -1
-    return q
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ Conventions (shared contract, see docs and COMMON brief):
 * Quaternions are (w, x, y, z).
 
 The functions used in training (world_to_camera, camera_to_world, project, normalize_screen_coordinates,
-image_coordinates, quaternion_to_matrix) accept numpy arrays or torch tensors; parameters given as numpy are
+image_coordinates) accept numpy arrays or torch tensors; parameters given as numpy are
 converted to the tensor's dtype/device. torch is never imported here (the add-on imports this module in Blender).
 """
 
@@ -19,6 +19,8 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from .rotations import quaternion_to_matrix
 
 
 def _is_torch(x: Any) -> bool:
@@ -52,26 +54,6 @@ def _points(x: Any, channels: int, what: str) -> Any:
 
 
 # --- rotations and rigid transforms -----------------------------------------------------------------------------
-
-
-def quaternion_to_matrix(q: Any) -> Any:
-    """Unit quaternion(s) (w, x, y, z) → rotation matrices; q is normalised first.
-
-    Args:
-        q: (..., 4) numpy or torch.
-    Returns:
-        (..., 3, 3) matrices M such that ``M @ v`` rotates v by q (i.e. ``q v q*``).
-    """
-    q = _points(q, 4, "quaternion")
-    q = q / ((q**2).sum(-1, keepdims=True) ** 0.5)
-    w, x, y, z = q[..., 0], q[..., 1], q[..., 2], q[..., 3]
-    rows = [
-        1 - 2 * (y * y + z * z), 2 * (x * y - w * z), 2 * (x * z + w * y),
-        2 * (x * y + w * z), 1 - 2 * (x * x + z * z), 2 * (y * z - w * x),
-        2 * (x * z - w * y), 2 * (y * z + w * x), 1 - 2 * (x * x + y * y),
-    ]  # fmt: skip
-    m = _stack(rows, q)
-    return m.reshape(*m.shape[:-1], 3, 3)
 
 
 def world_to_camera(x: Any, R: Any, t: Any) -> Any:

@@ -14,10 +14,10 @@ import bpy
 import numpy as np
 
 from ..core.bake_math import RestPose, forward_kinematics
-from ..core.retarget.rotations import make_continuous, matrix_to_axis_angle, matrix_to_euler, matrix_to_quaternion
 from ..core.retarget.solve import RetargetResult
 from ..core.retarget.target import TargetRig
 from ..core.rig_layout import BONES, ROOT_BONE
+from ..core.rotations import make_continuous, matrix_to_axis_angle, matrix_to_euler, matrix_to_quaternion
 from .action_api import FCurveWriter, action_fcurves, write_keys
 
 

@@ -8,16 +8,14 @@ from addon_synth import LENGTHS, synthetic_joints
 
 from core.bake_math import (
     forward_kinematics,
-    make_continuous,
-    matrix_to_quaternion,
     median_bone_lengths,
-    quaternion_to_matrix,
     resample,
     rest_pose,
     solve_pose,
     world_rotations,
 )
 from core.rig_layout import BONE_NAMES, BONES, JOINT_POINTS, REST_FORWARD
+from core.rotations import make_continuous, matrix_to_quaternion, quaternion_to_matrix
 from core.skeleton import H36M_BONES, H36M_JOINTS, H36M_LEFT, H36M_RIGHT
 
 

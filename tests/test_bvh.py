@@ -7,7 +7,7 @@ import time
 import numpy as np
 import pytest
 
-from core.data import quaternions as quat
+from core import rotations as quat
 from core.data.bvh import parse_bvh, read_bvh, resample
 
 # Chest rotates Z·X·Y, Leg X·Y·Z: the expected positions below differ if either order is composed the other way.
@@ -129,10 +129,10 @@ def test_euler_composition_matches_matrix_products(order: str) -> None:
     expected = np.eye(3)
     for axis, angle in zip(order, angles):
         expected = expected @ _rot(axis, angle)
-    np.testing.assert_allclose(quat.to_matrix(quat.from_euler(angles, order)), expected, atol=1e-12)
+    np.testing.assert_allclose(quat.quaternion_to_matrix(quat.from_euler(angles, order)), expected, atol=1e-12)
     q = quat.from_euler(np.stack([angles, angles * 0.5]), order)
-    product = quat.to_matrix(quat.multiply(q[0], q[1]))
-    np.testing.assert_allclose(product, quat.to_matrix(q[0]) @ quat.to_matrix(q[1]), atol=1e-12)
+    product = quat.quaternion_to_matrix(quat.multiply(q[0], q[1]))
+    np.testing.assert_allclose(product, quat.quaternion_to_matrix(q[0]) @ quat.quaternion_to_matrix(q[1]), atol=1e-12)
 
 
 def test_frames_drops_t_pose() -> None:

@@ -18,9 +18,9 @@ from core.camera import (
     load_h36m_cameras,
     normalize_screen_coordinates,
     project,
-    quaternion_to_matrix,
     world_to_camera,
 )
+from core.rotations import quaternion_to_matrix
 
 
 def _random_rotations(n: int, seed: int) -> np.ndarray:

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 import torch
 
-from core.camera import quaternion_to_matrix
 from core.metrics import acceleration_error, mpjpe, mpjve, n_mpjpe, p_mpjpe, procrustes_align
+from core.rotations import quaternion_to_matrix
 
 
 def _poses(*shape: int, seed: int = 0) -> np.ndarray:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.data import quaternions as quat
+from core import rotations as quat
 
 
 def about_z(deg: float) -> np.ndarray:

@@ -11,16 +11,10 @@ from retarget_synth import BoneDef, Proportions, humanoid, numpy_rig, same_propo
 from core.retarget.footlock import FootLockConfig, detect_contacts, intervals, lock_targets, two_bone_ik
 from core.retarget.frames import sample_polyline
 from core.retarget.mapping import BoneMap, detect_preset
-from core.retarget.rotations import (
-    EULER_ORDERS,
-    frame,
-    matrix_to_axis_angle,
-    matrix_to_euler,
-    quaternion_to_matrix,
-    swing,
-)
+from core.retarget.rotations import frame, swing
 from core.retarget.solve import RetargetOptions, retarget
 from core.retarget.target import TargetRig
+from core.rotations import EULER_ORDERS, matrix_to_axis_angle, matrix_to_euler, quaternion_to_matrix
 from core.skeleton import JOINT_INDEX as J
 
 RNG = np.random.default_rng(0)

@@ -35,7 +35,7 @@ class Mutation:
 MUTATIONS = (
     Mutation(
         "slerp",
-        "core/data/quaternions.py",
+        "core/rotations.py",
         "    q1 = np.where(dot < 0.0, -q1, q1)",
         "    pass  # mutation: no short-way-round",
         ("tests/test_quaternions.py", "tests/test_bvh.py"),

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import quaternions as quat
+from .. import rotations as quat
 
 _ROTATION = {"Xrotation": "X", "Yrotation": "Y", "Zrotation": "Z"}
 _POSITION = {"Xposition": 0, "Yposition": 1, "Zposition": 2}
@@ -214,7 +214,7 @@ def forward_kinematics(skeleton: BvhSkeleton, rotations: np.ndarray, translation
             f"forward_kinematics: expected rotations (F, {J}, 4) and translations (F, {J}, 3), "
             f"got {rotations.shape} and {translations.shape}"
         )
-    local = quat.to_matrix(rotations)
+    local = quat.quaternion_to_matrix(rotations)
     world_rot = np.empty_like(local)
     world_pos = np.empty(translations.shape, dtype=np.float64)
     for j, p in enumerate(skeleton.parents):
