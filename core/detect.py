@@ -12,7 +12,6 @@ pixels, the per-joint confidences and whether a person was found. ``clean_track`
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Protocol
@@ -91,32 +90,6 @@ class MediaPipePoseDetector:
 
     def close(self) -> None:
         self._pose.close()
-
-
-class ScriptedDetector:
-    """A fake detector for tests: returns ``poses[k]`` on the k-th call (None where ``detected[k]`` is false).
-
-    ``delay_s`` makes each call sleep, to test cancellation and progress without MediaPipe.
-    """
-
-    name = "scripted"
-
-    def __init__(self, xy: np.ndarray, conf: np.ndarray, detected: np.ndarray, delay_s: float = 0.0) -> None:
-        self.xy = np.asarray(xy, dtype=np.float32)
-        self.conf = np.asarray(conf, dtype=np.float32)
-        self.detected = np.asarray(detected, dtype=bool)
-        self.delay_s = delay_s
-        self.calls = 0
-
-    def detect(self, image: np.ndarray, time_s: float) -> Pose2D | None:
-        if self.delay_s:
-            time.sleep(self.delay_s)
-        k = min(self.calls, len(self.xy) - 1)
-        self.calls += 1
-        return (self.xy[k].copy(), self.conf[k].copy()) if self.detected[k] else None
-
-    def close(self) -> None:
-        pass
 
 
 @dataclass

@@ -85,13 +85,6 @@ MEDIAPIPE_LANDMARKS: tuple[str, ...] = (
     "left_heel", "right_heel", "left_foot_index", "right_foot_index",
 )  # fmt: skip
 
-# COCO-17 keypoints, in COCO's order.
-COCO_KEYPOINTS: tuple[str, ...] = (
-    "nose", "left_eye", "right_eye", "left_ear", "right_ear", "left_shoulder", "right_shoulder", "left_elbow",
-    "right_elbow", "left_wrist", "right_wrist", "left_hip", "right_hip", "left_knee", "right_knee", "left_ankle",
-    "right_ankle",
-)  # fmt: skip
-
 _LIMBS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("r_hip", ("right_hip",)),
     ("r_knee", ("right_knee",)),
@@ -113,13 +106,12 @@ _TRUNK: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("spine", ("left_hip", "right_hip", "left_shoulder", "right_shoulder")),
     # H36M's "Neck/Nose" joint: the detector's nose is the closest landmark.
     ("neck", ("nose",)),
-    # H36M's head joint is inside the skull; the centroid of eyes and ears is the best estimate both detectors offer.
+    # H36M's head joint is inside the skull; the centroid of eyes and ears is the best estimate MediaPipe offers.
     ("head", ("left_eye", "right_eye", "left_ear", "right_ear")),
 )
 
-# Each H36M joint is the unweighted mean of the listed landmarks; both detectors name these landmarks alike.
+# Each H36M joint is the unweighted mean of the listed landmarks.
 MEDIAPIPE_TO_H36M: tuple[tuple[str, tuple[str, ...]], ...] = _TRUNK + _LIMBS
-COCO_TO_H36M: tuple[tuple[str, tuple[str, ...]], ...] = _TRUNK + _LIMBS
 
 
 def mapping_matrix(table: tuple[tuple[str, tuple[str, ...]], ...], source_names: tuple[str, ...]) -> np.ndarray:
@@ -145,9 +137,7 @@ def mapping_matrix(table: tuple[tuple[str, tuple[str, ...]], ...], source_names:
 
 
 MEDIAPIPE_WEIGHTS: np.ndarray = mapping_matrix(MEDIAPIPE_TO_H36M, MEDIAPIPE_LANDMARKS)  # (17, 33)
-COCO_WEIGHTS: np.ndarray = mapping_matrix(COCO_TO_H36M, COCO_KEYPOINTS)  # (17, 17)
 MEDIAPIPE_WEIGHTS.setflags(write=False)
-COCO_WEIGHTS.setflags(write=False)
 
 
 def map_keypoints(xy: Any, conf: Any, weights: np.ndarray) -> tuple[Any, Any]:
@@ -192,15 +182,3 @@ def mediapipe_to_h36m(xy: Any, conf: Any) -> tuple[Any, Any]:
         ((..., 17, 2), (..., 17)); see MEDIAPIPE_TO_H36M for which landmarks feed each joint.
     """
     return map_keypoints(xy, conf, MEDIAPIPE_WEIGHTS)
-
-
-def coco_to_h36m(xy: Any, conf: Any) -> tuple[Any, Any]:
-    """COCO-17 keypoints → H36M-17.
-
-    Args:
-        xy: (..., 17, 2) keypoint positions in COCO order, numpy or torch.
-        conf: (..., 17) per-keypoint scores.
-    Returns:
-        ((..., 17, 2), (..., 17)); see COCO_TO_H36M.
-    """
-    return map_keypoints(xy, conf, COCO_WEIGHTS)

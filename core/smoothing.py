@@ -17,7 +17,7 @@ import numpy as np
 
 # Strength 0 → no filtering; otherwise min_cutoff is log-interpolated from MIN_CUTOFF_AT_0 (barely any smoothing)
 # to MIN_CUTOFF_AT_1 Hz at strength 1, so equal steps feel equally strong. Values chosen with
-# bench/tune_smoothing.py (docs/capture.md, "Smoothing").
+# tools/tune_smoothing.py (docs/capture.md, "Smoothing").
 MIN_CUTOFF_AT_0 = 20.0
 MIN_CUTOFF_AT_1 = 0.5
 # Cutoff increase per m/s of joint speed (1/m): a limb moving at 1 m/s gets 4 Hz more bandwidth, so fast motion

@@ -8,6 +8,7 @@ all these tests need: the display matrix of ``tkhd`` (rotation) and the ``stts``
 from __future__ import annotations
 
 import struct
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -155,3 +156,30 @@ def standing_world(stature: float) -> np.ndarray:
         pose[j] = (-x * stature, 0.0, z * stature)  # facing the camera: the subject's left is on image right...
     pose[:, 0] *= -1  # ...which is +x in the world seen from a camera looking along +y
     return pose
+
+
+class ScriptedDetector:
+    """A fake detector (core.detect's interface): returns ``poses[k]`` on the k-th call (None where ``detected[k]``
+    is false).
+
+    ``delay_s`` makes each call sleep, to test cancellation and progress without MediaPipe.
+    """
+
+    name = "scripted"
+
+    def __init__(self, xy: np.ndarray, conf: np.ndarray, detected: np.ndarray, delay_s: float = 0.0) -> None:
+        self.xy = np.asarray(xy, dtype=np.float32)
+        self.conf = np.asarray(conf, dtype=np.float32)
+        self.detected = np.asarray(detected, dtype=bool)
+        self.delay_s = delay_s
+        self.calls = 0
+
+    def detect(self, image: np.ndarray, time_s: float) -> tuple[np.ndarray, np.ndarray] | None:
+        if self.delay_s:
+            time.sleep(self.delay_s)
+        k = min(self.calls, len(self.xy) - 1)
+        self.calls += 1
+        return (self.xy[k].copy(), self.conf[k].copy()) if self.detected[k] else None
+
+    def close(self) -> None:
+        pass

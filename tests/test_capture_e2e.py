@@ -16,10 +16,10 @@ from typing import Any
 
 import numpy as np
 import pytest
-from capture_helpers import stick_figure, tiny_checkpoint, write_video
+from capture_helpers import ScriptedDetector, stick_figure, tiny_checkpoint, write_video
 
 from core.capture import run_capture
-from core.detect import MediaPipePoseDetector, ScriptedDetector, fix_lr_swaps
+from core.detect import MediaPipePoseDetector, fix_lr_swaps
 from core.errors import Cancelled
 from core.options import CaptureOptions
 from core.postprocess import ANKLE_FRACTION, to_world

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from capture_helpers import stick_figure, write_video
+from capture_helpers import ScriptedDetector, stick_figure, write_video
 
-from core.detect import MediaPipePoseDetector, ScriptedDetector, Track2D, clean_track, detect_track, fix_lr_swaps
+from core.detect import MediaPipePoseDetector, Track2D, clean_track, detect_track, fix_lr_swaps
 from core.errors import Cancelled, NoPersonError
 from core.skeleton import FLIP_PERMUTATION, H36M_LEFT, H36M_RIGHT
 from core.video import iter_frames

@@ -17,9 +17,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from capture_helpers import stick_figure, tiny_checkpoint
+from capture_helpers import ScriptedDetector, stick_figure, tiny_checkpoint
 
-from core.detect import ScriptedDetector
 from core.live import LiveController, run_live
 from core.live.source import Grabber, LiveSourceError
 

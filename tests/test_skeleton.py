@@ -1,4 +1,4 @@
-"""core.skeleton: the H36M-17 skeleton data, flip, and the MediaPipe-33 / COCO-17 → H36M-17 mappings."""
+"""core.skeleton: the H36M-17 skeleton data, flip, and the MediaPipe-33 → H36M-17 mapping."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import pytest
 import torch
 
 from core.skeleton import (
-    COCO_KEYPOINTS,
-    COCO_TO_H36M,
     FLIP_PERMUTATION,
     H36M_BONES,
     H36M_JOINTS,
@@ -17,9 +15,9 @@ from core.skeleton import (
     H36M_RIGHT,
     JOINT_INDEX,
     MEDIAPIPE_LANDMARKS,
+    MEDIAPIPE_TO_H36M,
     MEDIAPIPE_WEIGHTS,
     NUM_JOINTS,
-    coco_to_h36m,
     flip,
     mapping_matrix,
     mediapipe_to_h36m,
@@ -27,7 +25,6 @@ from core.skeleton import (
 
 J = JOINT_INDEX
 MP = {name: i for i, name in enumerate(MEDIAPIPE_LANDMARKS)}
-COCO = {name: i for i, name in enumerate(COCO_KEYPOINTS)}
 
 
 def test_skeleton_tables_are_consistent() -> None:
@@ -37,7 +34,7 @@ def test_skeleton_tables_are_consistent() -> None:
     assert H36M_JOINTS[9] == "neck" and H36M_PARENTS[J["head"]] == J["neck"]
     for left, right in zip(H36M_LEFT, H36M_RIGHT, strict=True):
         assert H36M_JOINTS[left] == "l_" + H36M_JOINTS[right][2:]
-    assert len(MEDIAPIPE_LANDMARKS) == 33 and len(COCO_KEYPOINTS) == 17
+    assert len(MEDIAPIPE_LANDMARKS) == 33
 
 
 def test_flip_mirrors_x_and_swaps_named_sides() -> None:
@@ -117,32 +114,15 @@ def test_mediapipe_mapping_batched_and_torch() -> None:
     np.testing.assert_allclose(t_conf.numpy(), jconf, rtol=1e-6)
 
 
-def test_coco_mapping() -> None:
-    idx = np.arange(17.0)
-    xy = np.stack([idx, -idx], axis=-1)
-    conf = np.linspace(0.9, 0.1, 17)
-    joints, jconf = coco_to_h36m(xy, conf)
-    # COCO: nose 0, eyes 1-2, ears 3-4, shoulders 5-6, hips 11-12.
-    np.testing.assert_allclose(joints[J["pelvis"]], [11.5, -11.5])
-    np.testing.assert_allclose(joints[J["thorax"]], [5.5, -5.5])
-    np.testing.assert_allclose(joints[J["spine"]], [8.5, -8.5])
-    np.testing.assert_allclose(joints[J["head"]], [2.5, -2.5])
-    np.testing.assert_allclose(joints[J["neck"]], xy[COCO["nose"]])
-    np.testing.assert_allclose(joints[J["l_knee"]], xy[COCO["left_knee"]])
-    assert jconf[J["pelvis"]] == pytest.approx(conf[12])
-    assert jconf[J["spine"]] == pytest.approx(conf[12])  # the least confident of shoulders and hips
-    assert jconf[J["head"]] == pytest.approx(conf[4])
-
-
 def test_mapping_rejects_bad_input() -> None:
     with pytest.raises(ValueError, match="33"):
         mediapipe_to_h36m(np.zeros((17, 2)), np.zeros(17))
     with pytest.raises(ValueError, match="confidence shape"):
         mediapipe_to_h36m(np.zeros((33, 2)), np.zeros(32))
     with pytest.raises(ValueError, match="unknown"):
-        mapping_matrix((("pelvis", ("tail",)),), COCO_KEYPOINTS)
+        mapping_matrix((("pelvis", ("tail",)),), MEDIAPIPE_LANDMARKS)
     with pytest.raises(ValueError, match="misses"):
-        mapping_matrix(COCO_TO_H36M[:-1], COCO_KEYPOINTS)
+        mapping_matrix(MEDIAPIPE_TO_H36M[:-1], MEDIAPIPE_LANDMARKS)
 
 
 def test_mapping_weights_rows_are_means() -> None:

@@ -66,15 +66,6 @@ def mish_(x: torch.Tensor) -> torch.Tensor:
 _ONE = torch.ones(())
 
 
-def activation_fn(name: str):  # noqa: ANN201 - returns a tensor -> tensor callable
-    """The functional form of :func:`make_activation` (used by the fused inference code)."""
-    if name == "mish":
-        return F.mish
-    if name == "relu":
-        return F.relu
-    raise ValueError(f"unknown activation {name!r}; expected 'mish' or 'relu'")
-
-
 def activation_inplace(name: str):  # noqa: ANN201 - returns a tensor -> tensor callable
     """In-place inference form of the activation (overwrites and returns its argument)."""
     if name == "mish":

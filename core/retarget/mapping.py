@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .presets import BUILTIN_PRESETS, PRESETS_BY_NAME, REQUIRED_ROLES, ROLE_WEIGHTS, ROLES, Preset
+from .presets import BUILTIN_PRESETS, REQUIRED_ROLES, ROLE_WEIGHTS, ROLES, Preset
 from .sides import name_key, normalize_stem, strip_namespace
 
 FILE_FORMAT = "video_mocap.retarget_mapping"
@@ -138,13 +138,6 @@ def detect_preset(bone_names: list[str] | tuple[str, ...], presets: tuple[Preset
         raise ValueError("no bone-name preset matches this armature: map the bones by hand (Retarget panel)")
     unmapped = tuple(r for r in ROLES if r not in mapping.bones)
     return Detection(preset, mapping, score, unmapped, scores)
-
-
-def preset_by_name(name: str) -> Preset:
-    try:
-        return PRESETS_BY_NAME[name]
-    except KeyError:
-        raise ValueError(f"unknown preset {name!r}; built-in presets: {sorted(PRESETS_BY_NAME)}") from None
 
 
 # --- preset files ---------------------------------------------------------------------------------------------------

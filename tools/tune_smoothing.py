@@ -1,6 +1,6 @@
 """Tune the default smoothing strength on the real clips by cross-validation of their MediaPipe 2D tracks.
 
-    .venv/bin/python bench/tune_smoothing.py
+    .venv/bin/python tools/tune_smoothing.py
 
 For each shared clip: detect the 2D track once (MediaPipe, as in capture), express it in metres (the median
 head-to-ankle extent ≙ 1.75 m × 0.897, see core.postprocess), then for every strength smooth the *even* frames only
