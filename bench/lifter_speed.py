@@ -9,7 +9,7 @@ matrix-product multiply-adds of the sequence path per output frame, counted by t
 elementwise work, e.g. layer 1's k-tap sums, is not included). Process CPU seconds are printed beside the wall time:
 on a shared machine the wall time swings with the load average, the CPU time much less; "frames/s if the CPU time had
 all threads' cores" = threads / CPU seconds per frame is what the run would reach with the cores to itself (assumes
-perfect scaling over the threads, which the fused path's independent per-thread runs approach). With a CUDA device
+perfect scaling over the threads, which the folded path's independent per-thread runs approach). With a CUDA device
 the same figures are measured there too.
 """
 
@@ -85,7 +85,7 @@ def sequence_speed(model: torch.nn.Module, frames: int, repeats: int, device: st
     """(frames/s by best wall time, CPU seconds per 1000 frames of that run)."""
     x = pad_sequence(model, torch.randn(1, frames, model.config.num_joints, 2)).to(device)
     with torch.inference_mode():
-        model(x[:, : model.receptive_field + 64])  # warm-up: kernels, fused-weight snapshot
+        model(x[:, : model.receptive_field + 64])  # warm-up: kernels, folded-weight snapshot
         best = (float("inf"), 0.0)
         for _ in range(repeats):
             sync(device)

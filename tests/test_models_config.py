@@ -91,7 +91,7 @@ def test_videopose_allows_a_single_width() -> None:
 @pytest.mark.parametrize("widths", sorted(PAPER_WIDTHS))
 @pytest.mark.parametrize("causal", [False, True])
 def test_strided_plan_matches_clamped_taps(widths: tuple[int, ...], causal: bool) -> None:
-    """The training path's pad/slice/stride plan reads exactly the window positions the fused path gathers."""
+    """The training path's pad/slice/stride plan reads exactly the window positions the folded path gathers."""
     n = receptive_field(widths)
     for layer in range(1, len(widths)):
         p_in, k = num_positions(widths, layer), widths[layer]

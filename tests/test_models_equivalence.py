@@ -1,4 +1,4 @@
-"""Two paths and a stream, one set of weights: strided windows == sequence == fused sequence == causal step().
+"""Two paths and a stream, one set of weights: strided windows == sequence == folded sequence == causal step().
 
 Random weights and random BatchNorm statistics (so that folding BatchNorm is really exercised), eval mode.
 """
@@ -77,7 +77,7 @@ def test_strided_equals_sequence(arch: str, widths: tuple[int, ...], causal: boo
     x = poses(n + extra, batch=2)
     ref = windows(model, x)
     with torch.no_grad():
-        fast = model(x)  # eval + no_grad: the fused path (BatchNorm folded, shared layer-1 projections)
+        fast = model(x)  # eval + no_grad: the folded path (BatchNorm folded, shared layer-1 projections)
     slow = model(x).detach()  # autograd on: the differentiable reference sequence path
     assert fast.shape == ref.shape == (2, extra + 1, 17, 3)
     assert (fast - ref).abs().max() < TOL
@@ -126,7 +126,7 @@ def test_streamer_rejects_centred_or_training_models_and_bad_poses() -> None:
         streamer.step(torch.full((17, 2), float("nan")))
 
 
-def test_fused_snapshot_follows_weight_updates() -> None:
+def test_folded_snapshot_follows_weight_updates() -> None:
     """The cached folded weights are rebuilt when the weights change (e.g. after an optimiser step)."""
     model = random_model("attention", (3, 3, 3), causal=False)
     x = poses(40)
@@ -160,7 +160,7 @@ def test_inference_is_repeatable_and_leaves_weights_untouched() -> None:
 )
 @pytest.mark.parametrize("causal", [False, True])
 def test_other_attention_hyper_parameters(overrides: dict, causal: bool) -> None:
-    """M, G, C and the activation change the fused code paths (grouped layouts, branch sums): still equal."""
+    """M, G, C and the activation change the folded code paths (grouped layouts, branch sums): still equal."""
     torch.manual_seed(3)
     cfg = {"filter_widths": (3, 5, 3), "channels": 8, "reduction": 4, "causal": causal, **overrides}
     model = build_model(LifterConfig(**cfg)).eval()
@@ -184,7 +184,7 @@ def test_fast_mish_matches_torch() -> None:
     assert ((got - ref).abs() <= 1e-6 * (1 + x.double().abs())).all()
 
 
-def test_streamer_and_fused_cache_work_across_grad_modes() -> None:
+def test_streamer_and_folded_cache_work_across_grad_modes() -> None:
     """Built inside inference_mode, used outside it (and the reverse): no inference-tensor errors, same results."""
     model = random_model("attention", (3, 3, 3), causal=True)
     x = poses(40)

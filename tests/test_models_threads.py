@@ -51,6 +51,6 @@ def test_threaded_sequence_equals_single_thread() -> None:
         torch.set_num_threads(1)
         single = model(x)
         torch.set_num_threads(2)
-        model.fused().chunk_floats = 1 << 14  # many short runs, spread over two threads
+        model.folded().chunk_floats = 1 << 14  # many short runs, spread over two threads
         threaded = model(x)
     assert (single - threaded).abs().max() < 1e-5

@@ -12,7 +12,7 @@ Structure for widths (k_0, ..., k_{L-1}) (docs/model.md has the figure and every
 
 Paths: :meth:`forward_windows` runs one window with strided convolutions (training); :meth:`forward_sequence` computes
 layer 0 once per frame of the whole sequence and gathers each target's window from it (reference, differentiable);
-in eval mode without autograd it uses :mod:`core.models.fused` (BatchNorm folded, layer-1 convolutions shared
+in eval mode without autograd it uses :mod:`core.models.folded` (BatchNorm folded, layer-1 convolutions shared
 between targets).
 """
 
@@ -26,7 +26,7 @@ from .attention import AttentionLayer, TemporalAttention, normalized_poses, pose
 from .base import LifterBase
 from .blocks import make_activation
 from .config import LifterConfig
-from .fused import FusedAttentionLifter
+from .folded import FoldedAttentionLifter
 from .geometry import anchor, conv_plan, num_units, position_frames, unit_dilation, unit_target_layer
 
 # Upper bound on floats held by one chunk of gathered windows in the reference sequence path.
@@ -49,8 +49,8 @@ class AttentionLifter(LifterBase):
         self.shrink = nn.Conv1d(c, 3 * j, 1)
         self.act = make_activation(config.act)
         self.drop = nn.Dropout(config.dropout)
-        self.use_fused = True  # eval-mode, no-grad sequence path through core.models.fused (False: the reference)
-        self._fused_cache: tuple[tuple[tuple[int, int], ...], FusedAttentionLifter] | None = None
+        self.use_folded = True  # eval-mode, no-grad sequence path through core.models.folded (False: the reference)
+        self._folded_cache: tuple[tuple[tuple[int, int], ...], FoldedAttentionLifter] | None = None
 
     # -- shared pieces ---------------------------------------------------------------------------------------------
     def expand_window(self, h: torch.Tensor, dilation: int) -> torch.Tensor:
@@ -97,16 +97,16 @@ class AttentionLifter(LifterBase):
 
     # -- sequence path ---------------------------------------------------------------------------------------------
     def forward_sequence(self, x: torch.Tensor) -> torch.Tensor:
-        if not self.training and self.use_fused and not torch.is_grad_enabled():
-            return self.fused().sequence(x)
+        if not self.training and self.use_folded and not torch.is_grad_enabled():
+            return self.folded().sequence(x)
         return self.forward_sequence_reference(x)
 
-    def fused(self) -> FusedAttentionLifter:
+    def folded(self) -> FoldedAttentionLifter:
         """The folded inference snapshot of the current weights (rebuilt when any parameter or buffer changed)."""
         key = tuple((t.data_ptr(), _version(t)) for t in (*self.parameters(), *self.buffers()))
-        if self._fused_cache is None or self._fused_cache[0] != key:
-            self._fused_cache = (key, FusedAttentionLifter(self))
-        return self._fused_cache[1]
+        if self._folded_cache is None or self._folded_cache[0] != key:
+            self._folded_cache = (key, FoldedAttentionLifter(self))
+        return self._folded_cache[1]
 
     def expand_sequence(self, h: torch.Tensor, dilation: int) -> tuple[torch.Tensor, int]:
         """Layer-0 unit at every frame: (B, 2J, T) -> ((B, C, T'), frame of output 0)."""

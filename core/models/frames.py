@@ -1,6 +1,6 @@
 """Per-frame feature rows and zero-copy strided views of them, for whole sequences and for ring buffers.
 
-The fused inference reads, for a run of consecutive targets t0..t0+N-1, the rows of frames
+The folded inference reads, for a run of consecutive targets t0..t0+N-1, the rows of frames
 ``t + start + p * step`` (p = 0..count-1). With rows stored frame after frame that is a strided *view*
 (N, count, ...) of the storage — no gather, no copy. A live stream keeps its last ``n`` frames in a *mirrored* ring
 buffer (every row written twice, at ``f mod n`` and ``f mod n + n``), so any n consecutive frames are contiguous too.

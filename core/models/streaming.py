@@ -1,7 +1,7 @@
 """Causal streaming for live mode: one 2D pose in, the 3D pose of that same frame out, constant work per frame.
 
 Every per-frame feature that does not depend on the target (the raw input, layer 0, and for the attention lifter
-the layer-1 projections of :mod:`core.models.fused`) is computed once, for the new frame only, and kept in ring
+the layer-1 projections of :mod:`core.models.folded`) is computed once, for the new frame only, and kept in ring
 buffers of ``receptive_field`` rows (mirrored, so every window is one strided view); the per-target part is then
 evaluated for the single new target. The first frame fills the history with copies of itself, exactly as
 :func:`core.models.pad_sequence` edge-pads a causal sequence, so ``step`` reproduces ``infer_sequence`` of the causal
@@ -17,8 +17,8 @@ from .attention import normalized_poses
 from .attention_tcn import AttentionLifter
 from .base import LifterBase
 from .blocks import activation_inplace, fold_conv_bn
+from .folded import FoldedAttentionLifter
 from .frames import MirroredRing
-from .fused import FusedAttentionLifter
 from .geometry import frames_per_position, num_units, unit_dilation
 from .threads import single_intraop_thread
 from .videopose import VideoPoseLifter
@@ -93,11 +93,11 @@ def store(ring: MirroredRing, frame: int, row: torch.Tensor, first: bool) -> Non
 
 
 class _AttentionStream:
-    """Mirrored ring buffers of the shared features of :class:`FusedAttentionLifter`, one target per frame."""
+    """Mirrored ring buffers of the shared features of :class:`FoldedAttentionLifter`, one target per frame."""
 
     def __init__(self, owner: CausalStreamer, model: AttentionLifter) -> None:
         self.owner = owner
-        self.fused = FusedAttentionLifter(model)
+        self.folded = FoldedAttentionLifter(model)
         n, c, dev = owner.n, model.config.channels, owner.device
         widths = model.config.filter_widths
         self.dilations = [unit_dilation(widths, 0, u) for u in range(num_units(widths, 0))]
@@ -110,10 +110,10 @@ class _AttentionStream:
         store(self.vectors, frame, normalized_poses(owner.raw.at(frame).reshape(-1, 2)), first)
         for ring, dil in zip(self.levels, self.dilations):
             store(ring, frame, owner.expand_at(frame, dil), first)
-        store(self.proj, frame, self.fused.project_layer1(self.levels[0].at(frame)[None])[0], first)
+        store(self.proj, frame, self.folded.project_layer1(self.levels[0].at(frame)[None])[0], first)
         start = frame - owner.n + 1
         views = [ring.window(start) for ring in self.levels]
-        return self.fused.targets(start, 1, self.vectors.window(start), views, self.proj.window(start))[0]
+        return self.folded.targets(start, 1, self.vectors.window(start), views, self.proj.window(start))[0]
 
 
 class _VideoPoseStream:

@@ -2,7 +2,7 @@
 
 PyTorch splits each operation across its intra-op threads and joins them at a barrier. For the many small
 operations of per-target inference that join costs more than it saves, and on a busy machine a barrier waits for a
-descheduled thread (a 256-element softmax measured 3 us with one thread, 8 ms with two under load). So the fused
+descheduled thread (a 256-element softmax measured 3 us with one thread, 8 ms with two under load). So the folded
 sequence path runs independent runs of targets on ``torch.get_num_threads()`` Python threads (PyTorch releases the
 GIL inside operations) with one intra-op thread each, and the streaming step runs on one thread.
 """

@@ -11,15 +11,17 @@ The temporal attention gives every target frame its own weights on every positio
 * the rest (layers >= 2, the 1x1 convolutions, kernel attention) is computed per target, batched over runs of
   consecutive targets as large matrix products, in place where possible (no concatenations).
 
-:class:`FusedAttentionLifter` is a snapshot of the weights: rebuild it after the weights change (the model caches
+:class:`FoldedAttentionLifter` is a snapshot of the weights: rebuild it after the weights change (the model caches
 one keyed on the parameters' versions). The sequence path and :class:`core.models.streaming.CausalStreamer` both call
-:meth:`FusedAttentionLifter.targets`.
+:meth:`FoldedAttentionLifter.targets`.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import partial
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -37,13 +39,40 @@ _CHUNK_FLOATS = 1 << 23
 _GATHER_TARGETS = 4
 
 
-class FusedAttentionLifter:
+class Layer1Geometry(NamedTuple):
+    """Where a layer-1 unit reads, all derived from the filter widths."""
+
+    kernel: int  # k
+    frames_per_input: int  # d1: frames per layer-1 input position (= widths[0])
+    inputs: int  # p1: layer-1 input positions
+    anchor: int  # frame of a position inside its d1 frames
+    dilation: int
+    stride: int  # k × dilation
+    outputs: int  # output positions
+
+
+@dataclass
+class FoldedLayer:
+    """One attention layer's weights with BatchNorm folded in, laid out for the batched products below."""
+
+    branch_raw: list[torch.Tensor]  # M × (C, cg, k) folded branch convolutions
+    branch_w: list[torch.Tensor]  # M × (G, k * cg_in, cg_out): rows ordered (tap, input channel) like a window
+    branch_b: torch.Tensor  # (M, C)
+    reduce_w: torch.Tensor  # (C, r), kernel-attention bottleneck with its BatchNorm scale
+    reduce_b: torch.Tensor  # (r,)
+    expand_w: torch.Tensor  # (r, M * C)
+    expand_b: torch.Tensor  # (M * C,)
+    point_w: torch.Tensor  # (G, C_in, cg_out): output group g's columns
+    point_b: torch.Tensor  # (G, 1, cg)
+
+
+class FoldedAttentionLifter:
     """Folded weights of an eval-mode :class:`core.models.AttentionLifter`, and its per-target evaluation."""
 
     @torch.no_grad()
     def __init__(self, model: torch.nn.Module) -> None:
         if model.training:
-            raise ValueError("FusedAttentionLifter folds BatchNorm running statistics: call model.eval() first")
+            raise ValueError("FoldedAttentionLifter folds BatchNorm running statistics: call model.eval() first")
         cfg = model.config
         self.widths, self.causal, self.n = cfg.filter_widths, cfg.causal, model.receptive_field
         self.c, self.m, self.g = cfg.channels, cfg.branches, cfg.groups
@@ -56,7 +85,7 @@ class FusedAttentionLifter:
         self.shrink_b = model.shrink.bias.detach()
         # Layer-1 projections as one grouped product: (G, cg_in, M * k * cg_out).
         k1 = self.widths[1]
-        w = torch.stack(self.layers[0]["branch_raw"]).reshape(self.m, self.g, self.cg, self.cg, k1)  # (M,G,out,in,k)
+        w = torch.stack(self.layers[0].branch_raw).reshape(self.m, self.g, self.cg, self.cg, k1)  # (M,G,out,in,k)
         self.proj_w = w.permute(1, 3, 0, 4, 2).reshape(self.g, self.cg, self.m * k1 * self.cg).contiguous()
         self.slots = self.m * k1
         self._taps = {  # (layer >= 2, unit) -> (M, P_out, k) window positions read by each branch tap, clamped
@@ -89,7 +118,7 @@ class FusedAttentionLifter:
         dev = self.expand_w.device
         return frames.to(dev), slots.contiguous().to(dev), positions.to(dev)
 
-    def _fold_layer(self, layer: torch.nn.Module) -> dict[str, object]:
+    def _fold_layer(self, layer: torch.nn.Module) -> FoldedLayer:
         k, raw, biases, grouped = layer.kernel, [], [], []
         for conv, bn in zip(layer.branch_convs, layer.branch_bns):
             w, b = fold_conv_bn(conv.weight, None, bn)  # (C, cg, k)
@@ -99,18 +128,18 @@ class FusedAttentionLifter:
             grouped.append(w.reshape(self.g, self.cg, self.cg, k).permute(0, 3, 2, 1).reshape(self.g, -1, self.cg))
         scale, shift = bn_scale_shift(layer.fc_bn)
         point_w, point_b = fold_conv_bn(layer.point_conv.weight, None, layer.point_bn)
-        return {
-            "branch_raw": raw,
-            "branch_w": [gw.contiguous() for gw in grouped],
-            "branch_b": torch.stack(biases),  # (M, C)
-            "reduce_w": (layer.fc_reduce.weight.detach() * scale[:, None]).t().contiguous(),  # (C, r)
-            "reduce_b": shift,
-            "expand_w": layer.fc_expand.weight.detach().t().contiguous(),  # (r, M * C)
-            "expand_b": layer.fc_expand.bias.detach(),
-            # (G, C_in, cg_out): output channel group g's columns, for a product straight into (G, rows, cg).
-            "point_w": point_w[:, :, 0].t().reshape(self.c, self.g, self.cg).permute(1, 0, 2).contiguous(),
-            "point_b": point_b.view(self.g, 1, self.cg),
-        }
+        return FoldedLayer(
+            branch_raw=raw,
+            branch_w=[gw.contiguous() for gw in grouped],
+            branch_b=torch.stack(biases),
+            reduce_w=(layer.fc_reduce.weight.detach() * scale[:, None]).t().contiguous(),
+            reduce_b=shift,
+            expand_w=layer.fc_expand.weight.detach().t().contiguous(),
+            expand_b=layer.fc_expand.bias.detach(),
+            # output channel group g's columns, for a product straight into (G, rows, cg)
+            point_w=point_w[:, :, 0].t().reshape(self.c, self.g, self.cg).permute(1, 0, 2).contiguous(),
+            point_b=point_b.view(self.g, 1, self.cg),
+        )
 
     # -- shared, per-frame features --------------------------------------------------------------------------------
     @torch.no_grad()
@@ -171,13 +200,12 @@ class FusedAttentionLifter:
         """(N, P, C) -> (G, N, P, cg) view."""
         return rows.view(*rows.shape[:2], self.g, self.cg).permute(2, 0, 1, 3)
 
-    def _layer1_geometry(self, unit: int) -> tuple[int, int, int, int, int, int, int]:
-        """Layer 1, unit ``unit``: (kernel k, frames per input position d1, input positions p1, anchor of a position
-        in its frames, unit dilation, stride = k × dilation, output positions), all derived from the widths."""
+    def _layer1_geometry(self, unit: int) -> Layer1Geometry:
+        """Layer 1, unit ``unit``: where it reads (see :class:`Layer1Geometry`)."""
         widths = self.widths
         k, d1, p1 = widths[1], widths[0], num_positions(widths, 1)
         dil = unit_dilation(widths, 1, unit)
-        return k, d1, p1, anchor(d1, self.causal), dil, k * dil, p1 // (k * dil)
+        return Layer1Geometry(k, d1, p1, anchor(d1, self.causal), dil, k * dil, p1 // (k * dil))
 
     def _layer1_unit(
         self,
@@ -208,7 +236,7 @@ class FusedAttentionLifter:
         causal = self.causal
         k, d1, p1, anc1, dil, stride, p_out = self._layer1_geometry(unit)
         z = torch.empty(num, self.m, p_out, self.c, dtype=a1.dtype, device=a1.device)
-        z.copy_(self.layers[0]["branch_b"][None, :, None, :])  # a fresh buffer: it is updated in place below
+        z.copy_(self.layers[0].branch_b[None, :, None, :])  # a fresh buffer: it is updated in place below
         for m in range(self.m):
             for i, off in enumerate(tap_offsets(k, dil * (m + 1), causal)):
                 c = anchor(stride, causal) + off  # position read by output u: clamp(u * stride + c)
@@ -235,7 +263,7 @@ class FusedAttentionLifter:
         index = (index.flatten()[None, :] + self.slots * torch.arange(num, device=index.device)[:, None]).flatten()
         rows = flat.index_select(0, index).view(num, *frames.shape, self.c)  # (N, M, P_out, k, C)
         z = torch.matmul(a1[:, positions].unsqueeze(-2), rows).squeeze(-2)  # weighted tap sums
-        return z.add_(self.layers[0]["branch_b"][None, :, None, :])
+        return z.add_(self.layers[0].branch_b[None, :, None, :])
 
     def _upper_unit(self, layer: int, unit: int, x: torch.Tensor) -> torch.Tensor:
         """Unit ``unit`` of ``layer`` >= 2 on the weighted input x (G, N, P_in, cg) -> (G, N, P_out, cg)."""
@@ -247,8 +275,8 @@ class FusedAttentionLifter:
         for m in range(self.m):
             # Gathered windows (G, N*P_out, k*cg), one copy (index_select: advanced indexing measured ~5x slower).
             win = x.index_select(2, taps[m].flatten()).view(self.g, num * p_out, k * self.cg)
-            bias = params["branch_b"][m].view(self.g, 1, self.cg)
-            torch.baddbmm(bias, win, params["branch_w"][m], out=z[m])
+            bias = params.branch_b[m].view(self.g, 1, self.cg)
+            torch.baddbmm(bias, win, params.branch_w[m], out=z[m])
         z = self._act_(z).view(self.m, self.g, num, p_out, self.cg)
         u = torch.add(z[0], z[1]) if self.m > 1 else z[0].clone()  # U = sum of the branches (eq. 4)
         for m in range(2, self.m):
@@ -280,14 +308,14 @@ class FusedAttentionLifter:
         num, _, p_out, g, cg = branch.shape
         c = g * cg
         # GAP of U = sum of the branches (eq. 4): the 1 / P_out of the mean rides on the FC's alpha.
-        z = F.relu_(torch.addmm(params["reduce_b"], pooled, params["reduce_w"], alpha=1.0 / p_out))
-        att = torch.softmax(torch.addmm(params["expand_b"], z, params["expand_w"]).view(num, self.m, 1, g, cg), dim=1)
+        z = F.relu_(torch.addmm(params.reduce_b, pooled, params.reduce_w, alpha=1.0 / p_out))
+        att = torch.softmax(torch.addmm(params.expand_b, z, params.expand_w).view(num, self.m, 1, g, cg), dim=1)
         v = torch.empty(num, p_out, g, cg, dtype=branch.dtype, device=branch.device)
         torch.mul(branch[:, 0], att[:, 0], out=v)
         for m in range(1, self.m):
             v.addcmul_(branch[:, m], att[:, m])
         # 1x1 convolution straight into the channel-group layout (the broadcast V is not copied).
-        y = torch.baddbmm(params["point_b"], v.view(1, num * p_out, c).expand(g, -1, -1), params["point_w"])
+        y = torch.baddbmm(params.point_b, v.view(1, num * p_out, c).expand(g, -1, -1), params.point_w)
         y = self._act_(y).view(g, num, p_out, cg)
         if res_w is None:
             return y.add_(res)
