@@ -24,8 +24,10 @@ import pytest
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHARED = REPO_ROOT.parent / "shared"
 
-if str(REPO_ROOT) not in sys.path:
-    sys.path.insert(0, str(REPO_ROOT))
+# The repository root (for ``core``) and tests/helpers (shared test helpers, imported by module name) on sys.path.
+for _path in (REPO_ROOT, REPO_ROOT / "tests" / "helpers"):
+    if str(_path) not in sys.path:
+        sys.path.insert(0, str(_path))
 
 if importlib.util.find_spec("bpy") is None:
     _stand_in = types.ModuleType(REPO_ROOT.name, "The add-on package, not imported: bpy is not installed.")

@@ -38,7 +38,7 @@ MUTATIONS = (
         "core/rotations.py",
         "    q1 = np.where(dot < 0.0, -q1, q1)",
         "    pass  # mutation: no short-way-round",
-        ("tests/test_quaternions.py", "tests/test_bvh.py"),
+        ("tests/core/test_quaternions.py", "tests/core/data/test_bvh.py"),
     ),
     Mutation(
         "bvh-resample-nlerp",
@@ -47,28 +47,28 @@ MUTATIONS = (
         "    wq = w[:, None, None]  # mutation: normalised linear blend\n"
         "    rotations = (1.0 - wq) * motion.rotations[i0] + wq * motion.rotations[i1]\n"
         "    rotations = rotations / np.linalg.norm(rotations, axis=-1, keepdims=True)",
-        ("tests/test_bvh.py",),
+        ("tests/core/data/test_bvh.py",),
     ),
     Mutation(
         "worker-cancel",
         "core/worker/server.py",
         "        job.cancel.set()",
         "        pass  # mutation: the stop flag is never set",
-        ("tests/test_worker.py", "-k", "cancel"),
+        ("tests/core/worker/test_worker.py", "-k", "cancel"),
     ),
     Mutation(
         "attention-target-frame",
         "core/models/attention.py",
         "    return anchor(n, causal)",
         "    return 0  # mutation: frame 0 instead of the target",
-        ("tests/test_models_contract.py",),
+        ("tests/core/models/test_models_contract.py",),
     ),
     Mutation(
         "ddp",
         "core/train/loop.py",
         "            self.net = torch.nn.parallel.DistributedDataParallel(self.model, device_ids=ids)",
         "            self.net = self.model  # mutation: ranks never synchronise",
-        ("tests/test_train.py", "-k", "ddp"),
+        ("tests/core/train/test_train.py", "-k", "ddp"),
     ),
 )
 

@@ -14,11 +14,12 @@ from pathlib import Path
 
 import pytest
 import torch
+from repo import REPO_ROOT
 
 from core.eval import cli as evaluate
 from core.models import load_model
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 CARDS = sorted((REPO / "weights").glob("*.json"))
 # e.g. p_mpjpe_noisy_mm, mpjpe_wild-heldout_mm
 FIGURE = re.compile(r"^(?P<metric>[a-z_]+?)_(?P<condition>(?:rig-|wild-)?(?:clean|noisy|heldout))_mm$")

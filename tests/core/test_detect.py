@@ -7,6 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from capture_helpers import ScriptedDetector, stick_figure, write_video
+from repo import REPO_ROOT
 
 from core.detect import MediaPipePoseDetector, Track2D, clean_track, detect_track, fix_lr_swaps
 from core.errors import Cancelled, NoPersonError
@@ -117,7 +118,7 @@ def test_no_swaps_reported_on_a_consistent_track() -> None:
 
 
 def test_mediapipe_detector_on_a_real_frame_and_an_empty_one() -> None:
-    clip = Path(__file__).resolve().parent.parent / "assets" / "pose2sim_balance_cam04.mp4"  # committed
+    clip = REPO_ROOT / "assets" / "pose2sim_balance_cam04.mp4"  # committed
     frame = next(iter_frames(clip))
     detector = MediaPipePoseDetector()
     try:

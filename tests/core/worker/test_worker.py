@@ -1,8 +1,8 @@
 """The worker process and its client: start-up both ways, protocol messages, errors, cancel, crash, kill.
 
-Captures use the tiny random lifter (tests/capture_helpers.tiny_checkpoint) passed through the ``weights`` option;
-2D detection is the real MediaPipe, on the committed clip (assets/, so no test here needs ../shared) or on synthetic
-frames.
+Captures use the tiny random lifter (tests/helpers/capture_helpers.tiny_checkpoint) passed through the ``weights``
+option; 2D detection is the real MediaPipe, on the committed clip (assets/, so no test here needs ../shared) or on
+synthetic frames.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from typing import Any
 import numpy as np
 import pytest
 from capture_helpers import tiny_checkpoint, write_video
+from repo import REPO_ROOT
 
 from core.worker.client import WorkerClient, WorkerError
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 TERMINAL = ("result", "error", "cancelled")
 CLIP = REPO / "assets" / "pose2sim_balance_cam04.mp4"  # one person, 1088×1920, 100 frames (BSD-3-Clause)
 

@@ -1,6 +1,6 @@
 """The add-on as Blender sees it: enable from a folder, validate and build the extension, install the zip.
 
-Each Blender step runs in a fresh process (tests/blender_env.py) with its own BLENDER_USER_RESOURCES.
+Each Blender step runs in a fresh process (tests/helpers/blender_env.py) with its own BLENDER_USER_RESOURCES.
 """
 
 from __future__ import annotations

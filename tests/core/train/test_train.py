@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 import torch
 from lifter_synth import synthetic_training_data
+from repo import REPO_ROOT
 
 from core.data.dataset import TrainingData
 from core.models import load_model
@@ -20,7 +21,7 @@ from core.train.config import ConfigError, TrainConfig
 from core.train.loop import train
 from core.train.state import TrainCheckpointError, load_training_checkpoint
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 
 
 def tiny_config(**changes: dict) -> TrainConfig:

@@ -7,6 +7,7 @@ import time
 from pathlib import Path
 
 import pytest
+from repo import REPO_ROOT
 
 from core.worker.runtime_env import (
     ENV_PYTHON,
@@ -21,7 +22,7 @@ from core.worker.runtime_env import (
     venv_python,
 )
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 
 
 def _pins(path: Path) -> set[str]:

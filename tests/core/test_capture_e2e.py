@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pytest
 from capture_helpers import ScriptedDetector, stick_figure, tiny_checkpoint, write_video
+from repo import REPO_ROOT
 
 from core.capture import run_capture
 from core.detect import MediaPipePoseDetector, fix_lr_swaps
@@ -26,7 +27,7 @@ from core.postprocess import ANKLE_FRACTION, to_world
 from core.skeleton import FLIP_PERMUTATION, H36M_JOINTS, JOINT_INDEX
 from core.weights import default_weights
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 J = JOINT_INDEX
 LIMBS = [("r_hip", "r_knee"), ("r_knee", "r_ankle"), ("l_hip", "l_knee"), ("l_knee", "l_ankle"),
          ("l_shoulder", "l_elbow"), ("r_shoulder", "r_elbow")]  # fmt: skip

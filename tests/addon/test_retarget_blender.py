@@ -1,6 +1,7 @@
 """Retarget in Blender: a baked walk onto rigs of every naming convention, measured through Blender's own pose.
 
-The source is a real bake (operators/bake.py) of a synthetic walk with exactly planted feet (tests/retarget_synth).
+The source is a real bake (operators/bake.py) of a synthetic walk with exactly planted feet
+(tests/helpers/retarget_synth).
 Targets differ in naming, proportions, rest pose (T/A), spine/neck bone counts, bone rolls, rotation modes and object
 transform (an Unreal rig in centimetres under a 0.01-scaled object turned to face +X). Every figure is measured on
 the pose Blender evaluates (frame_set + pose bones), not on the solver's own forward kinematics.

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from addon_fakes import FakeWorker, enable_addon
 from addon_synth import synthetic_joints
+from repo import REPO_ROOT
 
 from core.options import CaptureOptions
 
@@ -97,7 +98,7 @@ def test_real_worker_error_reaches_the_user(scene, tmp_path: Path) -> None:
 
     pytest.importorskip("torch", reason="the worker runs with this Python, which needs torch")
     settings = scene.video_mocap
-    settings.video_path = str(Path(__file__).resolve().parent.parent / "assets" / "pose2sim_balance_cam04.mp4")
+    settings.video_path = str(REPO_ROOT / "assets" / "pose2sim_balance_cam04.mp4")
     with pytest.raises(RuntimeError, match="(?i)weights"):
         bpy.ops.video_mocap.capture(weights=str(tmp_path / "missing.pt"))
     assert settings.last_status.startswith("Capture failed")
