@@ -11,13 +11,15 @@ import os
 import time
 import warnings
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from .capture_file import save_capture
-from .detect import Detector, MediaPipePoseDetector, clean_track, detect_track
+from .detect import Detector, clean_track, detect_track
 from .errors import CaptureError, OptionsError
 from .options import CaptureOptions
+from .parallel_detect import default_workers, detect_clip
 from .video import iter_frames, probe, resolve_range
 from .weights import default_weights, lifter_model, resolve_device
 
@@ -37,19 +39,30 @@ def _check_output(output: Path) -> None:
 
 
 class _Throttle:
-    """Calls progress at most every ``interval`` s (and always for the last item) with the running rate."""
+    """Calls progress at most every ``interval`` s (and always for the last item) with the running rate;
+    ``on_first()`` once, when the first item is done."""
 
-    def __init__(self, progress: ProgressFn | None, stage: str, total: int, interval: float = 0.1) -> None:
+    def __init__(self, progress: ProgressFn | None, stage: str, total: int, interval: float = 0.1,
+                 on_first: Callable[[], Any] | None = None) -> None:  # fmt: skip
         self.progress, self.stage, self.total, self.interval = progress, stage, total, interval
         self.start = self.last = time.perf_counter()
+        self.on_first = on_first
 
     def __call__(self, done: int, force: bool = False) -> None:
+        if done and self.on_first is not None:
+            self.on_first()
+            self.on_first = None
         now = time.perf_counter()
         if self.progress is None or (not force and now - self.last < self.interval and done < self.total):
             return
         self.last = now
         rate = done / (now - self.start) if now > self.start else 0.0
         self.progress(self.stage, done, max(self.total, done), round(rate, 2))
+
+
+def _timed(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, float]:
+    t0 = time.perf_counter()
+    return fn(*args, **kwargs), round(time.perf_counter() - t0, 3)
 
 
 def run_capture(
@@ -76,33 +89,37 @@ def run_capture(
     start, end = resolve_range(info, options.frame_start, options.frame_end)
     device = resolve_device(options.device)
     weights = Path(options.weights) if options.weights else default_weights(options.model)
-    model = load_lifter(weights, device=device)
-    notes: list[str] = []
-    kind = lifter_model(model)  # decided once, here: the rest of the pipeline follows the weights
-    if kind != options.model:
-        notes.append(f"the weights {weights.name} hold the {kind} model, but the option model is {options.model}; "
-                     "the weights decide")
+    if not weights.is_file():
+        load_lifter(weights, device=device)  # raises the user-facing "weights not found" error now, not after 2D
+    # The lifter (torch import + weights, ~1 s) loads in the background while detection starts.
+    loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lifter-load")
+    model_future = loader.submit(_timed, load_lifter, weights, device=device)
+    loader.shutdown(wait=False)
     total = end - start + 1
     if progress is not None:
         progress("decode", 0, total, 0.0)
-    timings: dict[str, float] = {"load_s": time.perf_counter() - t_start}
+    timings: dict[str, float] = {}
 
-    own_detector = detector is None
-    t0 = time.perf_counter()
-    det = MediaPipePoseDetector() if detector is None else detector
-    timings["detector_init_s"] = time.perf_counter() - t0
-    report = _Throttle(progress, "detect", total)
+    report = _Throttle(progress, "detect", total, on_first=lambda: timings.setdefault(
+        "first_progress_s", round(time.perf_counter() - t_start, 3)))
     t0, c0 = time.perf_counter(), time.process_time()
-    try:
-        raw = detect_track(iter_frames(video, start, end), det, on_frame=report, should_stop=should_stop)
-    finally:
-        if own_detector:
-            det.close()
+    if detector is None:  # MediaPipe on every core (core/parallel_detect.py)
+        workers = options.detect_workers or default_workers()
+        raw = detect_clip(str(video), start, end, workers=workers, on_frame=report, should_stop=should_stop)
+        timings["detect_workers"] = workers
+    else:
+        raw = detect_track(iter_frames(video, start, end), detector, on_frame=report, should_stop=should_stop)
     timings["decode_detect_s"] = time.perf_counter() - t0
     # CPU seconds of the whole process (all threads): comparable between runs on a shared, loaded machine.
     timings["decode_detect_cpu_s"] = time.process_time() - c0
     report(len(raw.detected), force=True)
     track = clean_track(raw, options.min_confidence)
+    model, timings["load_s"] = model_future.result()
+    notes: list[str] = []
+    kind = lifter_model(model)  # decided once, here: the rest of the pipeline follows the weights
+    if kind != options.model:
+        notes.append(f"the weights {weights.name} hold the {kind} model, but the option model is {options.model}; "
+                     "the weights decide")
 
     t0, c0 = time.perf_counter(), time.process_time()
     lift_report = _Throttle(progress, "lift", len(track.xy))

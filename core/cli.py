@@ -66,7 +66,10 @@ class _Bars:
 
 
 def capture(args: argparse.Namespace) -> int:
+    from . import parallel_detect
     from .capture import run_capture
+
+    parallel_detect.prewarm()  # the 2D helper processes start while the video is probed and the lifter loads
 
     def emit(**message: Any) -> None:
         print(json.dumps(message, default=str), flush=True)

@@ -64,6 +64,7 @@ class CaptureOptions(OptionsBase):
     augmentation. root_motion: estimate the root trajectory (else the pelvis stays above the origin).
     fov_deg: assumed camera field of view along the image's long side (depth of the root trajectory).
     min_confidence: joints below this MediaPipe visibility are interpolated over time.
+    detect_workers: processes detecting 2D in parallel (core/parallel_detect.py); 0 = one per core.
     """
 
     WHAT: ClassVar[str] = "capture option"
@@ -79,9 +80,13 @@ class CaptureOptions(OptionsBase):
     root_motion: bool = True
     fov_deg: float = 60.0
     min_confidence: float = 0.3
+    detect_workers: int = 0
 
     def __post_init__(self) -> None:
         check_shared_options(self, self.WHAT, bools=("flip_tta", "root_motion"))
+        w = self.detect_workers
+        if isinstance(w, bool) or not isinstance(w, int) or not 0 <= w <= 64:
+            raise OptionsError(f"{self.WHAT} 'detect_workers' must be an integer in 0..64 (0 = per core), got {w!r}")
         if self.model not in MODELS:
             raise OptionsError(f"{self.WHAT} 'model' must be one of {MODELS}, got {self.model!r}")
         for name in ("frame_start", "frame_end"):

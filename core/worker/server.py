@@ -159,12 +159,15 @@ def detect_device(force_cpu: bool) -> str:
 
 
 def _warm_up() -> None:
-    """Import the heavy modules in the background after "ready", so the first capture does not wait for them."""
+    """Import the heavy modules in the background after "ready", and start the 2D helper processes, so the first
+    capture does not wait for them."""
     try:
         import mediapipe  # noqa: F401
         import torch  # noqa: F401
 
-        from .. import capture, lift  # noqa: F401
+        from .. import capture, lift, parallel_detect  # noqa: F401
+
+        parallel_detect.prewarm()
     except Exception:
         traceback.print_exc(file=sys.stderr)
 

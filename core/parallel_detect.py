@@ -1,0 +1,187 @@
+"""2D detection on all cores: the clip cut into contiguous chunks, each detected by its own MediaPipe in a process.
+
+MediaPipe Pose keeps one core busy (CPU/wall ≈ 1.03 measured on the development machine) and does not release the
+GIL enough for threads to help, so the parallelism is processes: this process detects the first chunk while
+``workers - 1`` helper processes (a spawned pool, kept alive and warm between captures) detect the others, each
+decoding its own part of the file. A helper starts its chunk ``overlap`` frames early and drops those frames: the
+tracker and MediaPipe's landmark smoothing settle on them, so the seam frames match what one process would give up
+to the detector's own frame-to-frame jitter (``bench/capture_speed.py`` measures the difference). Everything that
+needs the whole clip — gap filling, the left/right repair — runs on the merged track afterwards (``clean_track``).
+
+The first chunk is longer than the others by the helpers' warm-up frames (``HEAD_START_FRAMES``), so all finish
+together when the helpers are warm (:func:`prewarm`, called by the CLI and the worker at start-up, while the lifter
+loads). One core, one short clip, or a caller's own detector: one process, exactly as before.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue
+import threading
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor, wait
+from typing import Any
+
+import numpy as np
+
+from .detect import MediaPipePoseDetector, Track2D, detect_track
+from .errors import Cancelled
+from .video import iter_frames
+
+OVERLAP_FRAMES = 30  # warm-up frames a helper detects and drops before its chunk (1 s at 30 fps)
+HEAD_START_FRAMES = OVERLAP_FRAMES  # a warm helper spends that many frames on warm-up: the first chunk is that longer
+MIN_CHUNK_FRAMES = 60  # below this a chunk costs more in warm-up than it saves
+
+_pool: tuple[ProcessPoolExecutor, Any, Any, int] | None = None  # (executor, progress queue, cancel event, size)
+_pool_lock = threading.Lock()
+_pending: list[Future] = []  # the helper jobs of the last capture
+_progress: Any = None  # in a helper: the progress queue and the cancel event
+_cancel: Any = None
+
+
+def default_workers() -> int:
+    """Processes to detect with: the machine's cores (at most 8)."""
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def plan_chunks(start: int, end: int, workers: int, min_chunk: int = MIN_CHUNK_FRAMES) -> list[tuple[int, int]]:
+    """Contiguous (first, last) frame ranges covering ``start..end``; the first one ``HEAD_START_FRAMES`` longer.
+
+    Fewer chunks when the clip is short: none of the others shorter than ``min_chunk``.
+    """
+    total = end - start + 1
+    n = max(1, min(workers, (total - HEAD_START_FRAMES) // max(1, min_chunk)))
+    if n == 1:
+        return [(start, end)]
+    rest = (total - HEAD_START_FRAMES) / n  # the other chunks' length
+    bounds = [start] + [round(start + HEAD_START_FRAMES + rest * k) for k in range(1, n)] + [end + 1]
+    return [(a, b - 1) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+def prewarm(workers: int | None = None) -> None:
+    """Start the helper processes now (MediaPipe imported and its graph built once), e.g. while the lifter loads."""
+    workers = default_workers() if workers is None else workers
+    if workers > 1:
+        executor = _helpers(workers - 1)[0]
+        for _ in range(workers - 1):
+            executor.submit(_warm)
+
+
+def detect_clip(
+    video: str,
+    start: int,
+    end: int,
+    *,
+    workers: int,
+    on_frame: Callable[[int], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    min_chunk: int = MIN_CHUNK_FRAMES,
+) -> Track2D:
+    """MediaPipe 2D of frames ``start..end`` (inclusive), in ``workers`` processes; same result type and progress
+    and cancel contract as :func:`core.detect.detect_track` (``on_frame(n)`` with the frames done so far)."""
+    chunks = plan_chunks(start, end, workers, min_chunk)
+    if len(chunks) == 1:
+        detector = MediaPipePoseDetector()
+        try:
+            return detect_track(iter_frames(video, start, end), detector, on_frame=on_frame, should_stop=should_stop)
+        finally:
+            detector.close()
+    executor, progress, cancel, _ = _helpers(len(chunks) - 1)
+    wait(_pending, timeout=30)  # helpers of a cancelled capture stop within a frame of starting; never share them
+    cancel.clear()
+    _drain(progress)
+    _pending[:] = futures = [
+        executor.submit(_detect_chunk, str(video), max(start, a - OVERLAP_FRAMES), a, b) for a, b in chunks[1:]
+    ]
+    done = {"own": 0, "helpers": 0}
+
+    def report(n: int) -> None:
+        done["own"] = n
+        done["helpers"] += _drain(progress)
+        if on_frame is not None:
+            on_frame(done["own"] + done["helpers"])
+
+    detector = MediaPipePoseDetector()
+    try:
+        parts = [detect_track(iter_frames(video, *chunks[0]), detector, on_frame=report, should_stop=should_stop)]
+        parts += [_wait(f, report, done, should_stop, cancel) for f in futures]
+    except BaseException:
+        cancel.set()  # the helpers stop at their next frame; the next capture waits for that (_pending)
+        raise
+    finally:
+        detector.close()
+    merged = _merge(parts)
+    if on_frame is not None:  # helpers' last progress messages may still be in flight: the count is known now
+        on_frame(len(merged.frame_indices))
+    return merged
+
+
+def _wait(future: Future, report: Callable[[int], None], done: dict[str, int],
+          should_stop: Callable[[], bool] | None, cancel: Any) -> Track2D:  # fmt: skip
+    while True:
+        try:
+            return Track2D(**future.result(timeout=0.1))
+        except TimeoutError:
+            if should_stop is not None and should_stop():
+                cancel.set()
+                raise Cancelled("Capture cancelled during 2D detection.") from None
+            report(done["own"])
+
+
+def _merge(parts: list[Track2D]) -> Track2D:
+    return Track2D(**{k: np.concatenate([getattr(p, k) for p in parts]) for k in
+                      ("xy", "conf", "detected", "frame_indices", "times", "swapped")})  # fmt: skip
+
+
+def _drain(progress: Any) -> int:
+    total = 0
+    while True:
+        try:
+            total += progress.get_nowait()
+        except queue.Empty:
+            return total
+
+
+def _helpers(size: int) -> tuple[ProcessPoolExecutor, Any, Any, int]:
+    """The helper pool, created on first use (spawned: forking a process that runs torch threads can deadlock)."""
+    global _pool
+    with _pool_lock:
+        if _pool is None or _pool[3] < size:
+            if _pool is not None:
+                _pool[0].shutdown(wait=False, cancel_futures=True)
+            ctx = mp.get_context("spawn")
+            progress, cancel = ctx.Queue(), ctx.Event()
+            executor = ProcessPoolExecutor(size, mp_context=ctx, initializer=_init_helper, initargs=(progress, cancel))
+            _pool = (executor, progress, cancel, size)
+        return _pool
+
+
+def _init_helper(progress: Any, cancel: Any) -> None:
+    global _progress, _cancel
+    _progress, _cancel = progress, cancel
+
+
+def _warm() -> int:
+    MediaPipePoseDetector().close()
+    return os.getpid()
+
+
+def _detect_chunk(video: str, first: int, keep_from: int, last: int) -> dict[str, np.ndarray]:
+    """In a helper: detect ``first..last``, keep ``keep_from..last`` (the earlier frames only warm the tracker)."""
+    reported = 0
+
+    def on_frame(n: int) -> None:
+        nonlocal reported
+        kept = max(0, n - (keep_from - first))
+        if kept - reported >= 10 or n == last - first + 1:
+            _progress.put(kept - reported)
+            reported = kept
+
+    detector = MediaPipePoseDetector()
+    try:
+        track = detect_track(iter_frames(video, first, last), detector, on_frame=on_frame, should_stop=_cancel.is_set)
+    finally:
+        detector.close()
+    keep = track.frame_indices >= keep_from
+    return {k: getattr(track, k)[keep] for k in ("xy", "conf", "detected", "frame_indices", "times", "swapped")}

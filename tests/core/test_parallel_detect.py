@@ -1,0 +1,56 @@
+"""core.parallel_detect: chunk plan by hand; the multi-process 2D equals one process away from the seams."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from repo import REPO_ROOT
+
+from core.detect import MediaPipePoseDetector, detect_track
+from core.errors import Cancelled
+from core.parallel_detect import HEAD_START_FRAMES, MIN_CHUNK_FRAMES, OVERLAP_FRAMES, detect_clip, plan_chunks
+from core.video import iter_frames
+
+CLIP = REPO_ROOT / "assets" / "pose2sim_balance_cam04.mp4"  # committed: 100 frames, one person
+
+
+def test_plan_chunks_by_hand() -> None:
+    assert plan_chunks(0, 9, 4) == [(0, 9)]  # too short to split
+    assert plan_chunks(0, 216, 1) == [(0, 216)]
+    # 217 frames, 2 workers: the first chunk is HEAD_START_FRAMES (30) longer than the second
+    assert plan_chunks(0, 216, 2) == [(0, 123), (124, 216)]  # 124 and 93 frames: (217 - 30) / 2 = 93.5
+    chunks = plan_chunks(10, 1009, 4)
+    assert chunks[0][0] == 10 and chunks[-1][1] == 1009 and len(chunks) == 4
+    assert all(b[0] == a[1] + 1 for a, b in zip(chunks, chunks[1:]))  # contiguous, no gaps, no overlap
+    lengths = [b - a + 1 for a, b in chunks]
+    assert lengths[0] - lengths[1] == pytest.approx(HEAD_START_FRAMES, abs=1)
+    assert min(lengths) >= MIN_CHUNK_FRAMES
+
+
+def test_two_processes_match_one_away_from_the_seam() -> None:
+    one = MediaPipePoseDetector()
+    try:
+        ref = detect_track(iter_frames(CLIP), one)
+    finally:
+        one.close()
+    seen: list[int] = []
+    par = detect_clip(str(CLIP), 0, 99, workers=2, on_frame=seen.append, min_chunk=30)
+    np.testing.assert_array_equal(par.frame_indices, np.arange(100))
+    np.testing.assert_allclose(par.times, ref.times)
+    assert par.detected.all() and ref.detected.all()
+    seam = plan_chunks(0, 99, 2, 30)[1][0]
+    assert seam == 65
+    box = np.ptp(ref.xy[..., 1], axis=1).max()
+    err = np.linalg.norm(par.xy - ref.xy, axis=-1).max(axis=1) / box  # per frame, worst joint, box heights
+    assert np.all(err[:seam] < 1e-6)  # the first chunk is the same computation
+    # after OVERLAP_FRAMES of warm-up the helper's tracker is within detector jitter of the single run
+    assert np.median(err[seam:]) < 0.02 and err[seam:].max() < 0.06, (seam, OVERLAP_FRAMES, err[seam:].round(3))
+    assert seen and seen[-1] == 100 and seen == sorted(seen)
+
+
+def test_cancel_stops_every_process() -> None:
+    with pytest.raises(Cancelled):
+        detect_clip(str(CLIP), 0, 99, workers=2, should_stop=lambda: True, min_chunk=30)
+    # the pool is usable again right away
+    track = detect_clip(str(CLIP), 0, 99, workers=2, min_chunk=30)
+    assert len(track.frame_indices) == 100
