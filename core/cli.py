@@ -37,6 +37,8 @@ def _parser() -> argparse.ArgumentParser:
     cap.add_argument("--frame-start", type=int, default=None, help="first video frame (0-based, inclusive)")
     cap.add_argument("--frame-end", type=int, default=None, help="last video frame (0-based, inclusive)")
     cap.add_argument("--no-flip-tta", action="store_true", help="disable mirror test-time augmentation")
+    cap.add_argument("--detect-workers", type=int, default=_DEFAULT.detect_workers,
+                     help="processes detecting 2D in parallel (0 = one per core)")
     cap.add_argument("--json", action="store_true", help="JSON-lines progress/result on stdout instead of a bar")
     return parser
 
@@ -69,7 +71,8 @@ def capture(args: argparse.Namespace) -> int:
     from . import parallel_detect
     from .capture import run_capture
 
-    parallel_detect.prewarm()  # the 2D helper processes start while the video is probed and the lifter loads
+    if args.detect_workers != 1:  # the 2D helper processes start while the video is probed and the lifter loads
+        parallel_detect.prewarm(args.detect_workers or None)
 
     def emit(**message: Any) -> None:
         print(json.dumps(message, default=str), flush=True)
@@ -78,6 +81,7 @@ def capture(args: argparse.Namespace) -> int:
         options = CaptureOptions(
             height=args.height, smoothing=args.smoothing, model=args.model, device=args.device,
             frame_start=args.frame_start, frame_end=args.frame_end, weights=args.weights, flip_tta=not args.no_flip_tta,
+            detect_workers=args.detect_workers,
         )  # fmt: skip
     except CaptureError as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -1,0 +1,110 @@
+"""End-to-end capture speed as a user gets it: ``python -m core.cli capture`` as a whole process.
+
+    .venv/bin/python -m bench.capture_cli [--runs 3]
+
+Clip: a 30 fps 1280×720 clip of ≈ 7 s, made here by re-encoding the shared rooftop dance clip (217 frames; local
+only, never committed) — or the walking clip when it is absent. Each configuration runs ``--runs`` times as a fresh
+process (imports, weights, detection, lifting, post-processing, file written: everything a user waits for); the
+table gives the median and the spread (min–max) of the wall time and the real-time factor (clip duration / wall
+time), for 2D detection in one process and in one process per core (core/parallel_detect.py). It also compares
+the two runs' 2D: the frames within ±5 of a chunk seam and the others, in % of the person's box height. The
+machine (CPU model, cores) and its 1-minute load before each configuration are printed: figures from a loaded
+machine are not comparable.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from core.parallel_detect import default_workers, plan_chunks  # noqa: E402
+from core.video import iter_frames  # noqa: E402
+
+VIDEOS = REPO.parent / "shared" / "videos"
+
+
+def make_clip(dst: Path) -> tuple[Path, float]:
+    src = VIDEOS / "pexels_dancing_rooftop_640x360.mp4"
+    if not src.is_file():
+        src = VIDEOS / "intel_worker_walking_480x270.mp4"
+    writer = cv2.VideoWriter(str(dst), cv2.VideoWriter_fourcc(*"mp4v"), 30.0, (1280, 720))
+    frames = 0
+    while frames < 210:  # ≈ 7 s at 30 fps, looping a short source
+        for frame in iter_frames(src):
+            writer.write(cv2.resize(frame.image, (1280, 720), interpolation=cv2.INTER_CUBIC))
+            frames += 1
+            if frames >= 210:
+                break
+    writer.release()
+    return dst, frames / 30.0
+
+
+def cpu_name() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown CPU"
+
+
+def run_cli(clip: Path, out: Path, workers: int) -> float:
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "core.cli", "capture", str(clip), "-o", str(out), "--json",
+                    "--detect-workers", str(workers)], cwd=REPO, check=True, capture_output=True)  # fmt: skip
+    return time.perf_counter() - t0
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    cores = os.cpu_count() or 1
+    print(f"machine: {cpu_name()}, {cores} cores; python {platform.python_version()}")
+    with tempfile.TemporaryDirectory(prefix="video_mocap_bench_") as tmp:
+        clip, duration = make_clip(Path(tmp) / "clip_720p30.mp4")
+        rows, tracks = [], {}
+        for workers in (1, default_workers()):
+            print(f"detect_workers={workers}: load before {os.getloadavg()[0]:.2f}", flush=True)
+            out = Path(tmp) / f"w{workers}.npz"
+            walls = [run_cli(clip, out, workers) for _ in range(args.runs)]
+            with np.load(out) as f:
+                tracks[workers] = f["joints_2d"].copy()
+            rows.append((workers, walls))
+        lines = ["| 2D processes | wall s median (min–max) | × real time median (min–max) |", "|---|---|---|"]
+        for workers, walls in rows:
+            med = statistics.median(walls)
+            lines.append(f"| {workers} | {med:.2f} ({min(walls):.2f}–{max(walls):.2f}) | {duration / med:.2f} "
+                         f"({duration / max(walls):.2f}–{duration / min(walls):.2f}) |")  # fmt: skip
+        print(f"clip: 1280×720, 30 fps, {duration:.1f} s; {args.runs} runs each")
+        print("\n".join(lines))
+        a, b = tracks[1], tracks[default_workers()]
+        seams = [c[0] for c in plan_chunks(0, len(a) - 1, default_workers())[1:]]
+        box = np.nanmax(np.ptp(a[..., 1], axis=1))
+        err = 100 * np.nanmax(np.linalg.norm(a - b, axis=-1), axis=1) / box
+        near = np.zeros(len(a), bool)
+        for s in seams:
+            near[max(0, s - 5) : s + 6] = True
+        if seams:
+            print(f"2D, parallel vs one process (worst joint per frame, % of box height): near seams {seams} median "
+                  f"{np.median(err[near]):.2f} max {err[near].max():.2f}; elsewhere median {np.median(err[~near]):.2f} "
+                  f"max {err[~near].max():.2f}")  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
