@@ -1,10 +1,10 @@
 """Lifter speed: parameters, MACs per output frame, sequence-path frames/s, causal streaming ms/frame.
 
-    .venv/bin/python -m bench.lifter_speed [--threads 2] [--frames 10000] [--repeats 2] [--only shipped]
+    .venv/bin/python -m bench.lifter_speed [--threads 2] [--frames 10000] [--repeats 5] [--only shipped]
 
 For each configuration (random weights, eval mode, float32): the sequence path lifts a ``--frames`` clip (edge-padded
-so every frame gets a pose, one forward call, best wall time of ``--repeats``); streaming feeds the *causal* twin of
-the configuration one pose at a time (batch 1, median ms/frame over 300 steps after a warm-up). MACs are the
+so every frame gets a pose, one forward call, median and spread of ``--repeats`` runs); streaming feeds the *causal*
+twin of the configuration one pose at a time (batch 1, median and p90 ms/frame over 300 steps after a warm-up). MACs are the
 matrix-product multiply-adds of the sequence path per output frame, counted by torch.utils.flop_counter (the
 elementwise work, e.g. layer 1's k-tap sums, is not included). Process CPU seconds are printed beside the wall time:
 on a shared machine the wall time swings with the load average, the CPU time much less; "frames/s if the CPU time had
@@ -81,23 +81,24 @@ def sync(device: str) -> None:
         torch.cuda.synchronize()
 
 
-def sequence_speed(model: torch.nn.Module, frames: int, repeats: int, device: str) -> tuple[float, float]:
-    """(frames/s by best wall time, CPU seconds per 1000 frames of that run)."""
+def sequence_speed(model: torch.nn.Module, frames: int, repeats: int, device: str) -> tuple[list[float], float]:
+    """(frames/s of every run, median CPU seconds per 1000 frames)."""
     x = pad_sequence(model, torch.randn(1, frames, model.config.num_joints, 2)).to(device)
+    rates, cpus = [], []
     with torch.inference_mode():
         model(x[:, : model.receptive_field + 64])  # warm-up: kernels, folded-weight snapshot
-        best = (float("inf"), 0.0)
         for _ in range(repeats):
             sync(device)
             w0, c0 = time.perf_counter(), time.process_time()
             model(x)
             sync(device)
-            wall, cpu = time.perf_counter() - w0, time.process_time() - c0
-            best = min(best, (wall, cpu))
-    return frames / best[0], best[1] / frames * 1000
+            rates.append(frames / (time.perf_counter() - w0))
+            cpus.append((time.process_time() - c0) / frames * 1000)
+    return rates, statistics.median(cpus)
 
 
-def streaming_ms(model: torch.nn.Module, steps: int, device: str) -> float:
+def streaming_ms(model: torch.nn.Module, steps: int, device: str) -> tuple[float, float]:
+    """(median, 90th percentile) ms per causal step at batch 1."""
     streamer = CausalStreamer(model)
     poses = torch.randn(steps + 50, model.config.num_joints, 2, device=device)
     for t in range(50):
@@ -109,14 +110,14 @@ def streaming_ms(model: torch.nn.Module, steps: int, device: str) -> float:
         streamer.step(poses[t])
         sync(device)
         times.append(time.perf_counter() - t0)
-    return statistics.median(times) * 1000
+    return statistics.median(times) * 1000, statistics.quantiles(times, n=10)[-1] * 1000
 
 
 def run(groups: list[str], frames: int, repeats: int, steps: int, device: str) -> None:
     print(f"\n### {device}" + (f" ({torch.get_num_threads()} threads)" if device == "cpu" else ""))
     print(
-        "| model | params | MACs / frame | sequence frames/s (wall) | CPU s / 1000 frames | frames/s if the CPU time "
-        "had all threads' cores | streaming ms/frame (causal) |"
+        "| model | params | MACs / frame | sequence frames/s (wall): median (min–max) | CPU s / 1000 frames | frames/s "
+        "if the CPU time had all threads' cores | streaming ms/frame (causal): median (p90) |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|")
     for group in groups:
@@ -124,13 +125,13 @@ def run(groups: list[str], frames: int, repeats: int, steps: int, device: str) -
             model = make(overrides, causal=False, device=device)
             params = sum(p.numel() for p in model.parameters())
             macs = macs_per_frame(model) if device == "cpu" else float("nan")
-            fps, cpu = sequence_speed(model, frames, repeats, device)
+            rates, cpu = sequence_speed(model, frames, repeats, device)
             del model
-            ms = streaming_ms(make(overrides, causal=True, device=device), steps, device)
+            ms, p90 = streaming_ms(make(overrides, causal=True, device=device), steps, device)
             bound = 1000 * torch.get_num_threads() / cpu if device == "cpu" else float("nan")
             print(
-                f"| {label} | {params / 1e6:.2f} M | {macs / 1e6:.1f} M | {fps:,.0f} | {cpu:.2f} | {bound:,.0f} "
-                f"| {ms:.2f} |",
+                f"| {label} | {params / 1e6:.2f} M | {macs / 1e6:.1f} M | {statistics.median(rates):,.0f} "
+                f"({min(rates):,.0f}–{max(rates):,.0f}) | {cpu:.2f} | {bound:,.0f} | {ms:.2f} ({p90:.2f}) |",
                 flush=True,
             )
 
@@ -139,7 +140,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--frames", type=int, default=10_000, help="clip length for the sequence path")
-    parser.add_argument("--repeats", type=int, default=2, help="sequence runs per model (best is reported)")
+    parser.add_argument("--repeats", type=int, default=5, help="sequence runs per model (median and spread)")
     parser.add_argument("--steps", type=int, default=300, help="timed streaming steps per model")
     parser.add_argument("--only", choices=sorted(CONFIGS), help="one group of configurations")
     parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
