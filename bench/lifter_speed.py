@@ -4,8 +4,8 @@
 
 For each configuration (random weights, eval mode, float32): the sequence path lifts a ``--frames`` clip (edge-padded
 so every frame gets a pose, one forward call, median and spread of ``--repeats`` runs); streaming feeds the *causal*
-twin of the configuration one pose at a time (batch 1, median and p90 ms/frame over 300 steps after a warm-up). MACs are the
-matrix-product multiply-adds of the sequence path per output frame, counted by torch.utils.flop_counter (the
+twin of the configuration one pose at a time (batch 1, median and p90 ms/frame over 300 steps after a warm-up). MACs
+are the matrix-product multiply-adds of the sequence path per output frame, counted by torch.utils.flop_counter (the
 elementwise work, e.g. layer 1's k-tap sums, is not included). Process CPU seconds are printed beside the wall time:
 on a shared machine the wall time swings with the load average, the CPU time much less; "frames/s if the CPU time had
 all threads' cores" = threads / CPU seconds per frame is what the run would reach with the cores to itself (assumes
