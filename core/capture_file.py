@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import os
+import time
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +19,15 @@ REQUIRED_KEYS = ("joints_2d", "confidence", "detected", "joints_3d_world", "fps"
                  "joint_names")
 # Written by save_capture too; load_capture does not need them (older or hand-made files may lack them).
 OPTIONAL_KEYS = ("joints_3d_camera", "times", "lr_swapped", "options_json", "summary_json")
+
+
+def new_capture_path(folder: Path, stem: str) -> Path:
+    """A capture file name no other take will use: ``<stem>_<date>_<time>_<random>.npz`` in ``folder``.
+
+    The second alone is not enough: two Blender instances capturing the same clip in the same second would write the
+    same file, and *Bake Again* in one would bake the other's take.
+    """
+    return Path(folder) / f"{stem}_{time.strftime('%Y%m%d_%H%M%S')}_{uuid.uuid4().hex[:8]}.npz"
 
 
 def save_capture(output: Path, *, joints_2d: np.ndarray, confidence: np.ndarray, detected: np.ndarray,

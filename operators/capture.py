@@ -5,14 +5,13 @@ In background mode (and tests) invoke/modal never run: ``execute()`` runs the sa
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 from typing import Any
 
 import bpy
 from bpy.props import StringProperty
 
-from ..core.capture_file import load_capture
+from ..core.capture_file import load_capture, new_capture_path
 from ..core.errors import OptionsError
 from ..core.options import CaptureOptions
 from ..core.worker.runners import CaptureRequest, CaptureRunner
@@ -104,7 +103,7 @@ class VIDEO_MOCAP_OT_capture(bpy.types.Operator):
         video = Path(bpy.path.abspath(settings.video_path)) if settings.video_path else None
         if video is None or not video.is_file():
             raise ValueError(f"video file not found: {settings.video_path or '(none chosen)'}")
-        output = user_dir("captures") / f"{video.stem}_{time.strftime('%Y%m%d_%H%M%S')}.npz"
+        output = new_capture_path(user_dir("captures"), video.stem)
         weights = bpy.path.abspath(self.weights) if self.weights else ""
         options = capture_options(settings, device_option(context), weights)
         request = CaptureRequest(str(video), str(output), options.to_dict())

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 import bpy
@@ -61,8 +63,11 @@ class _ExportTake:
         obj = export_armature(context)
         try:
             start, end = self.frame_range(obj)
+            folder = Path(bpy.path.abspath(self.filepath)).parent
+            if not folder.is_dir() or not os.access(folder, os.W_OK):  # Blender's exporters would raise a traceback
+                raise ValueError(f"cannot write into {folder} (missing or read-only folder); choose another")
             export(context, obj, start, end)
-        except (ValueError, RuntimeError) as exc:
+        except (ValueError, RuntimeError, OSError) as exc:
             self.report({"ERROR"}, f"Video Mocap: export failed: {exc}")
             return {"CANCELLED"}
         self.report({"INFO"}, f"Video Mocap: exported {obj.name} frames {start}–{end} to {self.filepath}")

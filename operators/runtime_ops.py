@@ -123,7 +123,7 @@ class VIDEO_MOCAP_OT_check_worker(bpy.types.Operator):
         try:
             ready = client.wait_ready(timeout=_CHECK_TIMEOUT_S)
         except (WorkerError, TimeoutError) as exc:
-            self._fail(context, f"{exc}\n{client.log_tail()}")
+            self._fail(context, f"{exc} (details in the worker log: {client.log_path})")
             return {"CANCELLED"}
         finally:
             client.shutdown()
@@ -151,7 +151,7 @@ class VIDEO_MOCAP_OT_check_worker(bpy.types.Operator):
         for area in context.screen.areas if context.screen else ():
             area.tag_redraw()
         if failed:
-            self._fail(context, f"the worker did not start:\n{self._client.log_tail()}")
+            self._fail(context, f"the worker did not start (details in the worker log: {self._client.log_path})")
             return {"CANCELLED"}
         return self._ready(context, ready)
 

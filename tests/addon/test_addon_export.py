@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -70,6 +71,28 @@ def test_bvh_frame_range_and_scale(baked: np.ndarray, tmp_path: Path) -> None:
     assert np.linalg.norm(hip_offset) == pytest.approx(100 * 0.13, rel=1e-3)  # Hip.R length, m → cm
     with pytest.raises(RuntimeError, match="ends"):
         bpy.ops.video_mocap.export_bvh(filepath=str(path), use_action_range=False, frame_start=9, frame_end=2)
+
+
+def test_export_into_a_read_only_folder_is_a_message_not_a_traceback(
+    baked: np.ndarray, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bpy
+
+    # Tests run as root (CI too), which ignores folder permissions: make the folder read-only to the check itself.
+    real_access = os.access
+    monkeypatch.setattr(os, "access", lambda path, mode: False if Path(path) == tmp_path else real_access(path, mode))
+    with pytest.raises(RuntimeError) as err:
+        bpy.ops.video_mocap.export_bvh(filepath=str(tmp_path / "take.bvh"))
+    assert "read-only folder" in str(err.value) and "Traceback" not in str(err.value)
+    assert not (tmp_path / "take.bvh").exists()
+
+
+def test_export_into_a_missing_folder_is_a_message(baked: np.ndarray, tmp_path: Path) -> None:
+    import bpy
+
+    with pytest.raises(RuntimeError) as err:
+        bpy.ops.video_mocap.export_fbx(filepath=str(tmp_path / "nowhere" / "take.fbx"))
+    assert "missing or read-only folder" in str(err.value) and "Traceback" not in str(err.value)
 
 
 def test_fbx_export_writes_the_take_and_restores_the_scene(baked: np.ndarray, tmp_path: Path) -> None:
