@@ -1,4 +1,5 @@
-"""Export the take as BVH or FBX through Blender's own exporters, with frame range and scale options."""
+"""Export the take as BVH (our writer: a choice of up axis, Y by default) or FBX (Blender's exporter, with leaf
+bones so every joint position survives), with frame range and scale options."""
 
 from __future__ import annotations
 
@@ -7,8 +8,11 @@ from pathlib import Path
 from typing import Any
 
 import bpy
-from bpy.props import BoolProperty, FloatProperty, IntProperty, StringProperty
+import numpy as np
+from bpy.props import BoolProperty, EnumProperty, FloatProperty, IntProperty, StringProperty
 from bpy_extras.io_utils import ExportHelper
+
+from ..core.bvh_write import BvhRig, write_bvh
 
 
 def export_armature(context: bpy.types.Context) -> bpy.types.Object | None:
@@ -93,19 +97,68 @@ class _Selection:
         self.view_layer.objects.active = self.active
 
 
+def _bones_in_order(arm: bpy.types.Armature) -> list[bpy.types.Bone]:
+    """Parents before children (the order a BVH hierarchy is written in)."""
+    roots = [b for b in arm.bones if b.parent is None]
+    if len(roots) != 1:
+        raise ValueError(f"a BVH file has one root bone; the armature has {len(roots)}")
+    out: list[bpy.types.Bone] = []
+    stack = roots
+    while stack:
+        bone = stack.pop(0)
+        out.append(bone)
+        stack = list(bone.children) + stack
+    return out
+
+
+def sample_bvh(context: bpy.types.Context, obj: bpy.types.Object, start: int, end: int):  # noqa: ANN201
+    """(BvhRig, rotations (T, B, 3, 3), root positions (T, 3)) of ``obj`` over frames ``start..end``, world axes."""
+    bones = _bones_in_order(obj.data)
+    index = {b.name: i for i, b in enumerate(bones)}
+    world = np.array(obj.matrix_world)
+    heads = np.array([world[:3, :3] @ np.array(b.head_local) + world[:3, 3] for b in bones])
+    tails = np.array([world[:3, :3] @ np.array(b.tail_local) + world[:3, 3] for b in bones])
+    rest = np.array([world[:3, :3] @ np.array(b.matrix_local)[:3, :3] for b in bones])
+    rig = BvhRig(tuple(b.name for b in bones), tuple(index[b.parent.name] if b.parent else -1 for b in bones),
+                 heads, tails)  # fmt: skip
+    scene, old_frame = context.scene, context.scene.frame_current
+    rotations, roots = [], []
+    try:
+        for frame in range(start, end + 1):
+            scene.frame_set(frame)
+            evaluated = obj.evaluated_get(context.evaluated_depsgraph_get())
+            m = [np.array(evaluated.matrix_world) @ np.array(evaluated.pose.bones[b.name].matrix) for b in bones]
+            rotations.append(np.stack([mi[:3, :3] for mi in m]) @ np.swapaxes(rest, -1, -2))
+            roots.append(m[0][:3, 3])
+    finally:
+        scene.frame_set(old_frame)
+    return rig, np.stack(rotations), np.stack(roots)
+
+
 class VIDEO_MOCAP_OT_export_bvh(bpy.types.Operator, ExportHelper, _ExportTake):
-    """Export the armature's take as BVH (Blender's BVH exporter)"""
+    """Export the armature's take as BVH, Y up by default (what other tools expect) or Z up like Blender"""
 
     bl_idname = "video_mocap.export_bvh"
     bl_label = "Export BVH"
     filename_ext = ".bvh"
     filter_glob: StringProperty(default="*.bvh", options={"HIDDEN"})
+    up_axis: EnumProperty(
+        name="Up Axis",
+        items=(("Y", "Y Up", "Y up, -Z forward: other tools and Blender's BVH importer with its defaults"),
+               ("Z", "Z Up", "Blender's own axes (import with Up = Z, Forward = Y)")),
+        default="Y",
+    )  # fmt: skip
+
+    def draw(self, context: bpy.types.Context) -> None:
+        super().draw(context)
+        self.layout.prop(self, "up_axis")
 
     def execute(self, context: bpy.types.Context) -> set[str]:
         def export(ctx: bpy.types.Context, obj: bpy.types.Object, start: int, end: int) -> None:
-            with _Selection(ctx, obj), ctx.temp_override(object=obj, active_object=obj, selected_objects=[obj]):
-                bpy.ops.export_anim.bvh(filepath=self.filepath, global_scale=self.global_scale, frame_start=start,
-                                        frame_end=end, rotate_mode="NATIVE", root_transform_only=False)
+            rig, rotations, roots = sample_bvh(ctx, obj, start, end)
+            fps = ctx.scene.render.fps / ctx.scene.render.fps_base
+            write_bvh(bpy.path.abspath(self.filepath), rig, rotations, roots, fps, up=self.up_axis,
+                      scale=self.global_scale)  # fmt: skip
 
         return self.run(context, export)
 
@@ -126,7 +179,8 @@ class VIDEO_MOCAP_OT_export_fbx(bpy.types.Operator, ExportHelper, _ExportTake):
             try:
                 with _Selection(ctx, obj):
                     bpy.ops.export_scene.fbx(filepath=self.filepath, use_selection=True, object_types={"ARMATURE"},
-                                             global_scale=self.global_scale, add_leaf_bones=False, bake_anim=True,
+                                             global_scale=self.global_scale, add_leaf_bones=True, bake_anim=True,
+                                             bake_anim_simplify_factor=0.0,  # every key exact, none dropped
                                              bake_anim_use_all_actions=False, bake_anim_use_nla_strips=False)
             finally:
                 scene.frame_start, scene.frame_end = old_range

@@ -43,20 +43,41 @@ def _joint_positions(obj, frame: int) -> np.ndarray:  # noqa: ANN001
     return points
 
 
-def test_bvh_round_trip_reproduces_the_joints(baked: np.ndarray, tmp_path: Path) -> None:
+@pytest.mark.parametrize(("up", "axes"), [("Y", {}), ("Z", {"axis_forward": "Y", "axis_up": "Z"})])
+def test_bvh_round_trip_reproduces_the_joints(baked: np.ndarray, tmp_path: Path, up: str, axes: dict) -> None:
+    """Y up (the default) re-imports right with Blender's importer defaults; Z up with Blender's own axes."""
     import bpy
 
-    path = tmp_path / "take.bvh"
-    assert bpy.ops.video_mocap.export_bvh(filepath=str(path)) == {"FINISHED"}
+    path = tmp_path / f"take_{up}.bvh"
+    assert bpy.ops.video_mocap.export_bvh(filepath=str(path), up_axis=up) == {"FINISHED"}
     text = path.read_text()
-    assert "ROOT Hips" in text and "Frames: 40" in text
+    assert "ROOT Hips" in text and "Frames: 40" in text and text.count("End Site") == 5  # head, 2 wrists, 2 ankles
     before = {o.name for o in bpy.data.objects}
-    bpy.ops.import_anim.bvh(filepath=str(path), global_scale=1.0, axis_forward="Y", axis_up="Z",
-                            update_scene_fps=False, update_scene_duration=False)
+    bpy.ops.import_anim.bvh(filepath=str(path), global_scale=1.0, update_scene_fps=False,
+                            update_scene_duration=False, **axes)  # fmt: skip
     (imported,) = [o for o in bpy.data.objects if o.name not in before]
     for frame in (1, 13, 40):
         error = np.abs(_joint_positions(imported, frame) - baked[frame - 1]).max()
         assert error < 1e-3, f"frame {frame}: BVH joint error {error * 1000:.2f} mm"
+
+
+def test_bvh_round_trip_through_an_independent_reader(baked: np.ndarray, tmp_path: Path) -> None:
+    """The project's own BVH reader (core.data.bvh, written for CMU files, not for this writer) agrees too."""
+    import bpy
+    from video_mocap.core.data.bvh import read_bvh
+    from video_mocap.core.rig_layout import BONES
+
+    path = tmp_path / "take.bvh"
+    assert bpy.ops.video_mocap.export_bvh(filepath=str(path)) == {"FINISHED"}
+    motion = read_bvh(path)
+    pos = motion.positions()  # (T, J, 3), Y up
+    z_up = np.stack([pos[..., 0], -pos[..., 2], pos[..., 1]], axis=-1)
+    for spec in BONES:
+        name = spec.name
+        np.testing.assert_allclose(z_up[:, motion.skeleton.index(name)], baked[:, spec.head_joint], atol=1e-3)
+        if f"{name}_End" in motion.skeleton.names:
+            np.testing.assert_allclose(z_up[:, motion.skeleton.index(f"{name}_End")], baked[:, spec.tail_joint],
+                                       atol=1e-3)  # fmt: skip
 
 
 def test_bvh_frame_range_and_scale(baked: np.ndarray, tmp_path: Path) -> None:
@@ -104,3 +125,13 @@ def test_fbx_export_writes_the_take_and_restores_the_scene(baked: np.ndarray, tm
     assert bpy.ops.video_mocap.export_fbx(filepath=str(path)) == {"FINISHED"}
     assert path.stat().st_size > 10_000 and b"Kaydara FBX Binary" in path.read_bytes()[:32]
     assert (scene.frame_start, scene.frame_end) == (100, 200)
+    # Leaf bones carry the wrists', ankles' and head top's positions: every joint survives Blender's importer.
+    before = {o.name for o in bpy.data.objects}
+    scene.frame_start, scene.frame_end = 1, 40
+    # anim_offset=0: the importer otherwise shifts every key one frame later (its default offset is 1 frame)
+    bpy.ops.import_scene.fbx(filepath=str(path), ignore_leaf_bones=False, automatic_bone_orientation=False,
+                             anim_offset=0.0)  # fmt: skip
+    (imported,) = [o for o in bpy.data.objects if o.name not in before and o.type == "ARMATURE"]
+    for frame in (1, 13, 40):
+        error = np.abs(_joint_positions(imported, frame) - baked[frame - 1]).max()
+        assert error < 1e-3, f"frame {frame}: FBX joint error {error * 1000:.2f} mm"
