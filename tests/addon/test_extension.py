@@ -19,8 +19,8 @@ pytest.importorskip("bpy", reason="the bpy module (Blender as a Python module) i
 MANIFEST = tomllib.loads((REPO_ROOT / "blender_manifest.toml").read_text(encoding="utf-8"))
 
 # Paths that are development/CI tooling and must never ship inside the extension.
-TOOLING_PREFIXES = ("tests/", ".ci/", "bench/", "docs/", "tools/", "configs/", "runs/", "out/", "dist/", ".venv/",
-                    "assets/", ".git")
+TOOLING_PREFIXES = ("tests/", ".ci/", "bench/", "docs/", "tools/", "configs/", "runs/", "checkpoints/", "out/", "dist/",
+                    ".venv/", "assets/", ".git")
 TOOLING_FILES = ("run", "pyproject.toml", ".gitignore")
 
 
