@@ -26,7 +26,7 @@ _GROUP_OF_CHILD = {
     13: 8, 16: 8,  # forearms
 }  # fmt: skip
 NUM_GROUPS = 9
-_BONE_GROUP = np.array([_GROUP_OF_CHILD[c] for c in range(1, NUM_JOINTS)])
+BONE_GROUP = np.array([_GROUP_OF_CHILD[c] for c in range(1, NUM_JOINTS)])
 
 
 def scale_bones(world: np.ndarray, scales: np.ndarray) -> np.ndarray:
@@ -51,7 +51,7 @@ def scale_bones(world: np.ndarray, scales: np.ndarray) -> np.ndarray:
 def random_bone_scales(rng: np.random.Generator, batch: int, std: float) -> np.ndarray:
     """(batch, 16) log-normal bone factors with log-std ``std`` per proportion group (clipped at ±2.5 std)."""
     log_group = np.clip(rng.standard_normal((batch, NUM_GROUPS)), -2.5, 2.5) * std
-    return np.exp(log_group[:, _BONE_GROUP])
+    return np.exp(log_group[:, BONE_GROUP])
 
 
 def tilt(world: np.ndarray, rng: np.random.Generator, max_deg: float) -> np.ndarray:

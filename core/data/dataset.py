@@ -255,10 +255,12 @@ def _load_bank(motions: list[Motion], cfg: DataConfig, repo_root: Path, joints: 
     """CMU motions plus the configured extra sets, in the model's joint definition (``core.data.landmarks``)."""
     poses = [load_h36m_joints(m, FPS) for m in motions]
     names = [m.name for m in motions]
+    sources = [m.skeleton for m in motions]
     if cfg.extra_sets:
         extra, extra_names = load_extra_motions(_resolve(cfg.extra_root, repo_root), cfg.extra_sets)
         poses, names = poses + extra, names + extra_names
-    return MotionBank.from_list([convert(p, joints) for p in poses], names)
+        sources += [n.split("/", 1)[0] for n in extra_names]
+    return MotionBank.from_list([convert(p, joints, s) for p, s in zip(poses, sources)], names)
 
 
 def _resolve(root: str | Path, repo_root: Path) -> Path:

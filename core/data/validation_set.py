@@ -78,7 +78,7 @@ def cmu_validation_sequences(
     batch_noise = BatchNoise(noise)
     out = []
     for i, motion in enumerate(val):
-        name, poses = motion.name, convert(load_h36m_joints(motion, FPS), joints).astype(np.float32)
+        name, poses = motion.name, convert(load_h36m_joints(motion, FPS), joints, motion.skeleton).astype(np.float32)
         if cameras == "rig":
             cams = CameraBatch.stack(vc.h36m_like_rig(poses, np.random.default_rng([seed, i])))
         else:  # training pools draw from default_rng([seed, 7]); this stream ([seed, i, 99]) is never used there

@@ -12,8 +12,9 @@ from typing import Any
 ARCHS = ("attention", "videopose")
 ACTIVATIONS = ("mish", "relu")
 # Which points the 2D input and 3D output joints are (core.data.landmarks): "skeleton" = mocap skeleton joints (the
-# first shipped weights), "landmarks" = the detector's points (thorax = mid-shoulders, neck = nose, ...).
-JOINT_DEFINITIONS = ("skeleton", "landmarks")
+# first shipped weights), "landmarks" = the detector's points (thorax = mid-shoulders, neck = nose, ...),
+# "mediapipe" = those points with MediaPipe's landmark proportions.
+JOINT_DEFINITIONS = ("skeleton", "landmarks", "mediapipe")
 
 
 @dataclass

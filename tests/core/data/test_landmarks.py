@@ -118,3 +118,24 @@ def test_extra_mocap_sets_load(shared_dir) -> None:
     assert 0.8 < pelvis < 1.0  # metres, Z up, feet on the ground
     with pytest.raises(ValueError, match="unknown extra mocap"):
         load_extra_motions(shared_dir / "data/extra_mocap", ("h36m",))
+
+
+def test_mediapipe_proportions_scale_each_bone_group_by_its_factor() -> None:
+    from core.data.augment import BONE_GROUP
+    from core.data.landmarks import PROPORTION_FACTORS, mediapipe_like
+
+    p = _standing()
+    lm, mp = landmark_like(p), mediapipe_like(p, "mb")
+    factors = np.asarray(PROPORTION_FACTORS["mb"])[BONE_GROUP]
+    for k, (parent, child) in enumerate(H36M_BONES):
+        before = np.linalg.norm(lm[child] - lm[parent])
+        after = np.linalg.norm(mp[child] - mp[parent])
+        assert after == pytest.approx(before * factors[k], rel=1e-6)
+    np.testing.assert_allclose(mp[J["pelvis"]], lm[J["pelvis"]])  # the root stays
+    # mid-hips and mid-shoulders stay exact: symmetric factors
+    np.testing.assert_allclose(mp[J["thorax"]], 0.5 * (mp[J["l_shoulder"]] + mp[J["r_shoulder"]]), atol=1e-9)
+    np.testing.assert_allclose(convert(p[None, None], "mediapipe", "hdm05")[0, 0], mediapipe_like(p, "hdm05"))
+    with pytest.raises(ValueError, match="source"):
+        convert(p, "mediapipe")
+    with pytest.raises(ValueError, match="proportions"):
+        mediapipe_like(p, "h36m")
