@@ -76,8 +76,10 @@ def run_capture(
 ) -> dict[str, Any]:
     """Capture ``video`` into ``output`` (.npz, keys in docs/capture.md). Returns the summary (also in the file).
 
-    ``detector`` defaults to MediaPipe Pose (created here, closed at the end). Raises ``CaptureError`` subclasses
-    with a ``kind`` for every failure the user can act on, ``Cancelled`` when ``should_stop()`` became true.
+    ``detector`` defaults to MediaPipe Pose on every core (``core.parallel_detect``, ``options.detect_workers``); a
+    given detector runs in this process. The lifter loads in a background thread meanwhile. Raises ``CaptureError``
+    subclasses with a ``kind`` for every failure the user can act on, ``Cancelled`` when ``should_stop()`` became
+    true.
     """
     from .lift import lift_timed, load_lifter  # torch: imported on first capture, not at worker start
     from .postprocess import to_world
