@@ -20,15 +20,6 @@ from core.models import (
 from core.models.checkpoint import weights_sha256
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():  # noqa: ANN202 - pytest fixture
-    """Tiny models: a second thread only adds synchronisation (and stalls on a busy machine)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 def trained_like(arch: str, causal: bool = False) -> torch.nn.Module:
     torch.manual_seed(0)
     model = build_model(

@@ -7,16 +7,6 @@ import torch
 
 from core.models import LifterConfig, build_model, infer_sequence, pad_sequence
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():  # noqa: ANN202 - pytest fixture
-    """Tiny models: a second thread only adds synchronisation (and stalls on a busy machine)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 ARCHS = ["attention", "videopose"]
 
 

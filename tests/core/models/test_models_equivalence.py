@@ -11,16 +11,6 @@ import torch
 
 from core.models import CausalStreamer, LifterConfig, build_model, infer_sequence
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():  # noqa: ANN202 - pytest fixture
-    """Tiny models: a second thread only adds synchronisation (and stalls on a busy machine)."""
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
-
-
 TOL = 1e-4
 ALL_WIDTHS = [
     (3, 3),
