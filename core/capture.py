@@ -20,6 +20,7 @@ from .detect import Detector, clean_track, detect_track
 from .errors import CaptureError, OptionsError
 from .options import CaptureOptions
 from .parallel_detect import default_workers, detect_clip
+from .presence import assess_presence
 from .video import iter_frames, probe, resolve_range
 from .weights import default_weights, lifter_model, resolve_device
 
@@ -115,6 +116,8 @@ def run_capture(
     # CPU seconds of the whole process (all threads): comparable between runs on a shared, loaded machine.
     timings["decode_detect_cpu_s"] = time.process_time() - c0
     report(len(raw.detected), force=True)
+    presence = assess_presence(raw.xy, raw.conf, raw.detected, raw.times, info.height)
+    raw.detected = presence.real  # phantoms are not detections: never lifted, never used to fill a gap
     track = clean_track(raw, options.min_confidence)
     model, timings["load_s"] = model_future.result()
     notes: list[str] = []
@@ -149,13 +152,14 @@ def run_capture(
         "video": str(info.path), "frames": int(len(track.xy)), "fps": info.fps, "image_size": [info.width, info.height],
         "rotation": info.rotation, "detection_rate": track.detection_rate, "lr_swaps_fixed": int(track.swapped.sum()),
         "device": device, "weights": str(weights), "receptive_field": int(model.receptive_field),
-        "warnings": notes + [str(w.message) for w in caught], **post_info,
+        "warnings": notes + presence.warnings + [str(w.message) for w in caught], **post_info,
     }  # fmt: skip
     timings["total_s"] = time.perf_counter() - t_start
     summary["timings"] = timings
     save_capture(output, joints_2d=track.xy, confidence=track.conf, detected=track.detected, joints_3d_camera=camera,
                  joints_3d_world=world, fps=info.fps, frame_indices=track.frame_indices, times=track.times,
-                 lr_swapped=track.swapped, image_size=(info.width, info.height), options=options.to_dict(),
+                 lr_swapped=track.swapped, present=presence.present, image_size=(info.width, info.height),
+                 options=options.to_dict(),
                  summary=summary)
     if progress is not None:
         progress("post", 2, 2, 0.0)

@@ -18,7 +18,7 @@ from .skeleton import H36M_JOINTS, NUM_JOINTS
 REQUIRED_KEYS = ("joints_2d", "confidence", "detected", "joints_3d_world", "fps", "frame_indices", "image_size",
                  "joint_names")
 # Written by save_capture too; load_capture does not need them (older or hand-made files may lack them).
-OPTIONAL_KEYS = ("joints_3d_camera", "times", "lr_swapped", "options_json", "summary_json")
+OPTIONAL_KEYS = ("joints_3d_camera", "times", "lr_swapped", "present", "options_json", "summary_json")
 
 
 def new_capture_path(folder: Path, stem: str) -> Path:
@@ -33,7 +33,7 @@ def new_capture_path(folder: Path, stem: str) -> Path:
 def save_capture(output: Path, *, joints_2d: np.ndarray, confidence: np.ndarray, detected: np.ndarray,
                  joints_3d_camera: np.ndarray, joints_3d_world: np.ndarray, fps: float, frame_indices: np.ndarray,
                  times: np.ndarray, lr_swapped: np.ndarray, image_size: tuple[int, int], options: dict[str, Any],
-                 summary: dict[str, Any]) -> None:  # fmt: skip
+                 summary: dict[str, Any], present: np.ndarray | None = None) -> None:  # fmt: skip
     """Write the .npz atomically (a temp file renamed), so a cancelled or killed run never leaves half a file."""
     tmp = output.with_name(output.name + ".part")
     with open(tmp, "wb") as f:  # a file object: np.savez would append ".npz" to a path not ending in it
@@ -48,6 +48,7 @@ def save_capture(output: Path, *, joints_2d: np.ndarray, confidence: np.ndarray,
             frame_indices=frame_indices.astype(np.int64),
             times=times.astype(np.float64),
             lr_swapped=lr_swapped,
+            present=np.ones(len(detected), bool) if present is None else np.asarray(present, bool),
             image_size=np.array(image_size, dtype=np.int64),
             options_json=np.array(json.dumps(options)),
             summary_json=np.array(json.dumps(summary)),
@@ -59,7 +60,8 @@ def save_capture(output: Path, *, joints_2d: np.ndarray, confidence: np.ndarray,
 @dataclass(frozen=True)
 class Capture:
     """One capture. joints_world (T, 17, 3) Blender world metres; joints_2d (T, 17, 2) px; confidence (T, 17);
-    detected (T,) bool; fps; frame_indices (T,) video frame numbers; image_size (w, h); options from the worker."""
+    detected (T,) bool; fps; frame_indices (T,) video frame numbers; image_size (w, h); options from the worker;
+    present (T,) bool: a person is in the frame (core.presence; files without the key: every frame)."""
 
     path: Path
     joints_world: np.ndarray
@@ -71,6 +73,7 @@ class Capture:
     image_size: tuple[int, int]
     options: dict[str, Any]
     summary: dict[str, Any]
+    present: np.ndarray
 
     @property
     def frames(self) -> int:
@@ -114,9 +117,13 @@ def load_capture(path: str | Path) -> Capture:
         raise ValueError(f"{path.name}: fps must be positive, got {fps}")
     options, summary = _json(arrays, "options_json", path), _json(arrays, "summary_json", path)
     size = np.asarray(arrays["image_size"]).astype(int).tolist()
+    present = np.asarray(arrays.get("present", np.ones(t, bool)), dtype=bool)
+    if present.shape != (t,):
+        raise ValueError(f"{path.name}: present has shape {present.shape}, expected ({t},)")
     return Capture(path, joints, np.asarray(arrays["joints_2d"], dtype=np.float64),
                    np.asarray(arrays["confidence"], dtype=np.float64), np.asarray(arrays["detected"], dtype=bool),
-                   fps, np.asarray(arrays["frame_indices"]).astype(int), (size[0], size[1]), options, summary)
+                   fps, np.asarray(arrays["frame_indices"]).astype(int), (size[0], size[1]), options, summary,
+                   present)  # fmt: skip
 
 
 def _json(arrays: dict[str, np.ndarray], key: str, path: Path) -> dict[str, Any]:

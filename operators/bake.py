@@ -124,12 +124,15 @@ def bake_joints(
     fps: float,
     clip_name: str,
     options: BakeOptions | None = None,
+    present: np.ndarray | None = None,
 ) -> BakeResult:
     """Create `<clip>_Mocap` + action `<clip>_mocap` (fake user) whose bones reproduce joints_world.
 
     Args:
         joints_world: (T, 17, 3) Blender world coordinates (Z up, metres), gap-free.
         fps: frame rate of joints_world. clip_name: base of the object/action names.
+        present: (T,) bool, frames with a person (core.presence); elsewhere the armature is hidden (viewport and
+            render keys), so no skeleton shows where the video has nobody. None: every frame.
     Returns: BakeResult. Raises ValueError on bad input (nothing is created then).
     """
     options = options or BakeOptions()
@@ -138,9 +141,13 @@ def bake_joints(
     if not np.isfinite(fps) or fps <= 0:
         raise ValueError(f"the capture's frame rate must be positive, got {fps}")
     scene = context.scene
+    shown = np.ones(len(joints), bool) if present is None else np.asarray(present, bool)
+    if shown.shape != (len(joints),):
+        raise ValueError(f"present has {shown.shape} entries for {len(joints)} frames")
     if options.fps_mode == "RESAMPLE":
         target_fps = scene_fps(scene)
         joints = resample(joints, fps, target_fps)
+        shown = shown[np.minimum(np.round(np.arange(len(joints)) * fps / target_fps).astype(int), len(shown) - 1)]
     else:
         target_fps = float(fps)
     lengths = median_bone_lengths(joints)  # validates shape and finiteness before anything is created
@@ -163,6 +170,9 @@ def bake_joints(
         for c in range(3):
             write_keys(writer.new(f'pose.bones["{ROOT_BONE}"].location', c, ROOT_BONE), frames,
                        motion.root_location[:, c])
+        if not shown.all():  # a key per frame: exact on every frame, whatever the interpolation
+            for prop in ("hide_viewport", "hide_render"):
+                write_keys(writer.new(prop, 0, "Object Transforms"), frames, (~shown).astype(np.float64))
     finally:
         state.restore()
 

@@ -62,7 +62,7 @@ def bake_capture_file(context: bpy.types.Context, path: str, seconds: float | No
     settings = context.scene.video_mocap
     capture = load_capture(path)
     options = BakeOptions(settings.fps_mode, settings.start_frame, settings.set_frame_range)
-    result = bake_joints(context, capture.joints_world, capture.fps, capture.clip_name, options)
+    result = bake_joints(context, capture.joints_world, capture.fps, capture.clip_name, options, capture.present)
     settings.last_capture_path = str(path)
     settings.last_frames = result.frames
     settings.last_detection_rate = capture.detection_rate
@@ -71,6 +71,7 @@ def bake_capture_file(context: bpy.types.Context, path: str, seconds: float | No
     settings.last_action = result.action
     settings.last_status = (f"{result.frames} frames at {result.fps:.2f} fps, {capture.detection_rate:.0%} detected"
                             f" → {result.armature.name}")
+    settings.last_warnings = "\n".join(capture.summary.get("warnings", []))
     return result
 
 

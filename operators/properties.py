@@ -48,6 +48,7 @@ class VIDEO_MOCAP_PG_settings(bpy.types.PropertyGroup):
 
     # Summary of the last run (kept in the file so the panel can show it after reopening).
     last_status: StringProperty(name="Last Status")
+    last_warnings: StringProperty(name="Last Warnings", description="The last capture's warnings, one per line")
     last_capture_path: StringProperty(name="Last Capture", subtype="FILE_PATH")
     last_frames: IntProperty(name="Frames")
     last_detection_rate: FloatProperty(name="Detection Rate", subtype="FACTOR", min=0.0, max=1.0)

@@ -53,6 +53,8 @@ def _draw_summary(layout: bpy.types.UILayout, settings: bpy.types.PropertyGroup)
     if settings.last_frames:
         box.label(text=f"{settings.last_frames} frames · {settings.last_detection_rate:.0%} detected · "
                        f"{settings.last_seconds:.1f} s")
+    for warning in filter(None, settings.last_warnings.split("\n")):  # the capture's warnings, one per line
+        box.label(text=warning, icon="ERROR")
     if settings.last_armature is None:
         return
     row = box.row(align=True)

@@ -147,3 +147,31 @@ def test_import_rejects_a_foreign_npz(scene, tmp_path: Path) -> None:
     np.savez(tmp_path / "other.npz", data=np.zeros(3))
     with pytest.raises(RuntimeError, match="missing joints_2d"):
         bpy.ops.video_mocap.import_capture(filepath=str(tmp_path / "other.npz"))
+
+
+def test_frames_without_a_person_hide_the_armature_and_warnings_reach_the_panel(scene, tmp_path: Path) -> None:
+    import bpy
+
+    present = np.ones(30, bool)
+    present[10:20] = False  # an empty stretch (core.presence)
+    path = write_capture(tmp_path / "take.npz", synthetic_joints(30), video="room.mp4", present=present,
+                         warnings=["no person in frames 10–19 (0.4–0.8 s): nothing is baked there"])  # fmt: skip
+    settings = bpy.context.scene.video_mocap
+    settings.fps_mode, settings.start_frame = "SCENE_FROM_CLIP", 1
+    assert bpy.ops.video_mocap.import_capture(filepath=str(path)) == {"FINISHED"}
+    obj = bpy.data.objects["room_Mocap"]
+    hidden = []
+    for frame in range(1, 31):
+        bpy.context.scene.frame_set(frame)
+        hidden.append((obj.hide_viewport, obj.hide_render))
+    assert hidden == [(not p, not p) for p in present]
+    assert "no person in frames 10–19" in settings.last_warnings
+    # a take with a person throughout gets no visibility keys at all
+    path = write_capture(tmp_path / "full.npz", synthetic_joints(30), video="full.mp4")
+    assert bpy.ops.video_mocap.import_capture(filepath=str(path)) == {"FINISHED"}
+    assert settings.last_warnings == ""
+    full = bpy.data.objects["full_Mocap"]
+    from video_mocap.operators.action_api import FCurveWriter
+
+    paths = {fc.data_path for fc in FCurveWriter(full.animation_data.action, full).fcurves}
+    assert "hide_viewport" not in paths and not full.hide_viewport
