@@ -19,6 +19,7 @@ import multiprocessing as mp
 import os
 import queue
 import threading
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, wait
 from typing import Any
@@ -152,14 +153,24 @@ def _helpers(size: int) -> tuple[ProcessPoolExecutor, Any, Any, int]:
                 _pool[0].shutdown(wait=False, cancel_futures=True)
             ctx = mp.get_context("spawn")
             progress, cancel = ctx.Queue(), ctx.Event()
-            executor = ProcessPoolExecutor(size, mp_context=ctx, initializer=_init_helper, initargs=(progress, cancel))
+            executor = ProcessPoolExecutor(size, mp_context=ctx, initializer=_init_helper,
+                                           initargs=(progress, cancel, os.getpid()))  # fmt: skip
             _pool = (executor, progress, cancel, size)
         return _pool
 
 
-def _init_helper(progress: Any, cancel: Any) -> None:
+def _init_helper(progress: Any, cancel: Any, parent: int) -> None:
     global _progress, _cancel
     _progress, _cancel = progress, cancel
+    threading.Thread(target=_exit_with, args=(parent,), name="parent-watch", daemon=True).start()
+
+
+def _exit_with(parent: int) -> None:
+    """End this helper when its parent is gone: a killed worker (or CLI) would otherwise leave it waiting forever
+    for work (it holds both ends of its task pipe, so it never sees end-of-file) with MediaPipe in memory."""
+    while os.getppid() == parent:
+        time.sleep(0.5)
+    os._exit(0)
 
 
 def _warm() -> int:

@@ -54,3 +54,40 @@ def test_cancel_stops_every_process() -> None:
     # the pool is usable again right away
     track = detect_clip(str(CLIP), 0, 99, workers=2, min_chunk=30)
     assert len(track.frame_indices) == 100
+
+
+def test_helpers_end_when_their_parent_is_killed(tmp_path) -> None:  # noqa: ANN001
+    """A killed worker must not leave its 2D helpers behind (they hold MediaPipe in memory)."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    script = (
+        "import os, sys\n"
+        f"sys.path.insert(0, {str(REPO_ROOT)!r})\n"
+        "from core import parallel_detect\n"
+        "if __name__ == '__main__':\n"
+        "    ex = parallel_detect._helpers(1)[0]\n"
+        "    print(ex.submit(os.getpid).result(), flush=True)\n"
+        "    import time; time.sleep(60)\n"
+    )
+    path = tmp_path / "parent.py"
+    path.write_text(script)
+    parent = subprocess.Popen([sys.executable, str(path)], stdout=subprocess.PIPE, text=True)
+    try:
+        helper = int(parent.stdout.readline())
+        os.kill(parent.pid, signal.SIGKILL)
+        parent.wait(10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(helper, 0)
+            except ProcessLookupError:
+                return
+            time.sleep(0.2)
+        os.kill(helper, signal.SIGKILL)
+        raise AssertionError("the helper outlived its killed parent by 10 s")
+    finally:
+        parent.kill()
