@@ -173,6 +173,7 @@ def model_card(checkpoint: str | Path, report: dict[str, Any]) -> dict[str, Any]
         },
         "training": {
             "command": extra.get("command"),
+            "resumed_with": extra.get("commands", [])[1:],
             "epochs": extra.get("epochs_done"),
             "finished_schedule": extra.get("finished"),
             "stopped_by": extra.get("stopped_by"),

@@ -136,8 +136,11 @@ class _Run:
         self.optimizer = ranger(m.parameters(), lr=opt.lr, betas=opt.betas, eps=opt.eps, alpha=opt.lookahead_alpha,
                                 k=opt.lookahead_k, weight_decay=opt.weight_decay)  # fmt: skip
         self.position, self.elapsed_before = TrainPosition(0, 0), 0.0
+        self.commands = [command]  # every invocation of this run, the first one starting it
         if resume is not None:
             payload = load_training_checkpoint(resume)
+            before = payload.get("extra", {})
+            self.commands = list(before.get("commands", [before.get("command", "")])) + [command]
             self.model.load_state_dict(payload["model"])
             self.optimizer.load_state_dict(payload["optimizer"])
             restore_rng(payload)
@@ -224,7 +227,7 @@ class _Run:
             save_training_checkpoint(self.result.checkpoint, config=self.config.to_dict(),
                                      model_state=self.model.state_dict(), optimizer_state=self.optimizer.state_dict(),
                                      position=next_position, elapsed_s=self.elapsed(),
-                                     extra={"command": self.command})  # fmt: skip
+                                     extra={"command": self.command, "commands": self.commands})  # fmt: skip
         if self.ddist.world > 1:
             dist.barrier()
         return next_position.epoch
@@ -237,7 +240,7 @@ class _Run:
         wall = self.elapsed()
         if self.ddist.main:
             result.model_file = self.out_dir / "model.pt"
-            extra = _model_extra(self.config, self.command, epoch, wall, result, self.data)
+            extra = _model_extra(self.config, self.commands, epoch, wall, result, self.data)
             save_checkpoint(result.model_file, self.model, extra=extra)
             self.log.record("end", finished=result.finished, stopped_by=self.stop, epochs_done=epoch, wall_s=wall,
                             **result.validation)  # fmt: skip
@@ -274,11 +277,12 @@ def _should_stop(config: TrainConfig, t_start: float, steps: int, max_steps: int
 
 
 def _model_extra(
-    config: TrainConfig, command: str, epochs: int, wall: float, result: TrainResult, data: TrainingData
+    config: TrainConfig, commands: list[str], epochs: int, wall: float, result: TrainResult, data: TrainingData
 ) -> dict[str, Any]:
     return {
         "train_config": config.to_dict(),
-        "command": command,
+        "command": commands[0],  # the one that started the run
+        "commands": commands,  # with every resume after it
         "epochs_done": epochs,
         "finished": result.finished,
         "stopped_by": result.stopped_by,
