@@ -73,11 +73,16 @@ def comparison_markdown(reports: list[dict[str, Any]], has_baseline: bool, comma
         + " |"
     )
     cols = 5 + len(conditions) * (3 if base else 2)
+    defs = sorted({r["model"]["config"].get("joints", "skeleton") for r in reports})
     lines = [
-        "# Comparison",
+        "# Accuracy of the lifters",
         "",
         f"- data: {reports[0]['data']} ({', '.join(reports[0]['subjects'])}), flip TTA "
         f"{'on' if reports[0]['flip_tta'] else 'off'}; errors in mm, protocol means (see each table below)",
+        f"- joints: each model is scored on data in its own joint definition ({', '.join(defs)}; docs/data.md), so "
+        "figures of models with different definitions measure different points; conditions: rig = Human3.6M-like "
+        "cameras, wild = random cameras from a seed stream no training uses, noisy = the measured detector noise, "
+        "heldout = a noise model no training uses",
         f"- command: `{command}`",
         "",
         head,
