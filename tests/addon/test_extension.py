@@ -29,7 +29,7 @@ def test_manifest_fields() -> None:
     assert MANIFEST["version"] == "0.1.0"
     assert MANIFEST["type"] == "add-on"
     assert MANIFEST["blender_version_min"] == "4.2.0"
-    assert MANIFEST["license"] == ["SPDX:GPL-3.0-or-later"]
+    assert MANIFEST["license"] == ["SPDX:GPL-3.0-or-later", "SPDX:CC-BY-SA-4.0"]  # code; weights (HDM05)
     permissions = MANIFEST["permissions"]
     assert {"files", "camera"} <= set(permissions)
     for reason in permissions.values():

@@ -7,7 +7,7 @@ import subprocess
 import sys
 import textwrap
 
-from conftest import REPO_ROOT
+from repo import REPO_ROOT
 
 # Modules that only exist inside Blender; importing any of them from core/ is a design error.
 BLENDER_ONLY = ("bpy", "bpy_extras", "bmesh", "mathutils", "addon_utils", "bl_math", "gpu", "aud")

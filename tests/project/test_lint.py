@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT
+from repo import REPO_ROOT
 
 
 def _ruff() -> str:

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from conftest import REPO_ROOT
+from repo import REPO_ROOT
 
 
 def test_a_test_run_removes_its_blender_user_folder(tmp_path: Path) -> None:
