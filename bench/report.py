@@ -17,6 +17,8 @@ import sys
 import time
 from pathlib import Path
 
+from bench.capture_cli import cpu_name
+
 REPO = Path(__file__).resolve().parent.parent
 BENCHES = (
     ("Capture as a user runs it (issue 15)", ["-m", "bench.capture_cli", "--runs", "3"],
@@ -32,10 +34,8 @@ BENCHES = (
 
 
 def machine() -> str:
-    cpu = platform.processor() or "unknown CPU"
+    cpu = cpu_name()
     try:
-        cpu = next(ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text().splitlines()
-                   if ln.startswith("model name"))  # fmt: skip
         mem = next(ln.split(":", 1)[1].strip() for ln in Path("/proc/meminfo").read_text().splitlines()
                    if ln.startswith("MemTotal"))  # fmt: skip
     except (OSError, StopIteration):

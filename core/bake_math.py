@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .gaps import resample_times
 from .rig_layout import BONES, REST_FORWARD, TwistRef
 from .rotations import make_continuous, matrix_to_quaternion, quaternion_to_matrix
 from .skeleton import NUM_JOINTS
@@ -231,10 +232,5 @@ def resample(joints: np.ndarray, src_fps: float, dst_fps: float) -> np.ndarray:
     if src_fps <= 0 or dst_fps <= 0:
         raise ValueError(f"frame rates must be positive, got {src_fps} → {dst_fps}")
     joints = np.asarray(joints, dtype=np.float64)
-    t = joints.shape[0]
-    n_out = int(np.floor((t - 1) * dst_fps / src_fps + 1e-9)) + 1
-    src_t = np.arange(n_out) * (src_fps / dst_fps)
-    i0 = np.clip(np.floor(src_t).astype(int), 0, t - 1)
-    i1 = np.clip(i0 + 1, 0, t - 1)
-    w = (src_t - i0)[:, None, None]
-    return joints[i0] * (1 - w) + joints[i1] * w
+    n_out = int(np.floor((joints.shape[0] - 1) * dst_fps / src_fps + 1e-9)) + 1
+    return resample_times(joints, np.arange(joints.shape[0]) / src_fps, np.arange(n_out) / dst_fps)

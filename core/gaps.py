@@ -1,4 +1,4 @@
-"""Filling missing joint observations over time.
+"""Filling missing joint observations over time, and resampling tracks in time (linear, edges held).
 
 One function, shared by the capture pipeline (MediaPipe drops joints or whole frames) and by the training noise
 model (``core.data.noise`` drops joints on purpose), so that the lifter is trained on exactly the kind of filled
@@ -111,3 +111,16 @@ def _parents_first(parents: tuple[int, ...]) -> list[int]:
         if not progressed:
             break
     raise ValueError(f"fill_gaps: parents {parents} contains a cycle")
+
+
+def resample_times(values: np.ndarray, src_t: np.ndarray, dst_t: np.ndarray) -> np.ndarray:
+    """Linear interpolation in time of (T, ...) ``values`` sampled at increasing ``src_t`` (T,) onto ``dst_t`` (T',);
+    times outside ``src_t`` hold the first/last value. Returns (T', ...) in the dtype of ``values``."""
+    src_t = np.asarray(src_t, dtype=np.float64)
+    if len(src_t) == 1:
+        return np.repeat(values[:1], len(dst_t), axis=0)
+    i1 = np.clip(np.searchsorted(src_t, dst_t, side="right"), 1, len(src_t) - 1)
+    i0 = i1 - 1
+    w = np.clip((dst_t - src_t[i0]) / (src_t[i1] - src_t[i0]), 0.0, 1.0)
+    w = w.reshape((-1,) + (1,) * (values.ndim - 1))
+    return (values[i0] * (1.0 - w) + values[i1] * w).astype(values.dtype, copy=False)

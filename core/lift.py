@@ -29,6 +29,7 @@ import torch
 
 from .camera import normalize_screen_coordinates
 from .errors import Cancelled, WeightsError
+from .gaps import resample_times
 from .models import pad_sequence, predict
 
 
@@ -110,19 +111,6 @@ def lift_sequence(
             if on_chunk is not None:
                 on_chunk(stop, T)
     return out  # root-relative by definition: predict() zeroes the root
-
-
-def resample_times(values: np.ndarray, src_t: np.ndarray, dst_t: np.ndarray) -> np.ndarray:
-    """Linear interpolation in time of (T, ...) ``values`` sampled at increasing ``src_t`` (T,) onto ``dst_t`` (T',);
-    times outside ``src_t`` hold the first/last value. Returns (T', ...) in the dtype of ``values``."""
-    src_t = np.asarray(src_t, dtype=np.float64)
-    if len(src_t) == 1:
-        return np.repeat(values[:1], len(dst_t), axis=0)
-    i1 = np.clip(np.searchsorted(src_t, dst_t, side="right"), 1, len(src_t) - 1)
-    i0 = i1 - 1
-    w = np.clip((dst_t - src_t[i0]) / (src_t[i1] - src_t[i0]), 0.0, 1.0)
-    w = w.reshape((-1,) + (1,) * (values.ndim - 1))
-    return (values[i0] * (1.0 - w) + values[i1] * w).astype(values.dtype, copy=False)
 
 
 def lift_timed(

@@ -59,11 +59,11 @@ def load_views(path: str | Path = DEFAULT_REFERENCE) -> list[RealView]:
         raise FileNotFoundError(f"real-video reference not found: {path} (../shared/data/pose2sim_balance/)")
     with np.load(path, allow_pickle=True) as f:
         ref = MEDIAPIPE_WEIGHTS @ f["ref3d_mp33"]  # (T, 17, 3) world, Z up
+        smooth = gaussian_smooth(ref, SMOOTH_SIGMA_FRAMES)  # one reference for both views
         views = []
         for i, name in enumerate(str(n) for n in f["cam_names"]):
             w, h = (int(v) for v in f["image_size"][i])
             xy = (MEDIAPIPE_WEIGHTS @ f[f"mediapipe_2d_{name}"][..., :2]).astype(np.float32)
-            smooth = gaussian_smooth(ref, SMOOTH_SIGMA_FRAMES)
             mediapipe_3d = MEDIAPIPE_WEIGHTS @ f[f"mediapipe_world_{name}"]
             views.append(RealView(name, xy, (w, h), float(f["fps"]), ref, smooth, mediapipe_3d))
     return views

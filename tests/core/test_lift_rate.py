@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 import torch
 
-from core.lift import lift_timed, resample_times
+from core.gaps import resample_times
+from core.lift import lift_timed
 
 
 class RecordingLifter(torch.nn.Module):
