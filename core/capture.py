@@ -83,7 +83,7 @@ def run_capture(
     true.
     """
     from .lift import lift_timed, load_lifter  # torch: imported on first capture, not at worker start
-    from .postprocess import to_world
+    from .world.place import place
 
     t_start = time.perf_counter()
     output = Path(output)
@@ -141,10 +141,10 @@ def run_capture(
     t0 = time.perf_counter()
     if progress is not None:
         progress("post", 0, 2, 0.0)
-    world, post_info = to_world(
-        camera, track.xy, track.times, info.width, info.height, info.fps, subject_height=options.height,
-        smoothing=options.smoothing, causal=kind == "causal", fov_deg=options.fov_deg, root_motion=options.root_motion,
-    )  # fmt: skip
+    # The whole clip is known: the clip-wide placement (core.world), whichever model lifted it.
+    placed = place(camera, track.xy, track.times, info.width, info.height, info.fps, subject_height=options.height,
+                   smoothing=options.smoothing, fov_deg=options.fov_deg, root_motion=options.root_motion)  # fmt: skip
+    world, post_info = placed.world, placed.info
     timings["post_s"] = time.perf_counter() - t0
     if progress is not None:
         progress("post", 1, 2, 0.0)
@@ -158,7 +158,8 @@ def run_capture(
     summary["timings"] = timings
     save_capture(output, joints_2d=track.xy, confidence=track.conf, detected=track.detected, joints_3d_camera=camera,
                  joints_3d_world=world, fps=info.fps, frame_indices=track.frame_indices, times=track.times,
-                 lr_swapped=track.swapped, present=presence.present, image_size=(info.width, info.height),
+                 lr_swapped=track.swapped, present=presence.present, contacts=placed.contacts,
+                 image_size=(info.width, info.height),
                  options=options.to_dict(),
                  summary=summary)
     if progress is not None:

@@ -18,7 +18,8 @@ from .skeleton import H36M_JOINTS, NUM_JOINTS
 REQUIRED_KEYS = ("joints_2d", "confidence", "detected", "joints_3d_world", "fps", "frame_indices", "image_size",
                  "joint_names")
 # Written by save_capture too; load_capture does not need them (older or hand-made files may lack them).
-OPTIONAL_KEYS = ("joints_3d_camera", "times", "lr_swapped", "present", "options_json", "summary_json")
+OPTIONAL_KEYS = ("joints_3d_camera", "times", "lr_swapped", "present", "contacts", "options_json", "summary_json")
+CONTACT_FEET = ("left", "right")  # columns of ``contacts``
 
 
 def new_capture_path(folder: Path, stem: str) -> Path:
@@ -33,9 +34,12 @@ def new_capture_path(folder: Path, stem: str) -> Path:
 def save_capture(output: Path, *, joints_2d: np.ndarray, confidence: np.ndarray, detected: np.ndarray,
                  joints_3d_camera: np.ndarray, joints_3d_world: np.ndarray, fps: float, frame_indices: np.ndarray,
                  times: np.ndarray, lr_swapped: np.ndarray, image_size: tuple[int, int], options: dict[str, Any],
-                 summary: dict[str, Any], present: np.ndarray | None = None) -> None:  # fmt: skip
-    """Write the .npz atomically (a temp file renamed), so a cancelled or killed run never leaves half a file."""
+                 summary: dict[str, Any], present: np.ndarray | None = None,
+                 contacts: np.ndarray | None = None) -> None:  # fmt: skip
+    """Write the .npz atomically (a temp file renamed), so a cancelled or killed run never leaves half a file.
+    ``contacts`` (T, 2) bool, feet planted (CONTACT_FEET order, core.world.contacts); omitted when None."""
     tmp = output.with_name(output.name + ".part")
+    extra = {} if contacts is None else {"contacts": np.asarray(contacts, bool)}
     with open(tmp, "wb") as f:  # a file object: np.savez would append ".npz" to a path not ending in it
         np.savez(
             f,
@@ -53,6 +57,7 @@ def save_capture(output: Path, *, joints_2d: np.ndarray, confidence: np.ndarray,
             options_json=np.array(json.dumps(options)),
             summary_json=np.array(json.dumps(summary)),
             joint_names=np.array(H36M_JOINTS),
+            **extra,
         )
     os.replace(tmp, output)
 
@@ -61,7 +66,8 @@ def save_capture(output: Path, *, joints_2d: np.ndarray, confidence: np.ndarray,
 class Capture:
     """One capture. joints_world (T, 17, 3) Blender world metres; joints_2d (T, 17, 2) px; confidence (T, 17);
     detected (T,) bool; fps; frame_indices (T,) video frame numbers; image_size (w, h); options from the worker;
-    present (T,) bool: a person is in the frame (core.presence; files without the key: every frame)."""
+    present (T,) bool: a person is in the frame (core.presence; files without the key: every frame);
+    contacts (T, 2) bool or None: left/right foot planted (core.world; None in files written before it)."""
 
     path: Path
     joints_world: np.ndarray
@@ -74,6 +80,7 @@ class Capture:
     options: dict[str, Any]
     summary: dict[str, Any]
     present: np.ndarray
+    contacts: np.ndarray | None = None
 
     @property
     def frames(self) -> int:
@@ -120,10 +127,13 @@ def load_capture(path: str | Path) -> Capture:
     present = np.asarray(arrays.get("present", np.ones(t, bool)), dtype=bool)
     if present.shape != (t,):
         raise ValueError(f"{path.name}: present has shape {present.shape}, expected ({t},)")
+    contacts = np.asarray(arrays["contacts"], dtype=bool) if "contacts" in arrays else None
+    if contacts is not None and contacts.shape != (t, len(CONTACT_FEET)):
+        raise ValueError(f"{path.name}: contacts has shape {contacts.shape}, expected ({t}, {len(CONTACT_FEET)})")
     return Capture(path, joints, np.asarray(arrays["joints_2d"], dtype=np.float64),
                    np.asarray(arrays["confidence"], dtype=np.float64), np.asarray(arrays["detected"], dtype=bool),
                    fps, np.asarray(arrays["frame_indices"]).astype(int), (size[0], size[1]), options, summary,
-                   present)  # fmt: skip
+                   present, contacts)  # fmt: skip
 
 
 def _json(arrays: dict[str, np.ndarray], key: str, path: Path) -> dict[str, Any]:

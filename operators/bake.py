@@ -19,6 +19,7 @@ import numpy as np
 from mathutils import Vector
 
 from ..core.bake_math import RestPose, median_bone_lengths, resample, rest_pose, solve_pose
+from ..core.capture_file import CONTACT_FEET
 from ..core.rig_layout import BONES, ROOT_BONE
 from .action_api import FCurveWriter, write_keys
 
@@ -125,6 +126,7 @@ def bake_joints(
     clip_name: str,
     options: BakeOptions | None = None,
     present: np.ndarray | None = None,
+    contacts: np.ndarray | None = None,
 ) -> BakeResult:
     """Create `<clip>_Mocap` + action `<clip>_mocap` (fake user) whose bones reproduce joints_world.
 
@@ -133,6 +135,8 @@ def bake_joints(
         fps: frame rate of joints_world. clip_name: base of the object/action names.
         present: (T,) bool, frames with a person (core.presence); elsewhere the armature is hidden (viewport and
             render keys), so no skeleton shows where the video has nobody. None: every frame.
+        contacts: (T, 2) bool, left/right foot planted (core.world.contacts): keyed on the object's custom
+            properties ``contact_left`` / ``contact_right`` (0/1, a key per frame) for later tools. None: not keyed.
     Returns: BakeResult. Raises ValueError on bad input (nothing is created then).
     """
     options = options or BakeOptions()
@@ -144,10 +148,15 @@ def bake_joints(
     shown = np.ones(len(joints), bool) if present is None else np.asarray(present, bool)
     if shown.shape != (len(joints),):
         raise ValueError(f"present has {shown.shape} entries for {len(joints)} frames")
+    planted = None if contacts is None else np.asarray(contacts, bool)
+    if planted is not None and planted.shape != (len(joints), len(CONTACT_FEET)):
+        raise ValueError(f"contacts has {planted.shape} entries for {len(joints)} frames, 2 feet")
     if options.fps_mode == "RESAMPLE":
         target_fps = scene_fps(scene)
         joints = resample(joints, fps, target_fps)
-        shown = shown[np.minimum(np.round(np.arange(len(joints)) * fps / target_fps).astype(int), len(shown) - 1)]
+        nearest = np.minimum(np.round(np.arange(len(joints)) * fps / target_fps).astype(int), len(shown) - 1)
+        shown = shown[nearest]
+        planted = None if planted is None else planted[nearest]
     else:
         target_fps = float(fps)
     lengths = median_bone_lengths(joints)  # validates shape and finiteness before anything is created
@@ -173,6 +182,10 @@ def bake_joints(
         if not shown.all():  # a key per frame: exact on every frame, whatever the interpolation
             for prop in ("hide_viewport", "hide_render"):
                 write_keys(writer.new(prop, 0, "Object Transforms"), frames, (~shown).astype(np.float64))
+        if planted is not None:
+            for f, foot in enumerate(CONTACT_FEET):
+                obj[f"contact_{foot}"] = 0
+                write_keys(writer.new(f'["contact_{foot}"]', 0, "Contacts"), frames, planted[:, f].astype(np.float64))
     finally:
         state.restore()
 

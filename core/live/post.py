@@ -1,14 +1,17 @@
-"""Causal per-frame post-processing for live mode: the steps of ``core.postprocess.to_world``, one frame at a time.
+"""Causal per-frame placement for live mode: the steps of ``core.world.place``, one frame at a time.
 
-Capture sees the whole clip; live mode sees only the past, so every clip-wide statistic of ``to_world`` becomes a
-trailing one here, computed with the *same* functions on a bounded history (constant work per frame):
+Capture sees the whole clip; live mode sees only the past, so every clip-wide statistic becomes a trailing one here,
+computed with the *same* functions on a bounded history of ``window_s`` seconds (constant work per frame):
 
-* scale (``estimate_stature``) and level (``level_rotation``): medians over the last ``window_s`` seconds, so they
-  settle within the first seconds and then follow slow changes only;
-* root trajectory (``root_trajectory``): its running median of the body's pixel scale, evaluated for the newest
-  frame, uses only past frames (the window's future half is edge padding at the newest frame);
-* depth and joint smoothing: the forward (causal) One-Euro pass of ``core.smoothing``, streamed by ``OneEuroStream``;
-* floor: the trailing percentile + moving average of ``floor_offsets(causal=True)``, streamed.
+* scale (``estimate_stature``), bone lengths (``core.world.body.bone_lengths``) and the up direction
+  (``core.world.ground.up_from_support`` over the history's poses and contacts): they settle within the first
+  seconds and then follow slow changes only; bone lengths are therefore constant only once settled;
+* contacts: the rule of ``core.world.contacts`` on the past only (the image speed over the last 0.12 s; a contact
+  counts once it has lasted 0.1 s; short gaps are not closed: that needs the future);
+* root: ``core.postprocess.root_trajectory`` for the newest frame (its running median uses past frames only), depth
+  smoothed by the forward One-Euro pass, steadied by the planted feet with the forward pass of ``core.world.root``;
+* floor: the trailing median (2 s) of the soles of planted feet (``TrailingFloor`` on the lowest sole until the first
+  contact); a foot is locked where its contact starts and released over 0.1 s when it ends.
 """
 
 from __future__ import annotations
@@ -22,11 +25,18 @@ from ..postprocess import (
     camera_to_blender,
     estimate_stature,
     focal_from_fov,
-    level_rotation,
+    pixels_per_metre,
     root_trajectory,
-)
+)  # fmt: skip
+from ..retarget.footlock import two_bone_ik
 from ..skeleton import JOINT_INDEX
 from ..smoothing import params_for_strength, smoothing_alpha
+from ..world.body import bone_lengths, rigid
+from ..world.contacts import BASELINE_S, FEET, HEIGHT_TOL_M, SPEED_TOL_M_S, heights_above_lowest
+from ..world.footlock import LEGS, body_forward
+from ..world.ground import CAMERA_UP, body_axis, rotation_between, up_from_support
+from ..world.place import FLOOR_WINDOW_S
+from ..world.root import ROOT_TAU_S
 
 _J = JOINT_INDEX
 # Frames root_trajectory's running median (window 9) needs for an exact newest value: the newest and 4 before it.
@@ -84,6 +94,71 @@ class TrailingFloor:
         return float(np.mean(np.fromiter(self._floors, float)))
 
 
+class _LiveContacts:
+    """``core.world.contacts.foot_contacts`` on the past only: image speed over the last BASELINE_S seconds, a contact
+    confirmed once the rule held for ``min_s``."""
+
+    def __init__(self, fps: float, min_s: float = 0.1) -> None:
+        self.min_frames = max(1, int(round(min_s * fps)))
+        self._past: deque[tuple[float, np.ndarray]] = deque()
+        self._run = np.zeros(len(FEET), int)
+
+    def __call__(self, t: float, xy_feet: np.ndarray, px_per_m: float, heights: np.ndarray) -> np.ndarray:
+        self._past.append((t, xy_feet))
+        while len(self._past) > 1 and self._past[1][0] <= t - BASELINE_S:
+            self._past.popleft()  # keep the newest sample at least BASELINE_S old (or the oldest there is)
+        t0, xy0 = self._past[0]
+        speed = np.linalg.norm(xy_feet - xy0, axis=-1) / max(t - t0, 1e-9) / px_per_m if t > t0 else np.zeros(2)
+        raw = (speed < SPEED_TOL_M_S) & (heights < HEIGHT_TOL_M)
+        self._run = np.where(raw, self._run + 1, 0)
+        return self._run >= self.min_frames
+
+
+class _LiveFootLock:
+    """``core.world.footlock`` causally: the pin is where the contact starts (set again if the level has turned by
+    more than REPIN_DEG since: while the up direction settles), the foot is released over ``ramp`` frames when the
+    contact ends."""
+
+    REPIN_DEG = 0.2  # the level turned further than this since a pin was set: it was set in another world frame
+
+    def __init__(self, fps: float, blend_s: float = 0.1) -> None:
+        self.ramp = max(1, int(round(blend_s * fps)))
+        self._anchor: list[np.ndarray | None] = [None, None]
+        self._since_release = [0, 0]
+        self._pinned_up = [CAMERA_UP, CAMERA_UP]
+
+    @staticmethod
+    def _pin(world: np.ndarray, h: str, k: str, a: str) -> np.ndarray:
+        """The ankle where the contact starts, moved within 0.999 of the leg's reach of the hip (as capture's
+        ``lock_targets``): a pin exactly at full stretch would leave the knee's bend direction undefined."""
+        hip, pin = world[_J[h]], world[_J[a]].copy()
+        reach = 0.999 * (np.linalg.norm(world[_J[k]] - hip) + np.linalg.norm(pin - world[_J[k]]))
+        dist = np.linalg.norm(pin - hip)
+        return hip + (pin - hip) * (reach / dist) if dist > reach else pin
+
+    def __call__(self, world: np.ndarray, contacts: np.ndarray, up: np.ndarray) -> np.ndarray:
+        """(17, 3) world joints, (2,) contacts, (3,) the camera-space up direction this frame was levelled with."""
+        out = world.copy()
+        cos_limit = np.cos(np.radians(self.REPIN_DEG))
+        forward = body_forward(world)[None]
+        for f, (h, k, a) in enumerate(LEGS):
+            free = world[_J[a]]
+            if contacts[f]:
+                if self._anchor[f] is None or self._since_release[f] > 0 or up @ self._pinned_up[f] < cos_limit:
+                    self._anchor[f], self._pinned_up[f] = self._pin(world, h, k, a), up.copy()
+                self._since_release[f], w = 0, 1.0
+            elif self._anchor[f] is not None and self._since_release[f] < self.ramp:
+                self._since_release[f] += 1
+                w = 1.0 - self._since_release[f] / (self.ramp + 1)
+            else:
+                self._anchor[f], w = None, 0.0
+            if w > 0 and self._anchor[f] is not None:
+                target = (1 - w) * free + w * self._anchor[f]
+                knee, ankle = two_bone_ik(out[None, _J[h]], out[None, _J[k]], out[None, _J[a]], target[None], forward)
+                out[_J[k]], out[_J[a]] = knee[0], ankle[0]
+        return out
+
+
 class LivePost:
     """Root-relative camera-space lifter output → Blender world joints, one frame at a time (see module doc).
 
@@ -91,7 +166,7 @@ class LivePost:
         width, height: image size in pixels. fps: nominal source rate (sets the window lengths in frames).
         subject_height: metres. smoothing: One-Euro strength 0..1 (live default is light: lag is visible live).
         fov_deg: assumed field of view along the long side. root_motion: estimate the root trajectory.
-        window_s: seconds of history for scale and level.
+        window_s: seconds of history for scale, bone lengths and the up direction.
     """
 
     def __init__(
@@ -103,41 +178,91 @@ class LivePost:
         self.focal = focal_from_fov(self.width, self.height, fov_deg)
         self.root_motion = root_motion
         n = max(1, int(round(window_s * fps)))
-        self._rel = np.zeros((n, 17, 3))  # ring buffer: medians do not care about order
+        self._raw = np.zeros((n, 17, 3))  # ring buffers: the statistics do not care about order
+        self._poses = np.zeros((n, 17, 3))
+        self._contacts = np.zeros((n, len(FEET)), bool)
         self._count = 0
         self._recent_rel: deque[np.ndarray] = deque(maxlen=_ROOT_FRAMES)
         self._recent_xy: deque[np.ndarray] = deque(maxlen=_ROOT_FRAMES)
-        # Depth from one view is the noisiest quantity: to_world smooths it at least moderately, so do we.
+        # Depth from one view is the noisiest quantity: capture smooths it at least moderately, so do we.
         self._depth = OneEuroStream(max(smoothing, 0.5))
-        self._joints = OneEuroStream(smoothing)
-        self._floor = TrailingFloor(fps)
+        self._root_smooth = OneEuroStream(smoothing)
+        self._pose = OneEuroStream(smoothing)
+        self._contact_rule = _LiveContacts(fps)
+        self._lock = _LiveFootLock(fps)
+        self._first_floor = TrailingFloor(fps)
+        self._soles: deque[tuple[float, float]] = deque()
+        self._floor = 0.0
         self._origin: np.ndarray | None = None
+        self._prev: tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None  # t, root, size, feet, c
         self.scale = 1.0
+        self.up = CAMERA_UP.copy()
+        self.contacts = np.zeros(len(FEET), bool)
+
+    def _history(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        n = min(self._count, len(self._raw))
+        return self._raw[:n], self._poses[:n], self._contacts[:n]
 
     def __call__(self, joints_cam: np.ndarray, xy_px: np.ndarray, t: float) -> np.ndarray:
         """joints_cam: (17, 3) root-relative camera space (lifter units); xy_px: (17, 2) pixels; t: seconds.
         Returns (17, 3) float64 Blender world joints, metres, Z up, feet on z ≈ 0."""
-        self._rel[self._count % len(self._rel)] = joints_cam
+        joints_cam = np.asarray(joints_cam, dtype=np.float64)
+        slot = self._count % len(self._raw)
+        self._raw[slot] = joints_cam - joints_cam[:1]
         self._count += 1
-        history = self._rel[: min(self._count, len(self._rel))]
-        self.scale = self.subject_height / max(estimate_stature(history), 1e-6)
-        self._recent_rel.append(np.asarray(joints_cam, dtype=np.float64))
+        raw, _, _ = self._history()
+        self.scale = self.subject_height / max(estimate_stature(raw), 1e-6)
+        self._recent_rel.append(self._raw[slot])
         self._recent_xy.append(np.asarray(xy_px, dtype=np.float64))
-        rel = joints_cam * self.scale
-        if self.root_motion:
-            recent = np.stack(self._recent_rel) * self.scale
-            root = root_trajectory(recent, np.stack(self._recent_xy), self.width, self.height, self.focal)[-1]
-            root[2:] = self._depth(root[2:], t)
-        else:
-            root = np.zeros(3)
-        rot = level_rotation(history)  # scale-free: the trunk direction only
-        world = self._joints(camera_to_blender((rel + root) @ rot.T), t)
+        recent = np.stack(self._recent_rel) * self.scale
+        pose = self._pose(self._raw[slot] * self.scale, t)
+        px_per_m = float(pixels_per_metre(recent, np.stack(self._recent_xy))[-1])
+        heights = heights_above_lowest(pose[None, list(FEET)], self.up)[0]
+        self.contacts = self._contact_rule(float(t), self._recent_xy[-1][list(FEET)], px_per_m, heights)
+        self._poses[slot], self._contacts[slot] = pose, self.contacts
+        _, poses, contacts = self._history()
+        self.up, _ = up_from_support(poses, contacts, body_axis(poses))
+        level = rotation_between(self.up, CAMERA_UP)
+        body = camera_to_blender(rigid(pose[None] - pose[None, :1], bone_lengths(poses))[0] @ level.T)
+        root = self._root(body, recent, level, float(t)) if self.root_motion else np.zeros(3)
+        world = body + root
         if self._origin is None:
             self._origin = world[_J["pelvis"], :2].copy()  # the take starts at the scene origin
         world[:, :2] -= self._origin
-        ankle_offset = ANKLE_FRACTION * self.subject_height
-        sole = min(world[_J["r_ankle"], 2], world[_J["l_ankle"], 2]) - ankle_offset
-        world[:, 2] -= self._floor(sole)
-        lowest = min(world[_J["r_ankle"], 2], world[_J["l_ankle"], 2]) - ankle_offset
-        world[:, 2] -= min(lowest, 0.0)  # no sinking below the floor
+        world[:, 2] -= self._floor_at(world, float(t))
+        world = self._lock(world, self.contacts, self.up)
+        z = world[:, 2].copy()
+        z[list(FEET)] -= ANKLE_FRACTION * self.subject_height
+        world[:, 2] -= min(float(z.min()), 0.0)  # nothing below the floor
         return world
+
+    def _root(self, body: np.ndarray, recent: np.ndarray, level: np.ndarray, t: float) -> np.ndarray:
+        """Newest root: the body-size estimate steadied by feet planted in this and the previous frame."""
+        size = root_trajectory(recent, np.stack(self._recent_xy), self.width, self.height, self.focal)[-1]
+        size[2:] = self._depth(size[2:], t)
+        size = self._root_smooth(camera_to_blender(size @ level.T), t)
+        feet = body[list(FEET)]
+        if self._prev is None:
+            root = size
+        else:
+            t0, root0, size0, feet0, c0 = self._prev
+            both = c0 & self.contacts
+            step = -(feet[both] - feet0[both]).mean(axis=0) if both.any() else size - size0
+            alpha = float(np.exp(-max(t - t0, 1e-6) / ROOT_TAU_S))
+            root = alpha * (root0 + step) + (1.0 - alpha) * size
+        self._prev = (t, root, size, feet, self.contacts.copy())
+        return root
+
+    def _floor_at(self, world: np.ndarray, t: float) -> float:
+        """Trailing median of the planted soles over FLOOR_WINDOW_S (held between contacts; before the first one,
+        the rolling floor of the lowest sole)."""
+        soles = world[list(FEET), 2] - ANKLE_FRACTION * self.subject_height
+        for f in np.flatnonzero(self.contacts):
+            self._soles.append((t, float(soles[f])))
+        while self._soles and self._soles[0][0] < t - FLOOR_WINDOW_S:
+            self._soles.popleft()
+        if self._soles:
+            self._floor = float(np.median([s for _, s in self._soles]))
+        elif not self._contacts[: min(self._count, len(self._contacts))].any():
+            self._floor = self._first_floor(float(soles.min()))
+        return self._floor

@@ -149,6 +149,28 @@ def test_import_rejects_a_foreign_npz(scene, tmp_path: Path) -> None:
         bpy.ops.video_mocap.import_capture(filepath=str(tmp_path / "other.npz"))
 
 
+def test_foot_contacts_are_keyed_on_the_armature(scene, tmp_path: Path) -> None:
+    import bpy
+
+    contacts = np.zeros((30, 2), bool)
+    contacts[3:12, 0] = True  # left foot planted
+    contacts[8:25, 1] = True
+    path = write_capture(tmp_path / "steps.npz", synthetic_joints(30), video="steps.mp4", contacts=contacts)
+    settings = bpy.context.scene.video_mocap
+    settings.fps_mode, settings.start_frame = "SCENE_FROM_CLIP", 1
+    assert bpy.ops.video_mocap.import_capture(filepath=str(path)) == {"FINISHED"}
+    obj = bpy.data.objects["steps_Mocap"]
+    keyed = []
+    for frame in range(1, 31):
+        bpy.context.scene.frame_set(frame)
+        keyed.append((round(obj["contact_left"]), round(obj["contact_right"])))
+    assert keyed == [(int(a), int(b)) for a, b in contacts]
+    # a file without contacts (written before they existed) bakes without the properties
+    path = write_capture(tmp_path / "old.npz", synthetic_joints(30), video="old.mp4")
+    assert bpy.ops.video_mocap.import_capture(filepath=str(path)) == {"FINISHED"}
+    assert "contact_left" not in bpy.data.objects["old_Mocap"]
+
+
 def test_frames_without_a_person_hide_the_armature_and_warnings_reach_the_panel(scene, tmp_path: Path) -> None:
     import bpy
 

@@ -23,9 +23,10 @@ from core.capture import run_capture
 from core.detect import MediaPipePoseDetector, fix_lr_swaps
 from core.errors import Cancelled
 from core.options import CaptureOptions
-from core.postprocess import ANKLE_FRACTION, to_world
+from core.postprocess import ANKLE_FRACTION
 from core.skeleton import FLIP_PERMUTATION, H36M_JOINTS, JOINT_INDEX
 from core.weights import default_weights
+from core.world.place import place
 
 REPO = REPO_ROOT
 J = JOINT_INDEX
@@ -187,7 +188,7 @@ def test_lr_swaps_injected_into_the_real_track_are_undone(balance: dict[str, Any
 def test_scaled_to_the_subject_and_standing_on_the_floor(balance: dict[str, Any], walking: dict[str, Any]) -> None:
     for run, height in ((balance, 1.75), (walking, 1.7)):
         world = run["data"]["joints_3d_world"]
-        # Not estimate_stature (to_world scales with it, so it would check itself): by Drillis & Contini, the leg
+        # Not estimate_stature (placement scales with it, so it would check itself): by Drillis & Contini, the leg
         # chain (hip to ankle) plus the trunk chain (hip to eye) span 0.936 - 0.039 of the stature.
         legs = np.mean([_bone(world, f"{s}_hip", f"{s}_knee") + _bone(world, f"{s}_knee", f"{s}_ankle") for s in "rl"])
         trunk = sum(_bone(world, a, b) for a, b in (("pelvis", "spine"), ("spine", "thorax"), ("thorax", "neck"),
@@ -218,27 +219,18 @@ def trained(balance: dict[str, Any]) -> dict[str, Any]:
     d = balance["data"]
     w, h = (int(v) for v in d["image_size"])
     camera = lift_timed(load_lifter(path), d["joints_2d"], d["times"], w, h)  # at the model's rate, as capture does
-    world, _ = to_world(camera, d["joints_2d"], d["times"], w, h, float(d["fps"]), subject_height=1.75,
-                        smoothing=0.5, causal=False)  # fmt: skip
+    world = place(camera, d["joints_2d"], d["times"], w, h, float(d["fps"]), subject_height=1.75, smoothing=0.5).world
     return {"camera": camera, "world": world, "xy": d["joints_2d"]}
 
 
-# The shipped weights (0.33 M parameters, 40 CPU-minutes of training on CMU with cameras 0.6–2.4 m high and ±8°
-# pitch; docs/accuracy.md) do not yet meet four targets on this clip, which is filmed from a high, steeply tilted
-# camera: limb-length CV up to 0.38, the lowest sole 5.2 cm above the floor in the median frame, a 0.47 m upper arm,
-# thighs 0.77 left/right (measured 2026-11-21 with the first weights). The realvideo weights (2026-12-03) pass the
-# upper-arm, thigh-symmetry and sole checks; bone lengths still vary per frame (no rigid skeleton yet, issue 11) and
-# the world placement leans the balancing subject too far (the trunk-based levelling, issue 11). Strict expected
-# failures: the suite reports the gaps honestly and flags the day they close.
-UNDERTRAINED = pytest.mark.xfail(strict=True, reason="per-frame bone lengths vary on this steep overhead view (limb "
-                                 "CV > 0.1): no rigid skeleton yet (issue 11)")
-LEANS = pytest.mark.xfail(strict=True, reason="world placement leans the balancing subject too far: head more than "
-                          "0.3 m above the pelvis in 88 % of the frames (reference: 100 %); levelling is issue 11")
+# History: the first weights (2026-11-21) missed four of these targets on this steep overhead view; the realvideo
+# weights (2026-12-03) fixed the upper arm, thigh symmetry and soles; the clip-wide placement of core.world (one rigid
+# skeleton, gravity from the centre of mass over the planted feet) fixed the last two, which were strict expected
+# failures until then.
 
 
 # Each target is its own test: a strict xfail that bundled a passing check with a failing one would keep reading
 # "xfailed" after a regression in the passing half.
-@UNDERTRAINED
 def test_trained_3d_bone_lengths_are_stable(trained: dict[str, Any]) -> None:
     world = trained["world"]
     cvs = {f"{a}-{b}": _cv(world, a, b) for a, b in LIMBS}
@@ -266,7 +258,6 @@ def test_trained_3d_thighs_are_symmetric(trained: dict[str, Any]) -> None:
     assert 0.85 < length["l_hip-l_knee"] / length["r_hip-r_knee"] < 1.15, length
 
 
-@LEANS
 def test_trained_3d_is_upright(trained: dict[str, Any]) -> None:
     world = trained["world"]
     assert (world[:, J["head"], 2] > world[:, J["pelvis"], 2] + 0.3).mean() > 0.95

@@ -21,7 +21,8 @@ def enable_addon() -> ModuleType:
 
 
 def write_capture(path: Path, joints: np.ndarray, fps: float = 25.0, video: str = "walk.mp4",
-                  present: np.ndarray | None = None, warnings: list[str] | None = None) -> Path:  # fmt: skip
+                  present: np.ndarray | None = None, warnings: list[str] | None = None,
+                  contacts: np.ndarray | None = None) -> Path:  # fmt: skip
     """A capture .npz with the worker's keys (docs/capture.md) around the given (T, 17, 3) world joints."""
     t = len(joints)
     detected = np.ones(t, dtype=bool)
@@ -29,7 +30,8 @@ def write_capture(path: Path, joints: np.ndarray, fps: float = 25.0, video: str 
     save_capture(path, joints_2d=np.zeros((t, 17, 2)), confidence=np.ones((t, 17)), detected=detected,
                  joints_3d_camera=joints, joints_3d_world=joints, fps=fps, frame_indices=np.arange(t),
                  times=np.arange(t) / fps, lr_swapped=np.zeros(t, dtype=bool), image_size=(640, 360), options={},
-                 summary={"video": video, "warnings": warnings or []}, present=present)
+                 summary={"video": video, "warnings": warnings or []}, present=present,
+                 contacts=contacts)
     return path
 
 

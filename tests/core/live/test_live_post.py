@@ -1,6 +1,6 @@
 """Live mode's causal pieces against their batch counterparts: the streamed One-Euro filter and floor equal the
-capture functions' causal passes, per-frame world post-processing equals ``to_world`` on a steady pose, takes are put
-back on the camera's frame grid."""
+capture functions' causal passes, the per-frame placement equals capture's ``core.world.place`` on a steady pose once
+settled and keeps a planted foot still while walking, takes are put back on the camera's frame grid."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from capture_helpers import standing_world
 from core.live.post import LivePost, OneEuroStream, TrailingFloor
 from core.live.session import HeldTrack
 from core.live.take import Take
-from core.postprocess import ANKLE_FRACTION, floor_offsets, to_world
+from core.postprocess import ANKLE_FRACTION, floor_offsets
 from core.smoothing import one_euro, params_for_strength
+from core.world.place import place
 
 
 def test_streamed_one_euro_equals_the_causal_batch_filter() -> None:
@@ -36,21 +37,47 @@ def _camera_space(world: np.ndarray) -> np.ndarray:
     return np.stack([world[..., 0], -world[..., 2], world[..., 1]], axis=-1)
 
 
-def test_live_post_matches_to_world_on_a_steady_pose() -> None:
-    stature, T, w, h = 1.8, 40, 640, 480
+def _steady(T: int, stature: float, w: int, h: int, tilt_deg: float = 0.0):  # noqa: ANN202
     world = standing_world(stature)
     cam = _camera_space(world - world[0])  # root-relative
-    cam = cam * 0.9  # the lifter's units are not the subject's: the scale must be recovered
+    a = np.radians(tilt_deg)  # a rolled camera: the body appears rotated about the optical axis
+    cam = cam @ np.array([[np.cos(a), -np.sin(a), 0], [np.sin(a), np.cos(a), 0], [0, 0, 1]]).T
     xy = np.repeat((cam[:, :2] / 3.0 * 500 + [w / 2, h / 2])[None], T, axis=0)  # 3 m away, f = 500 px
-    cams = np.repeat(cam[None], T, axis=0)
-    times = np.arange(T) / 25.0
-    post = LivePost(w, h, 25.0, subject_height=stature, smoothing=0.3)
+    cams = np.repeat(cam[None] * 0.9, T, axis=0)  # the lifter's units are not the subject's: scale is recovered
+    return cams, xy, np.arange(T) / 25.0
+
+
+@pytest.mark.parametrize("roll", [0.0, 15.0])
+def test_live_post_matches_capture_placement_on_a_steady_pose(roll: float) -> None:
+    stature, T, w, h = 1.8, 100, 640, 480
+    cams, xy, times = _steady(T, stature, w, h, roll)
+    post = LivePost(w, h, 25.0, subject_height=stature, smoothing=0.3, window_s=3.0)
     live = np.stack([post(cams[t], xy[t], times[t]) for t in range(T)])
-    batch, _ = to_world(cams, xy, times, w, h, 25.0, subject_height=stature, smoothing=0.3, causal=True)
-    np.testing.assert_allclose(live, batch, atol=1e-5)
+    batch = place(cams, xy, times, w, h, 25.0, subject_height=stature, smoothing=0.3).world
+    # Settled once the first frames (levelled before the rolled camera was known, so one foot looked higher and was
+    # not a contact) have left the 3 s window. The take's origin was fixed in frame 0: compare about the pelvis.
+    settled = slice(80, None)
+    about_pelvis = lambda x: x - x[:, :1] * np.array([1.0, 1.0, 0.0])  # noqa: E731
+    # Within 5 mm: the locked feet's anchors differ slightly (live: where the contact started; capture: the run's
+    # median), which moves the straight knees by a few mm.
+    np.testing.assert_allclose(about_pelvis(live[settled]), about_pelvis(batch[settled]), atol=5e-3)
+    assert post.contacts.all()
     sole = live[:, [3, 6], 2].min(axis=1) - ANKLE_FRACTION * stature
-    np.testing.assert_allclose(sole, 0.0, atol=1e-6)  # standing on the floor
-    assert live[-1, 10, 2] == pytest.approx(0.936 * stature, abs=0.01)  # eye height: the scale was recovered
+    np.testing.assert_allclose(sole[settled], 0.0, atol=2e-3)  # on the floor (pins sit within 0.999 of the reach)
+    assert live[-1, 10, 2] == pytest.approx(0.936 * stature, abs=0.01)  # eye height: scale and roll recovered
+
+
+def test_live_post_keeps_a_planted_foot_still() -> None:
+    stature, T, w, h = 1.75, 50, 640, 480
+    cams, xy, times = _steady(T, stature, w, h)
+    rng = np.random.default_rng(2)
+    cams[:, 3] += rng.normal(0, 0.01, (T, 3))  # the lifter's right ankle jitters in depth; its 2D stays put
+    post = LivePost(w, h, 25.0, subject_height=stature, smoothing=0.0)
+    live = np.stack([post(cams[t], xy[t], times[t]) for t in range(T)])
+    ankle = live[10:, 3]
+    # Locked: it stays within 2 mm (a straight leg cannot always reach the anchor exactly), while the lifted ankle
+    # jitters by 1 cm.
+    assert np.abs(ankle - ankle[0]).max() < 2e-3
 
 
 def test_held_track_keeps_last_confident_joints() -> None:

@@ -1,0 +1,298 @@
+"""World placement against known truth: ``python -m core.eval.world`` (writes the table in docs/capture.md).
+
+Two yardsticks, one command:
+
+* **Synthetic** — held-out CMU motions (subject 08, MediaPipe joint definition) filmed by random cameras of the wide
+  distribution (height, pitch, roll, focal length; a seed stream no training uses), the 2D with the measured
+  detector noise (without its left/right flips, which capture repairs first), lifted by the shipped weights and
+  placed by capture's own ``core.world.place`` with the default options and field-of-view prior (the true focal
+  length is not given). Truth: the camera's up direction, the motion's root path, and foot contacts from the
+  mocap (ankle within ``TRUTH_HEIGHT_M`` of the clip's floor and slower than ``TRUTH_SPEED_M_S``).
+* **Pose2Sim** — the two shared real views (``../shared/data/pose2sim_balance``): MediaPipe's own 2D of each view,
+  placed the same way, against the 4-camera triangulation (Z up) and its calibration.
+
+Figures: up error (degrees between the estimated and the true up direction, in camera space); root path error (mean
+distance between our pelvis path and the true one after one alignment by a turn about the vertical and a shift,
+also as a fraction of the mean camera distance); contact precision/recall; planted-foot slide (mean horizontal
+motion of our ankle over the frames where the truth has that foot planted, mm/frame); bone-length coefficient of
+variation (std / mean over frames, mean over bones); the lowest joint below the floor; the fraction of standing
+frames (a true contact) where both our feet are more than 10 cm above the floor.
+
+* **Shared clips** — every clip of ``../shared/videos`` captured with the default options (the CLI's pipeline):
+  what needs no truth (``shared_clips``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from ..options import CaptureOptions
+from ..postprocess import ANKLE_FRACTION, estimate_stature
+from ..skeleton import H36M_PARENTS, JOINT_INDEX
+from ..world.contacts import FEET, baseline_speed, clean_runs, precision_recall
+from ..world.place import Placement, place
+
+TRUTH_HEIGHT_M = 0.10  # heel-off lifts the ankle ≈ 5–8 cm while the forefoot is still planted
+TRUTH_SPEED_M_S = 0.3
+MAX_FRAMES = 1500  # 30 s per motion at 50 fps: enough for the figures, bounded time
+_P = JOINT_INDEX["pelvis"]
+_DEFAULTS = {"smoothing": CaptureOptions().smoothing, "fov_deg": CaptureOptions().fov_deg}  # what a user gets
+MAX_HUMAN_SPEED_M_S = 10.0  # a sprinter's top speed: a root moving faster is a jump of the estimate
+
+
+def truth_contacts(world: np.ndarray, fps: float) -> np.ndarray:
+    """(T, 17, 3) true world joints (Z up) → (T, 2) contacts: ankle within TRUTH_HEIGHT_M of its clip's lowest
+    standing height and slower than TRUTH_SPEED_M_S (3D), runs of at least 0.1 s."""
+    feet = world[:, list(FEET)]
+    floor = np.percentile(feet[..., 2], 2.0)
+    speed = baseline_speed(feet, np.arange(len(feet)) / fps, baseline_s=2.0 / fps)  # mocap: no detector noise
+    raw = (feet[..., 2] - floor < TRUTH_HEIGHT_M) & (speed < TRUTH_SPEED_M_S)
+    return clean_runs(raw, max(1, int(round(0.1 * fps))), 0)
+
+
+def yaw_aligned(path: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """(T, 3) path → the same path turned about Z and shifted to best match ``truth`` (T, 3) (least squares)."""
+    a, b = path - path.mean(0), truth - truth.mean(0)
+    angle = np.arctan2((a[:, 0] * b[:, 1] - a[:, 1] * b[:, 0]).sum(), (a[:, :2] * b[:, :2]).sum())
+    c, s = np.cos(angle), np.sin(angle)
+    rot = np.array([[c, -s, 0.0], [s, c, 0.0], [0.0, 0.0, 1.0]])
+    return a @ rot.T + truth.mean(0)
+
+
+def bone_cv(world: np.ndarray) -> float:
+    """Mean over bones of std / mean of the bone's length over frames."""
+    lengths = np.stack([np.linalg.norm(world[:, c] - world[:, p], axis=-1)
+                        for c, p in enumerate(H36M_PARENTS) if p >= 0], axis=1)  # fmt: skip
+    return float(np.mean(lengths.std(0) / np.maximum(lengths.mean(0), 1e-9)))
+
+
+def angle_deg(a: np.ndarray, b: np.ndarray) -> float:
+    a, b = a / np.linalg.norm(a), b / np.linalg.norm(b)
+    return float(np.degrees(np.arccos(np.clip(a @ b, -1.0, 1.0))))
+
+
+def placement_figures(placed: Placement, truth_world: np.ndarray, truth_up_cam: np.ndarray, camera_distance: float,
+                      fps: float, subject_height: float) -> dict[str, float]:  # fmt: skip
+    """The figures of one placed clip against its truth (module docstring)."""
+    world = placed.world.astype(np.float64)
+    truth_c = truth_contacts(truth_world, fps)
+    path = yaw_aligned(world[:, _P], truth_world[:, _P])
+    root_err = float(np.linalg.norm(path - truth_world[:, _P], axis=-1).mean())
+    both = truth_c[1:] & truth_c[:-1]
+    steps = np.linalg.norm(np.diff(world[:, list(FEET), :2], axis=0), axis=-1)
+    precision, recall = precision_recall(placed.contacts, truth_c)
+    z = world[..., 2].copy()
+    z[:, list(FEET)] -= ANKLE_FRACTION * subject_height
+    standing = truth_c.any(axis=1)
+    floating = (z[:, list(FEET)] > 0.10).all(axis=1)
+    return {
+        "up_err_deg": angle_deg(placed.up_camera, truth_up_cam),
+        "root_err_m": root_err, "root_err_rel": root_err / camera_distance,
+        "contact_precision": precision, "contact_recall": recall,
+        "slide_mm_per_frame": 1000.0 * float(steps[both].mean()) if both.any() else float("nan"),
+        "bone_cv": bone_cv(world), "below_floor_m": float(max(0.0, -z.min())),
+        "floating_standing": float(floating[standing].mean()) if standing.any() else 0.0,
+        "frames": float(len(world)),
+    }  # fmt: skip
+
+
+def synthetic(model, cmu_root: Path, subjects: tuple[str, ...], seed: int, cameras: int) -> list[dict[str, float]]:  # noqa: ANN001
+    """One row of figures per (motion, camera) of the held-out subjects (module docstring)."""
+    from ..data import virtual_cameras as vc
+    from ..data.batch_noise import BatchNoise
+    from ..data.cmu import list_motions, load_h36m_joints, split_by_subject
+    from ..data.landmarks import convert
+    from ..data.noise import NoiseConfig
+    from ..data.render import CameraBatch, render_windows
+    from ..lift import lift_timed
+
+    _, held_out = split_by_subject(list_motions(cmu_root), subjects)
+    # Left/right label flips are left out: capture repairs them before placement (core.detect.fix_lr_swaps, tested
+    # there); unrepaired, they would swap the feet's contact labels.
+    noise, fps, rows = BatchNoise(NoiseConfig(flip_sequence_prob=0.0, swap_prob=0.0)), 50.0, []
+    for i, motion in enumerate(held_out):
+        world = convert(load_h36m_joints(motion, fps), "mediapipe", motion.skeleton)[:MAX_FRAMES].astype(np.float64)
+        rng = np.random.default_rng([seed, i, 77])  # no training or evaluation stream uses [.., 77]
+        for c in range(cameras):
+            cam = vc.random_camera(world, rng)
+            batch = CameraBatch.stack([cam])
+            pixels, x_cam, _ = render_windows(world[None].astype(np.float32), batch, 0)
+            pixels = noise.apply(pixels, np.random.default_rng([seed, i, c, 5]))[0]
+            times = np.arange(len(world)) / fps
+            rel = lift_timed(model, pixels, times, cam.width, cam.height, flip_tta=True)
+            height = estimate_stature(world)
+            placed = place(rel, pixels, times, cam.width, cam.height, fps, subject_height=height, **_DEFAULTS)
+            distance = float(np.linalg.norm(x_cam[0, :, _P], axis=-1).mean())
+            row = placement_figures(placed, world, cam.R @ np.array([0.0, 0.0, 1.0]), distance, fps, height)
+            rows.append({"clip": f"{motion.name}/cam{c}", **row})
+    return rows
+
+
+def pose2sim(model, reference: Path | None) -> list[dict[str, float]]:  # noqa: ANN001
+    """One row per shared real view (module docstring)."""
+    from ..lift import lift_timed
+    from .real_video import DEFAULT_REFERENCE, load_views
+
+    path = reference or DEFAULT_REFERENCE
+    with np.load(path, allow_pickle=True) as f:
+        extrinsics = {str(n): (f["R"][i], f["t"][i].reshape(3)) for i, n in enumerate(f["cam_names"])}
+    rows = []
+    for view in load_views(path):
+        times = np.arange(len(view.xy)) / view.fps
+        rel = lift_timed(model, view.xy, times, *view.size, flip_tta=True)
+        truth = view.reference
+        height = estimate_stature(truth)
+        placed = place(rel, view.xy, times, *view.size, view.fps, subject_height=height, **_DEFAULTS)
+        R, t = extrinsics[view.name]
+        distance = float(np.linalg.norm(truth[:, _P] @ R.T + t, axis=-1).mean())
+        up = R @ np.array([0.0, 0.0, 1.0])
+        rows.append({"clip": view.name, **placement_figures(placed, truth, up, distance, view.fps, height)})
+    return rows
+
+
+def shared_clips(videos: Path, workers: int, weights: Path | None = None) -> list[dict[str, float | str]]:
+    """Capture every clip in ``videos`` with the default options (the CLI's pipeline) and measure what needs no
+    truth: the lowest point below the floor, the frames where a foot is still in the image (the 2D half of the
+    contact rule: the person stands) but both soles are more than 10 cm up, the root's top speed and whether a
+    faster-than-human root came with a warning."""
+    import tempfile
+
+    from ..capture import run_capture
+    from ..capture_file import load_capture
+    from ..postprocess import pixels_per_metre
+    from ..world.contacts import SPEED_TOL_M_S, image_speed
+
+    rows: list[dict[str, float | str]] = []
+    options = CaptureOptions(detect_workers=workers, weights=str(weights) if weights else None)
+    for video in sorted(videos.glob("*.mp4")):
+        with tempfile.TemporaryDirectory() as tmp:
+            summary = run_capture(video, Path(tmp) / "take.npz", options)
+            cap = load_capture(Path(tmp) / "take.npz")
+        world, times = cap.joints_world, cap.frame_indices / cap.fps
+        z = world[..., 2].copy()
+        z[:, list(FEET)] -= ANKLE_FRACTION * options.height
+        rel = world - world[:, :1]
+        still = (image_speed(cap.joints_2d, times, pixels_per_metre(rel, cap.joints_2d)) < SPEED_TOL_M_S).any(axis=1)
+        standing = still & cap.present
+        floating = (z[:, list(FEET)] > 0.10).all(axis=1)
+        root_speed = baseline_speed(world[:, None, _P], times)[:, 0]
+        warned = any("person" in w for w in summary.get("warnings", []))
+        rows.append(
+            {
+                "clip": video.name,
+                "frames": float(len(world)),
+                "below_floor_m": float(max(0.0, -z.min())),
+                "floating_standing": float(floating[standing].mean()) if standing.any() else 0.0,
+                "root_top_speed": float(root_speed.max()),
+                "jump_unwarned": float(root_speed.max() > MAX_HUMAN_SPEED_M_S and not warned),
+                "contact_fraction": float(cap.contacts.mean()) if cap.contacts is not None else float("nan"),
+            }
+        )
+    return rows
+
+
+def clips_table(rows: list[dict[str, float | str]]) -> str:
+    lines = [
+        "| shared clip | frames | lowest joint below floor m | standing frames with both feet > 10 cm up | "
+        "root top speed m/s | faster than a person without a warning | contact frames |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        lines.append(
+            f"| {r['clip']} | {r['frames']:.0f} | {r['below_floor_m']:.3f} | {r['floating_standing']:.1%} | "
+            f"{r['root_top_speed']:.1f} | {'yes' if r['jump_unwarned'] else 'no'} | {r['contact_fraction']:.0%} |"
+        )
+    return "\n".join(lines)
+
+
+_COLUMNS = (  # (key, header, format)
+    ("up_err_deg", "up error °", "{:.1f}"), ("root_err_m", "root path error m", "{:.2f}"),
+    ("root_err_rel", "/ camera distance", "{:.1%}"), ("contact_precision", "contact precision", "{:.2f}"),
+    ("contact_recall", "contact recall", "{:.2f}"), ("slide_mm_per_frame", "planted-foot slide mm/frame", "{:.1f}"),
+    ("bone_cv", "bone-length CV", "{:.3f}"), ("below_floor_m", "lowest joint below floor m", "{:.3f}"),
+    ("floating_standing", "standing frames with both feet > 10 cm up", "{:.1%}"),
+)  # fmt: skip
+
+
+def table(rows: list[dict], title: str) -> str:
+    """Markdown table: one line per clip and, for several clips, the median (mean for the contact figures)."""
+    head = f"| {title} | " + " | ".join(h for _, h, _ in _COLUMNS) + " |"
+    lines = [head, "|" + "---|" * (len(_COLUMNS) + 1)]
+    for r in rows:
+        lines.append(f"| {r['clip']} | " + " | ".join(fmt.format(r[k]) for k, _, fmt in _COLUMNS) + " |")
+    if len(rows) > 1:
+        agg = {}
+        for k, _, _ in _COLUMNS:
+            values = [r[k] for r in rows]
+            agg[k] = float(np.nanmean(values) if k.startswith("contact") else np.nanmedian(values))
+        lines.append(
+            "| **median** (contacts: mean) | "
+            + " | ".join(f"**{fmt.format(agg[k])}**" for k, _, fmt in _COLUMNS)
+            + " |"
+        )
+    return "\n".join(lines)
+
+
+BEGIN, END = "<!-- world-eval:begin -->", "<!-- world-eval:end -->"
+
+
+def write_section(doc: Path, text: str) -> None:
+    """Replace the text between BEGIN and END in ``doc`` (appended at the end the first time)."""
+    old = doc.read_text(encoding="utf-8")
+    block = f"{BEGIN}\n{text}\n{END}"
+    if BEGIN in old and END in old:
+        new = old[: old.index(BEGIN)] + block + old[old.index(END) + len(END) :]
+    else:
+        new = old.rstrip("\n") + "\n\n" + block + "\n"
+    doc.write_text(new, encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m core.eval.world", description=__doc__.split("\n\n")[0])
+    p.add_argument("--checkpoint", type=Path, default=None, help="lifter weights (default: the shipped offline ones)")
+    p.add_argument("--cmu-root", type=Path, default=Path(__file__).resolve().parents[3] / "shared/data/cmu")
+    p.add_argument("--subjects", nargs="+", default=["08"])
+    p.add_argument("--cameras", type=int, default=2, help="random cameras per motion")
+    p.add_argument("--seed", type=int, default=8)
+    p.add_argument("--reference", type=Path, default=None, help="the Pose2Sim reference .npz (default: ../shared)")
+    p.add_argument("--markdown", type=Path, default=None, help="write the tables into this file (docs/capture.md)")
+    p.add_argument(
+        "--videos",
+        type=Path,
+        default=Path(__file__).resolve().parents[3] / "shared/videos",
+        help="capture every .mp4 here (the shared clips); --videos '' to skip",
+    )
+    p.add_argument("--detect-workers", type=int, default=0, help="MediaPipe processes for the clips (0 = one per core)")
+    args = p.parse_args(argv)
+    from ..lift import load_lifter
+    from ..weights import default_weights
+
+    weights = args.checkpoint or default_weights("offline")
+    model = load_lifter(weights, device="cpu")
+    synth = synthetic(model, args.cmu_root, tuple(args.subjects), args.seed, args.cameras)
+    real = pose2sim(model, args.reference)
+    clips = shared_clips(args.videos, args.detect_workers, args.checkpoint) if str(args.videos) not in ("", ".") else []
+    command = (
+        "python -m core.eval.world"
+        + (f" --checkpoint {args.checkpoint}" if args.checkpoint else "")
+        + (f" --markdown {args.markdown}" if args.markdown else "")
+    )
+    text = (
+        f"Measured by `{command}` (weights `{Path(weights).name}`).\n\n"
+        + table(synth, "synthetic: CMU 08, random cameras")
+        + "\n\n"
+        + table(real, "Pose2Sim view")
+        + ("\n\n" + clips_table(clips) if clips else "")
+    )
+    print(text)
+    if args.markdown:
+        write_section(args.markdown, text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,2 @@
+"""World placement of a capture: the body's centre of mass and rigid skeleton, foot contacts, the ground and gravity,
+the root path and foot locking (docs/capture.md, "World placement"). Pure numpy, no bpy, no torch."""

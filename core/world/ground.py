@@ -1,0 +1,79 @@
+"""Gravity from the body: the up direction in camera space, and the rotation that levels the scene.
+
+One view shows no horizon we can use, but a body that stands keeps its centre of mass above its support: over a
+clip, the direction from the planted feet to the centre of mass is, on average, the up direction (exactly so for a
+person standing or balancing, to within the sway of walking). Unlike "the trunk is vertical" this keeps a real lean:
+a person leaning sideways moves the hips the other way, the centre of mass stays over the feet. It corrects both
+the camera's pitch and its roll. Without contacts (a clip of a jump, or feet out of view) the body axis (trunk and
+legs) is the fallback, as before.
+
+Camera space: x right, y down, z forward; up is -y for a level camera.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..skeleton import JOINT_INDEX
+from .body import centre_of_mass
+from .contacts import FEET
+
+_J = JOINT_INDEX
+CAMERA_UP = np.array([0.0, -1.0, 0.0])
+MIN_CONTACT_FRAMES = 5
+OUTLIER_DEG = 25.0
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
+
+
+def body_axis(joints: np.ndarray) -> np.ndarray:
+    """(T, 17, 3) → (3,) unit: the mean of the median trunk direction (pelvis → thorax) and the median leg direction
+    (mid-ankles → pelvis). The fallback up direction."""
+    trunk = joints[:, _J["thorax"]] - joints[:, _J["pelvis"]]
+    legs = joints[:, _J["pelvis"]] - 0.5 * (joints[:, _J["l_ankle"]] + joints[:, _J["r_ankle"]])
+    return _unit(_unit(np.median(trunk, axis=0)) + _unit(np.median(legs, axis=0)))
+
+
+def up_from_support(joints: np.ndarray, contacts: np.ndarray, fallback: np.ndarray) -> tuple[np.ndarray, bool]:
+    """(T, 17, 3) root-relative joints, (T, 2) contacts (left, right) → (unit up (3,), True) from the centre of mass
+    over the planted feet, or (``fallback``, False) when fewer than MIN_CONTACT_FRAMES frames have a contact.
+
+    Per frame the vector support → centre of mass, normalised; their mean, recomputed once without the frames more
+    than OUTLIER_DEG off it (a stumble, a mis-lifted frame).
+    """
+    any_contact = contacts.any(axis=1)
+    if any_contact.sum() < MIN_CONTACT_FRAMES:
+        return fallback, False
+    w = contacts[any_contact].astype(float)
+    feet = joints[any_contact][:, list(FEET)]
+    support = (feet * w[..., None]).sum(axis=1) / w.sum(axis=1, keepdims=True)
+    v = _unit(centre_of_mass(joints[any_contact]) - support)
+    up = _unit(v.mean(axis=0))
+    keep = v @ up > math.cos(math.radians(OUTLIER_DEG))
+    if keep.sum() >= MIN_CONTACT_FRAMES:
+        up = _unit(v[keep].mean(axis=0))
+    return up, True
+
+
+def rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """(3, 3) the smallest rotation taking unit vector ``a`` to unit vector ``b`` (Rodrigues)."""
+    a, b = _unit(np.asarray(a, float)), _unit(np.asarray(b, float))
+    v, c = np.cross(a, b), float(a @ b)
+    if c < -1.0 + 1e-12:  # opposite: half a turn about any axis perpendicular to a
+        axis = _unit(np.cross(a, [1.0, 0.0, 0.0] if abs(a[0]) < 0.9 else [0.0, 1.0, 0.0]))
+        return 2.0 * np.outer(axis, axis) - np.eye(3)
+    k = np.array([[0.0, -v[2], v[1]], [v[2], 0.0, -v[0]], [-v[1], v[0], 0.0]])
+    return np.eye(3) + k + k @ k / (1.0 + c)
+
+
+def camera_angles(up_cam: np.ndarray) -> tuple[float, float]:
+    """Unit up direction seen in camera space → (pitch, roll) of the camera in degrees: pitch > 0 looks down at the
+    subject (the world's up leans back, towards the camera); roll > 0: the world's up leans to the image's right."""
+    x, y, z = up_cam
+    pitch = math.degrees(math.atan2(-z, -y))
+    roll = math.degrees(math.atan2(x, math.hypot(y, z)))
+    return pitch, roll

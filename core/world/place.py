@@ -1,0 +1,122 @@
+"""A whole clip's world placement (capture): lifter output in camera space → one rigid, levelled skeleton on the
+ground with planted feet, in Blender axes. Steps, in order (each in its own module of this package):
+
+1. scale to the subject (``core.postprocess.estimate_stature``) and smooth the pose (One-Euro, root-relative);
+2. contacts and gravity together (``contacts``, ``ground``): contacts need the up direction (which foot is lower),
+   the up direction needs contacts (centre of mass over the support); three rounds from the body axis;
+3. one rigid skeleton (``body.rigid``): bone lengths once per capture, per-frame directions;
+4. level with the full rotation (pitch and roll) and turn into Blender axes;
+5. the root path (``root``): the body-size estimate steadied by the planted feet;
+6. the floor under the contacts, planted feet locked (``footlock``), and nothing below the floor.
+
+Bone lengths stay exact through 4–6 (rotations, translations and a length-keeping leg IK), so the baked armature
+reproduces ``joints_3d_world``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..postprocess import (
+    ANKLE_FRACTION,
+    camera_to_blender,
+    estimate_stature,
+    floor_offsets,
+    focal_from_fov,
+    pixels_per_metre,
+    root_trajectory,
+)  # fmt: skip
+from ..skeleton import JOINT_INDEX
+from ..smoothing import smooth
+from .body import bone_lengths, rigid
+from .contacts import FEET, foot_contacts, heights_above_lowest, image_speed
+from .footlock import lock_feet
+from .ground import CAMERA_UP, body_axis, camera_angles, rotation_between, up_from_support
+from .root import fuse_root
+
+_J = JOINT_INDEX
+ROUNDS = 3
+FLOOR_WINDOW_S = 2.0
+
+
+@dataclass
+class Placement:
+    """``world`` (T, 17, 3) Blender world joints (Z up, floor z = 0); ``contacts`` (T, 2) bool (left, right foot);
+    ``up_camera`` (3,) the estimated up direction in camera space; ``info``: figures for the capture summary."""
+
+    world: np.ndarray
+    contacts: np.ndarray
+    up_camera: np.ndarray
+    info: dict[str, float | str]
+
+
+def contacts_and_up(rel: np.ndarray, speed: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray, bool]:
+    """(T, 17, 3) camera-space pose, (T, 2) foot image speed → (contacts (T, 2), up (3,), from_contacts)."""
+    fallback = body_axis(rel)
+    up, from_contacts = fallback, False
+    contacts = np.zeros(speed.shape, bool)
+    for _ in range(ROUNDS):
+        contacts = foot_contacts(speed, heights_above_lowest(rel[:, list(FEET)], up), fps)
+        up, from_contacts = up_from_support(rel, contacts, fallback)
+    return contacts, up, from_contacts
+
+
+def contact_floor(world: np.ndarray, contacts: np.ndarray, fps: float, ankle_offset: float) -> np.ndarray:
+    """(T,) floor height: the rolling median (FLOOR_WINDOW_S) of the soles of planted feet, interpolated between
+    contacts; with no contact at all, ``core.postprocess.floor_offsets`` on the lowest sole."""
+    soles = world[:, list(FEET), 2] - ankle_offset  # (T, 2)
+    T = len(world)
+    if not contacts.any():
+        return floor_offsets(soles.min(axis=1), fps, causal=False)
+    frame_sole = np.where(contacts, soles, np.nan)
+    per_frame = np.nanmean(np.where(contacts.any(axis=1)[:, None], frame_sole, 0.0), axis=1)
+    has = contacts.any(axis=1)
+    half = max(1, int(round(FLOOR_WINDOW_S * fps / 2)))
+    idx = np.flatnonzero(has)
+    floor_at = np.array([np.median(per_frame[idx[(idx >= t - half) & (idx <= t + half)]]) for t in idx])
+    return np.interp(np.arange(T), idx, floor_at)
+
+
+def place(
+    rel: np.ndarray, xy_px: np.ndarray, times: np.ndarray, width: int, height: int, fps: float, *,
+    subject_height: float, smoothing: float, fov_deg: float = 60.0, root_motion: bool = True,
+) -> Placement:  # fmt: skip
+    """Root-relative camera-space lifter output (T, 17, 3) and the 2D track (T, 17, 2) px → :class:`Placement`."""
+    stature = estimate_stature(rel)
+    scale = subject_height / max(stature, 1e-6)
+    rel = (rel - rel[:, :1]) * scale
+    px_per_m = pixels_per_metre(rel, xy_px)
+    pose = smooth(rel, times, smoothing, causal=False) if smoothing > 0 else rel
+    contacts, up, from_contacts = contacts_and_up(pose, image_speed(xy_px, times, px_per_m), fps)
+    level = rotation_between(up, CAMERA_UP)
+    lengths = bone_lengths(pose)
+    body = camera_to_blender(rigid(pose - pose[:, :1], lengths) @ level.T)
+    if root_motion:
+        size_root = root_trajectory(rel, xy_px, width, height, focal_from_fov(width, height, fov_deg))
+        size_root[:, 2:] = smooth(size_root[:, 2:], times, max(smoothing, 0.5), causal=False)  # depth: the noisiest
+        size_root = camera_to_blender(size_root @ level.T)
+        size_root = smooth(size_root, times, smoothing, causal=False) if smoothing > 0 else size_root
+        root = fuse_root(size_root, body[:, list(FEET)], contacts, times)
+    else:
+        root = np.zeros((len(rel), 3))
+    world = body + root[:, None, :]
+    world[..., :2] -= world[0, _J["pelvis"], :2]  # start at the origin of the scene
+    ankle_offset = ANKLE_FRACTION * subject_height
+    world[..., 2] -= contact_floor(world, contacts, fps, ankle_offset)[:, None]
+    world = lock_feet(world, contacts, fps)
+    world[..., 2] -= np.minimum(_lowest(world, ankle_offset), 0.0)[:, None]  # nothing below the floor
+    pitch, roll = camera_angles(up)
+    info: dict[str, float | str] = {
+        "stature_model_m": float(stature), "scale": float(scale), "camera_pitch_deg": pitch, "camera_roll_deg": roll,
+        "up_from": "contacts" if from_contacts else "body axis", "contact_fraction": float(contacts.mean()),
+    }  # fmt: skip
+    return Placement(world.astype(np.float32), contacts, up, info)
+
+
+def _lowest(world: np.ndarray, ankle_offset: float) -> np.ndarray:
+    """(T,) the lowest point of each frame: soles (ankle - ankle_offset) and every other joint."""
+    z = world[..., 2].copy()
+    z[:, list(FEET)] -= ankle_offset
+    return z.min(axis=1)
