@@ -21,7 +21,7 @@ from ..core.retarget.presets import ROLES
 from ..core.retarget.solve import RetargetOptions, retarget
 from ..core.skeleton import JOINT_INDEX
 from .properties import VIDEO_MOCAP_PG_retarget
-from .retarget_keys import is_mocap_armature, read_source, read_target, source_action, write_target_keys
+from .retarget_keys import is_mocap_armature, read_contacts, read_source, read_target, source_action, write_target_keys
 
 _CLIP_SUFFIXES = ("_mocap", "_Mocap")
 
@@ -108,9 +108,11 @@ def run_retarget(context: bpy.types.Context, source: bpy.types.Object, action: b
     up = inverse[:3, :3] @ np.array([0.0, 0.0, 1.0])
     lock = FootLockConfig(props.height_tolerance, props.speed_tolerance) if props.foot_lock else None
     contacts = None
-    if lock is not None:
-        ankles = joints[:, [JOINT_INDEX["l_ankle"], JOINT_INDEX["r_ankle"]]]
-        contacts = detect_contacts(ankles, context.scene.render.fps / context.scene.render.fps_base, lock)
+    if lock is not None:  # the capture's own contacts (it saw the 2D) when the take carries them, else detected here
+        contacts = read_contacts(source, action, frames)
+        if contacts is None:
+            ankles = joints[:, [JOINT_INDEX["l_ankle"], JOINT_INDEX["r_ankle"]]]
+            contacts = detect_contacts(ankles, context.scene.render.fps / context.scene.render.fps_base, lock)
     options = RetargetOptions(props.scale_translation, props.align_heading, tuple(up / np.linalg.norm(up)), lock)
     root = mapping.root_motion or mapping.bones.get("pelvis", "")
     if root in target.data.bones and target.data.bones[root].use_connect:

@@ -14,6 +14,7 @@ import bpy
 import numpy as np
 
 from ..core.bake_math import RestPose, forward_kinematics
+from ..core.capture_file import CONTACT_FEET
 from ..core.retarget.solve import RetargetResult
 from ..core.retarget.target import TargetRig
 from ..core.rig_layout import BONES, ROOT_BONE
@@ -90,6 +91,17 @@ def read_source(obj: bpy.types.Object, action: bpy.types.Action) -> tuple[np.nda
     return frames, to_world(joints), to_world(rest_joints)
 
 
+def read_contacts(obj: bpy.types.Object, action: bpy.types.Action, frames: np.ndarray) -> np.ndarray | None:
+    """(len(frames), 2) bool: the capture's own foot contacts (left, right) keyed by the bake on the armature's
+    ``contact_left`` / ``contact_right`` properties, or None when the action has no such keys (older takes)."""
+    assigned = obj.animation_data is not None and obj.animation_data.action == action
+    curves = {fc.data_path: fc for fc in action_fcurves(action, obj if assigned else None)}
+    paths = [f'["contact_{foot}"]' for foot in CONTACT_FEET]
+    if not all(p in curves for p in paths):
+        return None
+    return np.stack([_sample(curves[p], frames, 0.0) > 0.5 for p in paths], axis=1)
+
+
 def read_target(obj: bpy.types.Object) -> TargetRig:
     """The target armature as a TargetRig (bones ordered parents first)."""
     if obj.type != "ARMATURE":
@@ -115,8 +127,8 @@ def read_target(obj: bpy.types.Object) -> TargetRig:
 
 def write_target_keys(obj: bpy.types.Object, action: bpy.types.Action, rig: TargetRig, result: RetargetResult,
                       frames: np.ndarray) -> int:
-    """Key the driven bones' rotations (in each bone's rotation mode) and the root bone's location on `action`,
-    assigned to obj. Returns the number of F-curves written."""
+    """Key the driven bones' rotations (in each bone's rotation mode) and the locations of the root bone and of
+    detached limb bones (result.located) on `action`, assigned to obj. Returns the number of F-curves written."""
     writer = FCurveWriter(action, obj)
     count = 0
     for k, b in enumerate(result.driven):
@@ -132,8 +144,12 @@ def write_target_keys(obj: bpy.types.Object, action: bpy.types.Action, rig: Targ
         for c in range(values.shape[-1]):
             write_keys(writer.new(f'pose.bones["{name}"].{path}', c, name), frames, values[:, c])
             count += 1
-    root = rig.names[result.root]
-    for c in range(3):
-        write_keys(writer.new(f'pose.bones["{root}"].location', c, root), frames, result.root_location[:, c])
-        count += 1
+    located = [(result.root, result.root_location)]
+    if result.locations is not None:
+        located += [(b, result.locations[:, k]) for k, b in enumerate(result.located)]
+    for b, location in located:
+        name = rig.names[b]
+        for c in range(3):
+            write_keys(writer.new(f'pose.bones["{name}"].location', c, name), frames, location[:, c])
+            count += 1
     return count

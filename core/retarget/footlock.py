@@ -147,11 +147,12 @@ def two_bone_ik(hip: np.ndarray, knee: np.ndarray, ankle: np.ndarray, goal: np.n
     d_goal = np.linalg.norm(to_goal, axis=-1, keepdims=True)
     direction = unit(to_goal, unit(ankle - hip))
     d = np.clip(d_goal, np.abs(a - b) + 1e-6, a + b - 1e-6)
-    # The bend side: the current knee's offset from the hip→goal line, or `forward` on a straight leg.
+    # The bend side: the current knee's offset from the hip→goal line, leaning towards `forward` as the leg
+    # straightens (an offset under ~5 % of the thigh is mostly rounding and lifting noise: a nearly straight leg
+    # would otherwise bend sideways or backwards at random).
     offset = (knee - hip) - np.sum((knee - hip) * direction, -1, keepdims=True) * direction
     fallback = unit(forward - np.sum(forward * direction, -1, keepdims=True) * direction)
-    bend = np.where(np.linalg.norm(offset, axis=-1, keepdims=True) > 1e-6 * np.maximum(a, 1e-9),
-                    unit(offset), fallback)
+    bend = unit(offset + 0.05 * a * fallback, fallback)
     along = (a * a - b * b + d * d) / (2 * d)
     height = np.sqrt(np.clip(a * a - along * along, 0.0, None))
     new_knee = hip + along * direction + height * bend

@@ -1,4 +1,4 @@
-"""Bone-name presets as data: which bone of a Mixamo, Rigify, VRM, Unreal or generic rig plays each body role.
+"""Bone-name presets as data: which bone of a Mixamo, Rigify, VRM, VRoid, Unreal or generic rig plays each body role.
 
 Roles are the 17 Human3.6M joints (core.skeleton.H36M_JOINTS) plus the two clavicles, each naming *the bone at that
 body part*:
@@ -133,6 +133,18 @@ VRM_HUMANOID = Preset(
     priority=35,
 )
 
+# VRoid avatars converted for Blender (CATS / MMD English names): "Left leg" is the thigh, "Left knee" the shin.
+VROID_ENGLISH = Preset(
+    "vroid_english", "VRoid / MMD English names",
+    {
+        "pelvis": ("Hips",), "spine": ("Spine",), "thorax": ("Upper Chest", "Chest"), "neck": ("Neck",),
+        "head": ("Head",),
+        **_limbs("Left", "Right", hip="{s} leg", knee="{s} knee", ankle="{s} ankle", clavicle="{s} shoulder",
+                 shoulder="{s} arm", elbow="{s} elbow", wrist="{s} wrist"),
+    },
+    priority=38,
+)
+
 UNREAL = Preset(
     "unreal", "Unreal Engine mannequin",
     {
@@ -167,7 +179,7 @@ GENERIC = Preset(
     generic=True,
 )
 
-BUILTIN_PRESETS: tuple[Preset, ...] = (RIGIFY, RIGIFY_DEFORM, VRM, UNREAL, VRM_HUMANOID, MIXAMO, GENERIC)
+BUILTIN_PRESETS: tuple[Preset, ...] = (RIGIFY, RIGIFY_DEFORM, VRM, UNREAL, VROID_ENGLISH, VRM_HUMANOID, MIXAMO, GENERIC)
 PRESETS_BY_NAME: dict[str, Preset] = {p.name: p for p in BUILTIN_PRESETS}
 
 # What each role means, for the mapping list in the UI.

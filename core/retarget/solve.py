@@ -10,8 +10,11 @@ rest pose (T-pose, A-pose, any roll) never leaks into the motion and the bone's 
 does. Spine and neck chains of any length follow the source curve (core.retarget.frames.chain_frames). Bones that are
 not driven keep their current pose relative to their parent (fingers, twist bones, a clavicle left unmapped).
 
-Root translation: the root-motion bone moves by the source pelvis displacement from its rest position times the
-leg-length ratio (target hip→knee→ankle length over the source's), so a shorter character takes shorter steps.
+Root translation: the root-motion bone (by default the nearest common ancestor of pelvis and thighs,
+core.retarget.target.default_root) moves by the source pelvis displacement from its rest position times the
+leg-length ratio (target hip→knee→ankle length over the source's), so a shorter character takes shorter steps. Limb
+bones parented elsewhere (a game rig's IK feet under ``Root``) are keyed with a location that puts them at the end of
+their limb.
 With ``align_heading`` the source is first turned about the up axis so that its rest pose faces the way the
 target's rest pose faces (a rig imported facing +Y still walks forwards).
 
@@ -68,7 +71,9 @@ class RetargetOptions:
 class RetargetResult:
     """driven: (D,) bone indices with keys; rotations: (T, D, 3, 3) pose-bone (basis) rotations; root: index of the
     root-motion bone; root_location: (T, 3) its pose-bone location; matrices: (T, B, 4, 4) armature-space pose;
-    joints: (T, J, 3) the target's pseudo joints; scale: leg-length ratio used; heading: (3, 3) source alignment."""
+    joints: (T, J, 3) the target's pseudo joints; scale: leg-length ratio used; heading: (3, 3) source alignment;
+    located: bones besides the root keyed with a location (detached limb bones, core.retarget.target.Layout) and
+    locations: (T, L, 3) their pose-bone locations (None when there are none)."""
 
     driven: tuple[int, ...]
     rotations: np.ndarray
@@ -78,6 +83,8 @@ class RetargetResult:
     joints: np.ndarray
     scale: float
     heading: np.ndarray
+    located: tuple[int, ...] = ()
+    locations: np.ndarray | None = None
 
 
 def _check_joints(joints: np.ndarray, name: str, frames: bool) -> np.ndarray:
@@ -161,22 +168,47 @@ def _times(stack: np.ndarray, m: np.ndarray) -> np.ndarray:
     return (np.ascontiguousarray(stack).reshape(-1, 4) @ m).reshape(stack.shape)
 
 
-def _forward(rig: TargetRig, world: dict[int, np.ndarray], root: int, root_head: np.ndarray, frames: int,
+def _order(rig: TargetRig, detached: dict[int, int]) -> list[int]:
+    """Bones parents first, a detached bone (and its children) after the limb bone it sits on."""
+    order: list[int] = []
+    seen: set[int] = set()
+
+    def visit(b: int) -> None:
+        if b in seen:
+            return
+        seen.add(b)
+        for dep in (rig.parents[b], detached.get(b, -1)):
+            if dep >= 0:
+                visit(dep)
+        order.append(b)
+
+    for b in range(len(rig.names)):
+        visit(b)
+    return order
+
+
+def _forward(rig: TargetRig, lay: Layout, world: dict[int, np.ndarray], root_head: np.ndarray, frames: int,
              keyed: set[int]) -> tuple[np.ndarray, dict[int, np.ndarray]]:
     """Pose matrices (T, B, 4, 4), and the bases (T, 4, 4) of the driven, root and `keyed` bones: driven bones take
-    their `world` rotation, the root bone's head goes to `root_head`, every other bone keeps rig.basis."""
+    their `world` rotation, the root bone's head goes to `root_head`, a detached bone's head to the tail of its limb
+    bone (lay.detached), every other bone keeps rig.basis."""
     inv_rest = _inverse(rig.rest)
     matrices = np.empty((frames, len(rig.names), 4, 4))
     bases: dict[int, np.ndarray] = {}
-    for b, p in enumerate(rig.parents):
+    root = lay.root
+    for b in _order(rig, lay.detached):
+        p = rig.parents[b]
         local = rig.rest[b] if p < 0 else inv_rest[p] @ rig.rest[b]
         base = np.broadcast_to(local, (frames, 4, 4)) if p < 0 else _times(matrices[:, p], local)
-        if b in world or b == root:
+        if b in world or b == root or b in lay.detached:
             m = base.copy() if b in world else _times(base, rig.basis[b])
             if b in world:
                 m[:, :3, :3] = world[b]
             if b == root:
                 m[:, :3, 3] = root_head
+            if b in lay.detached:
+                limb = lay.detached[b]
+                m[:, :3, 3] = matrices[:, limb, :3, 3] + matrices[:, limb, :3, 1] * rig.lengths[limb]
             bases[b] = _inverse(base) @ m
         else:
             m = _times(base, rig.basis[b])
@@ -241,7 +273,7 @@ def retarget(source: np.ndarray, source_rest: np.ndarray, rig: TargetRig, mappin
     displacement = (src[:, J["pelvis"]] - pelvis0) * scale
     root_head = rig.rest[lay.root, :3, 3] + displacement
     keyed = {lay.roles[r] for r in FOLLOW_ROLES if r in lay.roles}  # hands and feet: keyed, not aimed
-    matrices, bases = _forward(rig, world, lay.root, root_head, frames, keyed)
+    matrices, bases = _forward(rig, lay, world, root_head, frames, keyed)
     if options.foot_lock is not None and contacts is not None:
         contacts = np.asarray(contacts, dtype=bool)
         if contacts.shape != (frames, 2):
@@ -250,9 +282,11 @@ def retarget(source: np.ndarray, source_rest: np.ndarray, rig: TargetRig, mappin
             if role in lay.roles:  # feet become driven so they can keep their orientation
                 world.setdefault(lay.roles[role], matrices[:, lay.roles[role], :3, :3].copy())
         _lock_feet(rig, lay, world, matrices, contacts, options.foot_lock)
-        matrices, bases = _forward(rig, world, lay.root, root_head, frames, keyed)
+        matrices, bases = _forward(rig, lay, world, root_head, frames, keyed)
 
     driven = sorted(bases)
     rotations = np.stack([bases[b][:, :3, :3] for b in driven], axis=1)
+    located = tuple(sorted(set(lay.detached) - {lay.root}))
     return RetargetResult(tuple(driven), rotations, lay.root, bases[lay.root][:, :3, 3], matrices,
-                          pseudo_joints(matrices, rig, lay), float(scale), heading)
+                          pseudo_joints(matrices, rig, lay), float(scale), heading, located,
+                          np.stack([bases[b][:, :3, 3] for b in located], axis=1) if located else None)

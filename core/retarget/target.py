@@ -12,7 +12,7 @@ Shapes: B bones, T frames, J = 17 joints.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -66,15 +66,41 @@ class TargetRig:
         return path[::-1]
 
 
+# A limb joint's bone and the bone before it on the limb: the joint sits at that bone's tail.
+LIMB_LINKS: tuple[tuple[str, str], ...] = tuple(
+    (f"{s}_{b}", f"{s}_{a}") for s in ("l", "r")
+    for a, b in (("hip", "knee"), ("knee", "ankle"), ("shoulder", "elbow"), ("elbow", "wrist"))
+)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Layout:
     """Bone indices of a mapped rig. roles: role → bone index; spine/neck: chain bone indices (possibly empty);
-    root: the bone receiving the root translation."""
+    root: the bone receiving the root translation; detached: bone → the limb bone whose tail it must sit on, for
+    limb bones not parented under the limb (game rigs: IK feet under ``Root``), which are keyed with a location."""
 
     roles: dict[str, int]
     spine: tuple[int, ...]
     neck: tuple[int, ...]
     root: int
+    detached: dict[int, int] = field(default_factory=dict)
+
+
+def _ancestors(rig: TargetRig, b: int) -> list[int]:
+    """b, its parent, ... up to the top bone."""
+    out = [b]
+    while rig.parents[out[-1]] >= 0:
+        out.append(rig.parents[out[-1]])
+    return out
+
+
+def default_root(rig: TargetRig, roles: dict[str, int]) -> int:
+    """The bone the root translation goes to when the map names none: the nearest common ancestor of the pelvis
+    and both thighs. That is the pelvis on most rigs; on game rigs whose thighs hang off a ``Body`` bone beside the
+    hips it is that bone (translating the hips alone would fly the torso off the legs)."""
+    chains = [_ancestors(rig, roles[r]) for r in ("pelvis", "l_hip", "r_hip") if r in roles]
+    common = set(chains[0]).intersection(*chains[1:])
+    return next(b for b in chains[0] if b in common) if common else roles["pelvis"]
 
 
 def layout(rig: TargetRig, mapping: BoneMap) -> Layout:
@@ -90,8 +116,10 @@ def layout(rig: TargetRig, mapping: BoneMap) -> Layout:
     spine = tuple(rig.chain(mapping.bones.get("spine", mapping.bones["thorax"]), mapping.bones["thorax"]))
     neck_names = [mapping.bones[r] for r in ("neck", "head") if r in mapping.bones]
     neck = tuple(rig.chain(neck_names[0], neck_names[-1])) if neck_names else ()
-    root = idx[mapping.root_motion] if mapping.root_motion else roles["pelvis"]
-    return Layout(roles, spine, neck, root)
+    root = idx[mapping.root_motion] if mapping.root_motion else default_root(rig, roles)
+    detached = {roles[joint]: roles[before] for joint, before in LIMB_LINKS
+                if joint in roles and before in roles and roles[before] not in _ancestors(rig, roles[joint])}
+    return Layout(roles, spine, neck, root, detached)
 
 
 def _head(m: np.ndarray) -> np.ndarray:
@@ -136,9 +164,9 @@ def pseudo_joints(matrices: np.ndarray, rig: TargetRig, lay: Layout) -> np.ndarr
         for chain in (("hip", "knee", "ankle"), ("shoulder", "elbow", "wrist")):
             for k, joint in enumerate(chain):
                 role = f"{s}_{joint}"
-                if role in roles:
+                if role in roles and roles[role] not in lay.detached:
                     point = _head(matrices[..., roles[role], :, :])
-                else:  # the tail of the previous bone of the limb (upper joints are required roles)
+                else:  # the tail of the previous bone of the limb (unmapped, or detached from the limb)
                     point = _tail(matrices, rig.lengths, roles[f"{s}_{chain[k - 1]}"])
                 out[..., JOINT_INDEX[role], :] = point
     spine = chain_points(matrices, rig, lay, "spine")

@@ -280,3 +280,22 @@ def test_bad_inputs_fail_with_a_clear_message(takes) -> None:
     foreign.use_fake_user = True
     with pytest.raises(RuntimeError, match="does not animate the bones"):
         bpy.ops.video_mocap.retarget(action=foreign.name, target=takes["objs"][1])
+
+
+def test_retarget_uses_the_captures_own_contacts(takes) -> None:
+    import bpy
+    from video_mocap.operators.bake import BakeOptions, bake_joints
+    from video_mocap.operators.retarget import run_retarget
+    from video_mocap.operators.retarget_keys import read_contacts
+
+    joints = takes["joints"]
+    contacts = np.zeros((len(joints), 2), bool)
+    contacts[: len(joints) // 3, 0] = True  # not the walk's stance phases: only the capture can have said this
+    baked = bake_joints(bpy.context, joints, FPS, "walk_contacts", BakeOptions(start_frame=1), contacts=contacts)
+    frames = np.arange(1, len(joints) + 1, dtype=np.float64)
+    np.testing.assert_array_equal(read_contacts(baked.armature, baked.action, frames), contacts)
+    assert read_contacts(bpy.data.objects[takes["source"]], bpy.data.actions[takes["source_action"]], frames) is None
+    bpy.context.scene.video_mocap_retarget.foot_lock = True
+    target = bpy.data.objects[takes["objs"][0]]
+    _, summary = run_retarget(bpy.context, baked.armature, baked.action, target)
+    assert f"feet planted {contacts.mean():.0%} of the time" in summary

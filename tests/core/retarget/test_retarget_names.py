@@ -151,3 +151,14 @@ def test_missing_preset_file(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="not found"):
         load_mapping(tmp_path / "nope.json")
     assert mapping_from_json(mapping_to_json(BoneMap({"pelvis": "Hips"}), "x")).bones == {"pelvis": "Hips"}
+
+
+def test_vroid_english_names_map_leg_to_the_thigh() -> None:
+    # A VRoid avatar converted with English bone names (seen 44 % detected by the generic stems: "leg" = shin there).
+    names = ["Hips", "Spine", "Chest", "Upper Chest", "Neck", "Head"] + [
+        f"{side} {part}" for side in ("Left", "Right")
+        for part in ("leg", "knee", "ankle", "toe", "shoulder", "arm", "elbow", "wrist")]  # fmt: skip
+    found = detect_preset(names)
+    assert found.preset.name == "vroid_english" and found.score == 1.0, found.scores
+    assert found.mapping.bones["l_hip"] == "Left leg" and found.mapping.bones["l_knee"] == "Left knee"
+    assert found.mapping.bones["thorax"] == "Upper Chest" and found.mapping.bones["r_wrist"] == "Right wrist"
