@@ -66,6 +66,12 @@ def _timed(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, floa
     return fn(*args, **kwargs), round(time.perf_counter() - t0, 3)
 
 
+def _load_lifter(weights: Path, device: str) -> Any:
+    from .lift import load_lifter  # torch: imported here, in the loader thread
+
+    return load_lifter(weights, device=device)
+
+
 def run_capture(
     video: str | os.PathLike[str],
     output: str | os.PathLike[str],
@@ -82,7 +88,6 @@ def run_capture(
     subclasses with a ``kind`` for every failure the user can act on, ``Cancelled`` when ``should_stop()`` became
     true.
     """
-    from .lift import lift_timed, load_lifter  # torch: imported on first capture, not at worker start
     from .world.place import place
 
     t_start = time.perf_counter()
@@ -93,10 +98,13 @@ def run_capture(
     device = resolve_device(options.device)
     weights = Path(options.weights) if options.weights else default_weights(options.model)
     if not weights.is_file():
+        from .lift import load_lifter
+
         load_lifter(weights, device=device)  # raises the user-facing "weights not found" error now, not after 2D
-    # The lifter (torch import + weights, ~1 s) loads in the background while detection starts.
+    # The lifter loads in the background while detection starts: torch's import alone is ~2 s on the 2-core machine
+    # (a process's first capture; the worker imports it once).
     loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lifter-load")
-    model_future = loader.submit(_timed, load_lifter, weights, device=device)
+    model_future = loader.submit(_timed, _load_lifter, weights, device)
     loader.shutdown(wait=False)
     total = end - start + 1
     if progress is not None:
@@ -125,6 +133,8 @@ def run_capture(
     if kind != options.model:
         notes.append(f"the weights {weights.name} hold the {kind} model, but the option model is {options.model}; "
                      "the weights decide")
+
+    from .lift import lift_timed  # imported by the loader thread by now
 
     t0, c0 = time.perf_counter(), time.process_time()
     lift_report = _Throttle(progress, "lift", len(track.xy))

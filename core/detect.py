@@ -40,6 +40,35 @@ class Detector(Protocol):
         ...
 
 
+def _defer_matplotlib() -> None:
+    """Stand in for ``matplotlib.pyplot`` until something uses it.
+
+    ``import mediapipe`` imports its drawing helpers, which import ``matplotlib.pyplot`` at the top (0.5 s of the
+    0.75 s import on the 2-core machine, in every detection process) for 3D plotting we never call. A stub module
+    takes its place in ``sys.modules``; the first attribute looked up on it imports the real pyplot (which then
+    replaces the stub) and returns the attribute. (importlib's LazyLoader does not help on Python 3.11: the import
+    statement itself reads the module's ``__spec__``, which loads it.) Nothing happens if pyplot is already loaded
+    or matplotlib is absent.
+    """
+    import importlib
+    import importlib.util
+    import sys
+    import types
+
+    name = "matplotlib.pyplot"
+    if name in sys.modules or importlib.util.find_spec("matplotlib") is None:
+        return
+    stub = types.ModuleType(name, "matplotlib.pyplot, imported on first use (core.detect._defer_matplotlib)")
+
+    def load(attr: str) -> object:
+        if sys.modules.get(name) is stub:
+            del sys.modules[name]
+        return getattr(importlib.import_module(name), attr)
+
+    stub.__getattr__ = load  # type: ignore[method-assign]  # PEP 562: called for attributes the stub lacks
+    sys.modules[name] = stub
+
+
 class MediaPipePoseDetector:
     """MediaPipe Pose (BlazePose full, ``model_complexity=1``) in video/tracking mode.
 
@@ -58,7 +87,8 @@ class MediaPipePoseDetector:
         smooth_landmarks: bool = True,
         max_side: int = 1280,
     ) -> None:
-        import mediapipe as mp  # lazy: 0.7 s import, only in the worker after "ready"
+        _defer_matplotlib()
+        import mediapipe as mp  # lazy: 0.3 s import, only in the worker after "ready"
 
         self.max_side = int(max_side)
         self._pose = mp.solutions.pose.Pose(
