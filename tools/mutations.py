@@ -64,6 +64,20 @@ MUTATIONS = (
         ("tests/core/models/test_models_contract.py",),
     ),
     Mutation(
+        "foot-speed-scale",
+        "core/world/contacts.py",
+        "    return baseline_speed(xy_px[:, list(joints)], times, baseline_s) / px_per_m[:, None]",
+        "    return baseline_speed(xy_px[:, list(joints)] / px_per_m[:, None, None], times, baseline_s)  # mutation",
+        ("tests/core/world/test_body_and_contacts.py",),
+    ),
+    Mutation(
+        "gravity-from-support",
+        "core/world/ground.py",
+        "    v = _unit(centre_of_mass(joints[any_contact]) - support)",
+        "    v = _unit(joints[any_contact][:, 8] - joints[any_contact][:, 0])  # mutation: the trunk is vertical",
+        ("tests/core/world/test_ground_root_footlock.py", "tests/core/world/test_place.py"),
+    ),
+    Mutation(
         "ddp",
         "core/train/loop.py",
         "            self.net = torch.nn.parallel.DistributedDataParallel(self.model, device_ids=ids)",
