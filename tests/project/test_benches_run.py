@@ -11,7 +11,7 @@ from repo import REPO_ROOT
 
 def test_performance_doc_has_no_failed_benchmark() -> None:
     text = (REPO_ROOT / "docs" / "performance.md").read_text(encoding="utf-8")
-    assert "exit code" not in text, "a benchmark failed when docs/performance.md was written: fix it, rerun bench.report"
+    assert "exit code" not in text, "a benchmark failed when docs/performance.md was written: fix it and rerun"
 
 
 def test_bake_bench_runs() -> None:
