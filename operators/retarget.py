@@ -22,6 +22,7 @@ from ..core.retarget.solve import RetargetOptions, retarget
 from ..core.skeleton import JOINT_INDEX
 from .properties import VIDEO_MOCAP_PG_retarget
 from .retarget_keys import is_mocap_armature, read_contacts, read_source, read_target, source_action, write_target_keys
+from .retarget_refine import key_fk_switches, refine_for_constraints
 
 _CLIP_SUFFIXES = ("_mocap", "_Mocap")
 
@@ -121,12 +122,18 @@ def run_retarget(context: bpy.types.Context, source: bpy.types.Object, action: b
     result = retarget(to_target(joints), to_target(rest), rig, mapping, options, contacts)
     new_action = bpy.data.actions.new(f"{target.name}_{clip_name(source, action)}")
     new_action.use_fake_user = True
+    result, residual = refine_for_constraints(context, target, rig, result)
     write_target_keys(target, new_action, rig, result, frames)
+    switched = key_fk_switches(target, new_action, result, rig, frames)
     planted = "" if contacts is None else f", feet planted {contacts.mean():.0%} of the time"
     # Constraints on driven bones override the keys (e.g. an IK chain left on): say so rather than fail silently.
     constrained = [rig.names[b] for b in result.driven
                    if any(not c.mute and c.influence > 0 for c in target.pose.bones[rig.names[b]].constraints)]
     warning = f"; constraints on {', '.join(constrained[:4])} may override the keys" if constrained else ""
+    if residual > 0:
+        warning += f"; constraint-driven parents evaluated in Blender (worst remaining {residual:.2f}°)"
+    if switched:
+        warning += f"; keyed FK on {', '.join(switched)} (the keys drive the FK controls; the rig was in IK)"
     return new_action, (f"{new_action.name}: {len(frames)} frames on {len(result.driven)} bones "
                         f"({mapping.preset} mapping, leg ratio {result.scale:.2f}{planted}){warning}")
 

@@ -94,6 +94,17 @@ def _ancestors(rig: TargetRig, b: int) -> list[int]:
     return out
 
 
+# Rigify's mechanism bones: constraint-driven helpers between the controls (a generated rig's neck runs
+# neck → MCH-ROT-head → head). Keys on them fight their constraints; the controls around them are driven instead.
+MECHANISM_PREFIXES = ("MCH-", "ORG-")
+
+
+def _animated(rig: TargetRig, chain: list[int]) -> tuple[int, ...]:
+    """A spine or neck chain without mechanism bones (its first and last bones are always kept)."""
+    inner = [b for b in chain[1:-1] if not rig.names[b].startswith(MECHANISM_PREFIXES)]
+    return tuple(chain[:1] + inner + chain[-1:]) if len(chain) > 1 else tuple(chain)
+
+
 def default_root(rig: TargetRig, roles: dict[str, int]) -> int:
     """The bone the root translation goes to when the map names none: the nearest common ancestor of the pelvis
     and both thighs. That is the pelvis on most rigs; on game rigs whose thighs hang off a ``Body`` bone beside the
@@ -113,9 +124,9 @@ def layout(rig: TargetRig, mapping: BoneMap) -> Layout:
         raise ValueError(f"these body parts must be mapped to a bone: {required}")
     idx = rig.index
     roles = {r: idx[b] for r, b in mapping.bones.items()}
-    spine = tuple(rig.chain(mapping.bones.get("spine", mapping.bones["thorax"]), mapping.bones["thorax"]))
+    spine = _animated(rig, rig.chain(mapping.bones.get("spine", mapping.bones["thorax"]), mapping.bones["thorax"]))
     neck_names = [mapping.bones[r] for r in ("neck", "head") if r in mapping.bones]
-    neck = tuple(rig.chain(neck_names[0], neck_names[-1])) if neck_names else ()
+    neck = _animated(rig, rig.chain(neck_names[0], neck_names[-1])) if neck_names else ()
     root = idx[mapping.root_motion] if mapping.root_motion else default_root(rig, roles)
     detached = {roles[joint]: roles[before] for joint, before in LIMB_LINKS
                 if joint in roles and before in roles and roles[before] not in _ancestors(rig, roles[joint])}

@@ -1,0 +1,89 @@
+"""Retarget onto the rig Rigify generates (what Blender users animate), made inside the test by Blender's bundled
+Rigify add-on: its neck runs through a mechanism bone (neck → MCH-ROT-head → head) and every FK control hangs off a
+constraint-driven MCH parent. Limbs in FK: Blender's evaluated pose must put each driven control where the solver
+wanted it (it was 5–25° off, and the neck made the solve fail with "Singular matrix")."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from addon_fakes import enable_addon
+from retarget_synth import FPS, walk
+
+FRAMES = 40
+CHECKED = ("thigh_fk.L", "shin_fk.L", "upper_arm_fk.L", "forearm_fk.L", "thigh_fk.R", "shin_fk.R",
+           "upper_arm_fk.R", "forearm_fk.R", "hips", "chest", "neck", "head")  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def generated():  # noqa: ANN201
+    import addon_utils
+    import bpy
+
+    enable_addon()
+    from video_mocap.operators import retarget
+    from video_mocap.panels import retarget_panel
+
+    if not hasattr(bpy.types.Scene, "video_mocap_retarget"):
+        retarget.register()
+        retarget_panel.register()
+    if addon_utils.enable("rigify", default_set=True) is None:
+        pytest.skip("Blender's bundled Rigify add-on is not available")
+    for collection in (bpy.data.objects, bpy.data.armatures, bpy.data.actions):
+        for block in list(collection):
+            collection.remove(block)
+    bpy.ops.object.armature_human_metarig_add()
+    meta = bpy.context.active_object
+    bpy.ops.pose.rigify_generate()
+    rig = next(o for o in bpy.data.objects if o.type == "ARMATURE" and o is not meta)
+    for bone in rig.pose.bones:  # legs and the right arm in FK (Rigify's IK/FK switch: 1 = FK); the left arm is
+        if "IK_FK" in bone.keys():  # left in IK, Rigify's default: the retarget must key it to FK
+            bone["IK_FK"] = 0.0 if bone.name == "upper_arm_parent.L" else 1.0
+    scene = bpy.context.scene
+    scene.render.fps, scene.render.fps_base = int(FPS), 1.0
+    from video_mocap.operators.bake import BakeOptions, bake_joints
+    from video_mocap.operators.retarget import run_retarget
+
+    joints, _ = walk(FRAMES)
+    baked = bake_joints(bpy.context, joints, FPS, "walk", BakeOptions(start_frame=1))
+    scene.video_mocap_retarget.foot_lock = False
+    captured = {}
+    original = retarget.retarget
+
+    def spy(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        captured["result"] = original(*args, **kwargs)
+        return captured["result"]
+
+    retarget.retarget = spy
+    try:
+        action, summary = run_retarget(bpy.context, baked.armature, baked.action, rig)
+    finally:
+        retarget.retarget = original
+    from video_mocap.operators.retarget_keys import read_target
+
+    names = read_target(rig).names
+    wanted, got = [], []
+    for f in range(1, FRAMES + 1):
+        scene.frame_set(f)
+        pose = rig.evaluated_get(bpy.context.evaluated_depsgraph_get()).pose.bones
+        got.append([np.array(pose[n].matrix)[:3, 1] for n in CHECKED])
+        wanted.append([captured["result"].matrices[f - 1, names.index(n), :3, 1] for n in CHECKED])
+    switch = []
+    for f in (1, FRAMES):
+        scene.frame_set(f)
+        switch.append(float(rig.pose.bones["upper_arm_parent.L"]["IK_FK"]))
+    return {"summary": summary, "wanted": np.array(wanted), "got": np.array(got), "switch": switch}
+
+
+def test_the_generated_rig_retargets_and_blender_follows_the_solver(generated) -> None:
+    w, g = generated["wanted"], generated["got"]
+    cos = (w * g).sum(-1) / np.linalg.norm(w, axis=-1) / np.linalg.norm(g, axis=-1)
+    error = np.degrees(np.arccos(np.clip(cos, -1.0, 1.0)))
+    print("evaluated vs solved bone directions, degrees: mean", error.mean().round(3), "max", error.max().round(3))
+    assert error.max() < 0.5, dict(zip(CHECKED, error.max(axis=0).round(2), strict=True))
+    assert "rigify mapping" in generated["summary"]
+
+
+def test_a_limb_left_in_ik_is_keyed_to_fk(generated) -> None:
+    assert generated["switch"] == [1.0, 1.0], generated["summary"]
+    assert "keyed FK on upper_arm_parent.L" in generated["summary"], generated["summary"]
