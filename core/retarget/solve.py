@@ -245,6 +245,22 @@ def _lock_feet(rig: TargetRig, lay: Layout, world: dict[int, np.ndarray], matric
         world[shin] = np.where(active[:, None, None], turn_shin @ world[shin], world[shin])
 
 
+def _standing_lift(source: np.ndarray, source_rest: np.ndarray, up: np.ndarray, contacts: np.ndarray | None) -> float:
+    """How far above the source rest pose's ankles the take's planted ankles stand (along ``up``).
+
+    The root translation is the pelvis's displacement from the rest pose; a rest pose standing with its ankles on the
+    floor while the captured ankles stand at ankle height (the capture's soles are on the floor) would lift the
+    target by that difference: planted feet would float. Planted ankles: the frames in ``contacts`` when given, else
+    the lower ankle's 5th percentile height.
+    """
+    ankles = source[:, [J["l_ankle"], J["r_ankle"]]] @ up  # (T, 2)
+    if contacts is not None and np.asarray(contacts, dtype=bool).shape == ankles.shape and np.any(contacts):
+        planted = float(np.median(ankles[np.asarray(contacts, dtype=bool)]))
+    else:
+        planted = float(np.percentile(ankles.min(axis=1), 5.0))
+    return planted - float(min(source_rest[J["l_ankle"]] @ up, source_rest[J["r_ankle"]] @ up))
+
+
 def retarget(source: np.ndarray, source_rest: np.ndarray, rig: TargetRig, mapping: BoneMap,
              options: RetargetOptions | None = None, contacts: np.ndarray | None = None) -> RetargetResult:
     """Retarget a motion onto a rig.
@@ -265,7 +281,7 @@ def retarget(source: np.ndarray, source_rest: np.ndarray, rig: TargetRig, mappin
     rest_joints = pseudo_joints(rig.rest, rig, lay)
     up = unit(np.asarray(options.up, dtype=np.float64))
     heading = heading_alignment(source_rest, rest_joints, up) if options.align_heading else np.eye(3)
-    pelvis0 = source_rest[J["pelvis"]]
+    pelvis0 = source_rest[J["pelvis"]] + up * _standing_lift(source, source_rest, up, contacts)
     src = (source - pelvis0) @ heading.T + pelvis0
     scale = leg_length(rest_joints) / leg_length(source_rest) if options.scale_translation else 1.0
 

@@ -39,6 +39,7 @@ def adventurer(shared_dir):  # noqa: ANN001, ANN201
     from video_mocap.operators.bake import BakeOptions, bake_joints
 
     joints, planted = walk(FRAMES)
+    joints[..., 2] += 0.039 * 1.75  # as capture places a take: soles on the floor, so the ankles 6.8 cm up
     baked = bake_joints(bpy.context, joints, FPS, "walk", BakeOptions(start_frame=1), contacts=planted)
     props = scene.video_mocap_retarget
     props.source, props.source_action, props.foot_lock = baked.armature, baked.action, True
@@ -52,7 +53,10 @@ def adventurer(shared_dir):  # noqa: ANN001, ANN201
         for n in names:
             heads.setdefault(n, []).append(world[:3, :3] @ np.array(pose[n].head) + world[:3, 3])
             tails.setdefault(n, []).append(world[:3, :3] @ np.array(pose[n].tail) + world[:3, 3])
+    rest_feet = {side: world[:3, :3] @ np.array(target.data.bones[f"LowerLeg.{side}"].tail_local) + world[:3, 3]
+                 for side in "LR"}  # fmt: skip  # the ankle: the shin's end
     return {
+        "rest_feet": rest_feet,
         "heads": {k: np.array(v) for k, v in heads.items()},
         "tails": {k: np.array(v) for k, v in tails.items()},
         "joints": joints,
@@ -107,3 +111,13 @@ def test_knees_bend_like_the_source(adventurer) -> None:
     errors = np.concatenate(errors)
     print(f"knee angle error (swing phases): mean {errors.mean():.2f}°, p95 {np.percentile(errors, 95):.2f}°")
     assert errors.mean() < 2.0 and np.percentile(errors, 95) < 8.0
+
+
+def test_planted_feet_stand_where_the_rest_pose_stands(adventurer) -> None:
+    # The avatar's rest pose has its feet on its floor; a planted captured foot must land there too, not float by
+    # the capture's ankle height (the bake's rest pose stands on its ankles, the capture on its soles).
+    tails, planted, rest = adventurer["tails"], adventurer["planted"], adventurer["rest_feet"]
+    for k, side in enumerate("LR"):
+        height = tails[f"LowerLeg.{side}"][planted[:, k], 2] - rest[side][2]
+        print(f"planted ankle {side} above its rest height: {height.min() * 100:.1f} to {height.max() * 100:.1f} cm")
+        assert np.abs(height).max() < 0.03, (side, height.min(), height.max())
