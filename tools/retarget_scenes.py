@@ -73,7 +73,6 @@ def load_rigs(shared: Path) -> Iterator[tuple[str, Any]]:
 def retarget_onto(take: dict[str, Any], target: Any, ik: bool) -> tuple[str, np.ndarray]:
     """Retarget the take with the automatic mapping and default options; (summary, frames)."""
     import bpy
-
     from video_mocap.operators.retarget import run_retarget
 
     for bone in target.pose.bones:
@@ -91,10 +90,10 @@ def retarget_onto(take: dict[str, Any], target: Any, ik: bool) -> tuple[str, np.
 def evaluate_rig(target: Any, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The target's pseudo joints per frame and at rest, in world coordinates (T, 17, 3), (17, 3)."""
     import bpy
+    from video_mocap.operators.retarget_keys import read_target
 
     from core.retarget.mapping import detect_preset
     from core.retarget.target import layout, pseudo_joints
-    from video_mocap.operators.retarget_keys import read_target
 
     rig = read_target(target)
     lay = layout(rig, detect_preset(list(rig.names)).mapping)
