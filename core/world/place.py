@@ -38,6 +38,7 @@ from .root import fuse_root
 
 _J = JOINT_INDEX
 ROUNDS = 3
+STATIC_SPEED_M_S = 0.3  # a walking pelvis moves ≥ 0.5 m/s; a balancing one a few cm/s
 FLOOR_WINDOW_S = 2.0
 
 
@@ -52,14 +53,18 @@ class Placement:
     info: dict[str, float | str]
 
 
-def contacts_and_up(rel: np.ndarray, speed: np.ndarray, fps: float) -> tuple[np.ndarray, np.ndarray, bool]:
-    """(T, 17, 3) camera-space pose, (T, 2) foot image speed → (contacts (T, 2), up (3,), from_contacts)."""
+def contacts_and_up(rel: np.ndarray, speed: np.ndarray, fps: float,
+                    body_speed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, bool]:  # fmt: skip
+    """(T, 17, 3) camera-space pose, (T, 2) foot image speed, (T,) the pelvis's image speed → (contacts (T, 2), up
+    (3,), from_contacts). Gravity from the support uses the frames where the body is quasi-static (pelvis slower than
+    STATIC_SPEED_M_S): the centre of mass is over the feet in balance, not in mid-stride."""
     fallback = body_axis(rel)
     up, from_contacts = fallback, False
     contacts = np.zeros(speed.shape, bool)
+    static = np.ones(len(rel), bool) if body_speed is None else body_speed < STATIC_SPEED_M_S
     for _ in range(ROUNDS):
         contacts = foot_contacts(speed, heights_above_lowest(rel[:, list(FEET)], up), fps)
-        up, from_contacts = up_from_support(rel, contacts, fallback)
+        up, from_contacts = up_from_support(rel, contacts & static[:, None], fallback)
     return contacts, up, from_contacts
 
 
@@ -89,7 +94,8 @@ def place(
     rel = (rel - rel[:, :1]) * scale
     px_per_m = pixels_per_metre(rel, xy_px)
     pose = smooth(rel, times, smoothing, causal=False) if smoothing > 0 else rel
-    contacts, up, from_contacts = contacts_and_up(pose, image_speed(xy_px, times, px_per_m), fps)
+    body_speed = image_speed(xy_px, times, px_per_m, joints=(_J["pelvis"],))[:, 0]
+    contacts, up, from_contacts = contacts_and_up(pose, image_speed(xy_px, times, px_per_m), fps, body_speed)
     level = rotation_between(up, CAMERA_UP)
     lengths = bone_lengths(pose)
     body = camera_to_blender(rigid(pose - pose[:, :1], lengths) @ level.T)
