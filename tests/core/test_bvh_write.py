@@ -1,4 +1,5 @@
-"""core.bvh_write: a written BVH read back (core.data.bvh) reproduces every joint, in the chosen up axis."""
+"""core.bvh_write: a written BVH read back (core.data.bvh, and bvhio: an independent reader) reproduces every
+joint, in the chosen up axis."""
 
 from __future__ import annotations
 
@@ -60,3 +61,22 @@ def test_bad_input(tmp_path: Path) -> None:
         write_bvh(tmp_path / "x.bvh", RIG, rot[:, :3], root, 30.0)
     with pytest.raises(ValueError, match="root"):
         BvhRig(RIG.names, (0, 0, 1, 0, 3), RIG.heads, RIG.tails)
+
+
+@pytest.mark.parametrize("up", ["Y", "Z"])
+def test_round_trip_through_an_independent_reader(tmp_path: Path, up: str) -> None:
+    # bvhio (PyPI; tests only) parses and poses the file with its own code: every joint within 0.01 mm.
+    import bvhio
+
+    rot, root = _pose(8, 5)
+    path = tmp_path / "take.bvh"
+    write_bvh(path, RIG, rot, root, 30.0, up=up, scale=100.0)
+    hierarchy = bvhio.readAsHierarchy(str(path))
+    to_file = (lambda p: np.stack([p[..., 0], p[..., 2], -p[..., 1]], -1)) if up == "Y" else (lambda p: p)
+    expected = _expected(rot, root)
+    assert [joint.Name for joint, _, _ in hierarchy.layout()] == list(RIG.names)
+    for frame in range(len(rot)):
+        hierarchy.loadPose(frame)
+        for joint, _, _ in hierarchy.layout():
+            got = np.array(joint.PositionWorld, dtype=float)
+            np.testing.assert_allclose(got, to_file(expected[joint.Name][frame]) * 100.0, atol=1e-3)
