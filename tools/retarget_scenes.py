@@ -55,6 +55,9 @@ def load_rigs(shared: Path) -> Iterator[tuple[str, Any]]:
     avatar = next(o for o in set(bpy.data.objects) - before if o.type == "ARMATURE")
     if avatar.animation_data is not None:
         avatar.animation_data.action = None
+    for bone in avatar.pose.bones:  # and the pose its clip left (the Root bone too): back to the rest pose
+        bone.location, bone.rotation_quaternion, bone.scale = (0, 0, 0), (1, 0, 0, 0), (1, 1, 1)
+        bone.rotation_euler = (0, 0, 0)
     avatar.location.x += 3.0
     yield "Quaternius Adventurer", avatar
     addon_utils.enable("rigify", default_set=True)

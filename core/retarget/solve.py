@@ -37,7 +37,7 @@ from .footlock import FootLockConfig, lock_targets, two_bone_ik
 from .frames import chain_fractions, chain_frames, segment_frames, torso_axes
 from .mapping import BoneMap
 from .rotations import frame, swing, unit
-from .target import Layout, TargetRig, chain_points, layout, pseudo_joints
+from .target import Layout, TargetRig, chain_points, detached_head, layout, pseudo_joints
 
 # Role → the source segment frame (core.retarget.frames.segment_frames) that drives its bone.
 ROLE_SEGMENTS: dict[str, str] = {
@@ -190,8 +190,8 @@ def _order(rig: TargetRig, detached: dict[int, int]) -> list[int]:
 def _forward(rig: TargetRig, lay: Layout, world: dict[int, np.ndarray], root_head: np.ndarray, frames: int,
              keyed: set[int]) -> tuple[np.ndarray, dict[int, np.ndarray]]:
     """Pose matrices (T, B, 4, 4), and the bases (T, 4, 4) of the driven, root and `keyed` bones: driven bones take
-    their `world` rotation, the root bone's head goes to `root_head`, a detached bone's head to the tail of its limb
-    bone (lay.detached), every other bone keeps rig.basis."""
+    their `world` rotation, the root bone's head goes to `root_head`, a detached bone's head where its limb bone
+    carries it (lay.detached), every other bone keeps rig.basis."""
     inv_rest = _inverse(rig.rest)
     matrices = np.empty((frames, len(rig.names), 4, 4))
     bases: dict[int, np.ndarray] = {}
@@ -207,8 +207,7 @@ def _forward(rig: TargetRig, lay: Layout, world: dict[int, np.ndarray], root_hea
             if b == root:
                 m[:, :3, 3] = root_head
             if b in lay.detached:
-                limb = lay.detached[b]
-                m[:, :3, 3] = matrices[:, limb, :3, 3] + matrices[:, limb, :3, 1] * rig.lengths[limb]
+                m[:, :3, 3] = detached_head(matrices, rig, lay, b)
             bases[b] = _inverse(base) @ m
         else:
             m = _times(base, rig.basis[b])

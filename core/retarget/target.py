@@ -76,8 +76,8 @@ LIMB_LINKS: tuple[tuple[str, str], ...] = tuple(
 @dataclass(frozen=True)
 class Layout:
     """Bone indices of a mapped rig. roles: role → bone index; spine/neck: chain bone indices (possibly empty);
-    root: the bone receiving the root translation; detached: bone → the limb bone whose tail it must sit on, for
-    limb bones not parented under the limb (game rigs: IK feet under ``Root``), which are keyed with a location."""
+    root: the bone receiving the root translation; detached: bone → the limb bone that must carry it, for limb bones
+    not parented under the limb (game rigs: IK feet under ``Root``), which are keyed with a location."""
 
     roles: dict[str, int]
     spine: tuple[int, ...]
@@ -166,6 +166,14 @@ def thorax_point(matrices: np.ndarray, rig: TargetRig, lay: Layout) -> np.ndarra
     return _tail(matrices, rig.lengths, lay.spine[-1])
 
 
+def detached_head(matrices: np.ndarray, rig: TargetRig, lay: Layout, b: int) -> np.ndarray:
+    """Where detached bone ``b``'s head belongs in a pose (..., B, 4, 4): its rest head, carried rigidly by the limb
+    bone it sits on (not that bone's tail: importers place tails by heuristics). → (..., 3)."""
+    limb = lay.detached[b]
+    local = np.linalg.inv(rig.rest[limb]) @ np.append(rig.rest[b, :3, 3], 1.0)
+    return (matrices[..., limb, :, :] @ local)[..., :3]
+
+
 def pseudo_joints(matrices: np.ndarray, rig: TargetRig, lay: Layout) -> np.ndarray:
     """The 17 body joints on a posed or rest rig. matrices (..., B, 4, 4) armature space → (..., J, 3)."""
     out = np.zeros(matrices.shape[:-3] + (NUM_JOINTS, 3))
@@ -175,9 +183,11 @@ def pseudo_joints(matrices: np.ndarray, rig: TargetRig, lay: Layout) -> np.ndarr
         for chain in (("hip", "knee", "ankle"), ("shoulder", "elbow", "wrist")):
             for k, joint in enumerate(chain):
                 role = f"{s}_{joint}"
-                if role in roles and roles[role] not in lay.detached:
+                if role in roles and roles[role] in lay.detached:  # carried rigidly by its limb bone
+                    point = detached_head(matrices, rig, lay, roles[role])
+                elif role in roles:
                     point = _head(matrices[..., roles[role], :, :])
-                else:  # the tail of the previous bone of the limb (unmapped, or detached from the limb)
+                else:  # the tail of the previous bone of the limb
                     point = _tail(matrices, rig.lengths, roles[f"{s}_{chain[k - 1]}"])
                 out[..., JOINT_INDEX[role], :] = point
     spine = chain_points(matrices, rig, lay, "spine")

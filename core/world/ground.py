@@ -2,10 +2,10 @@
 
 One view shows no horizon we can use, but a body that stands keeps its centre of mass above its support: over a
 clip, the direction from the planted feet to the centre of mass is, on average, the up direction (exactly so for a
-person standing or balancing; in mid-stride dynamics move it, so ``core.world.place`` uses the quasi-static frames). Unlike "the trunk is vertical" this keeps a real lean:
-a person leaning sideways moves the hips the other way, the centre of mass stays over the feet. It corrects both
-the camera's pitch and its roll. Without contacts (a clip of a jump, or feet out of view) the body axis (trunk and
-legs) is the fallback, as before.
+person standing or balancing; in mid-stride dynamics move it, so ``core.world.place`` uses the quasi-static frames).
+Unlike "the trunk is vertical" this keeps a real lean: a person leaning sideways moves the hips the other way, the
+centre of mass stays over the feet. It corrects both the camera's pitch and its roll. Without contacts (a clip of a
+jump, or feet out of view) the body axis (trunk and legs) is the fallback, as before.
 
 Camera space: x right, y down, z forward; up is -y for a level camera.
 """
