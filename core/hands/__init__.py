@@ -1,2 +1,3 @@
-"""Hands (issue 14): finger joint angles from MediaPipe's 21 hand landmarks, and back. Detection, the capture file's
-hand arrays, the bake onto finger bones and their retarget are not built yet."""
+"""Hands (issue 14): MediaPipe Hands attached to the body's wrists (``detect.py``) and finger joint angles from the 21
+hand landmarks, and back (``angles.py``). Not yet in the capture pipeline: the capture file's hand arrays, the bake
+onto finger bones, their retarget and live mode are still to build."""
