@@ -22,12 +22,13 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 import numpy as np
 
 from .detect import MediaPipePoseDetector, Track2D, detect_track
-from .errors import Cancelled
+from .errors import Cancelled, CaptureError
 from .video import iter_frames
 
 OVERLAP_FRAMES = 30  # warm-up frames a helper detects and drops before its chunk (1 s at 30 fps)
@@ -107,6 +108,13 @@ def detect_clip(
     try:
         parts = [detect_track(iter_frames(video, *chunks[0]), detector, on_frame=report, should_stop=should_stop)]
         parts += [_wait(f, report, done, should_stop, cancel) for f in futures]
+    except BrokenProcessPool as exc:
+        _forget_pool()
+        raise CaptureError(
+            "The 2D helper processes stopped before finishing. From a Python script, call run_capture under "
+            "'if __name__ == \"__main__\":' (helpers are started with 'spawn' and re-import the script), or set "
+            "detect_workers=1 to detect in this process only.", kind="detect_helpers_failed",
+        ) from exc  # fmt: skip
     except BaseException:
         cancel.set()  # the helpers stop at their next frame; the next capture waits for that (_pending)
         raise
@@ -157,6 +165,16 @@ def _helpers(size: int) -> tuple[ProcessPoolExecutor, Any, Any, int]:
                                            initargs=(progress, cancel, os.getpid()))  # fmt: skip
             _pool = (executor, progress, cancel, size)
         return _pool
+
+
+def _forget_pool() -> None:
+    """Drop a broken pool, so the next capture starts fresh helpers."""
+    global _pool
+    with _pool_lock:
+        if _pool is not None:
+            _pool[0].shutdown(wait=False, cancel_futures=True)
+        _pool = None
+    _pending.clear()
 
 
 def _init_helper(progress: Any, cancel: Any, parent: int) -> None:

@@ -91,3 +91,26 @@ def test_helpers_end_when_their_parent_is_killed(tmp_path) -> None:  # noqa: ANN
         raise AssertionError("the helper outlived its killed parent by 10 s")
     finally:
         parent.kill()
+
+
+def test_a_script_without_a_main_guard_gets_a_clear_error(tmp_path) -> None:  # noqa: ANN001
+    # Helpers are spawned: they re-import the calling script, which without `if __name__ == "__main__":` tries to
+    # start helpers again and dies. The caller must get a CaptureError saying what to do, not BrokenProcessPool.
+    import subprocess
+    import sys
+
+    script = tmp_path / "capture_script.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(REPO_ROOT)!r})\n"
+        "from core.errors import CaptureError\n"
+        "from core.parallel_detect import detect_clip\n"
+        "try:\n"
+        f"    detect_clip({str(CLIP)!r}, 0, 99, workers=2, min_chunk=30)\n"
+        "    print('RESULT ok')\n"
+        "except CaptureError as exc:\n"
+        "    print('RESULT', exc.kind, '__main__' in str(exc))\n"
+    )  # fmt: skip
+    out = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    results = [line for line in out.stdout.splitlines() if line.startswith("RESULT")]
+    assert results[-1:] == ["RESULT detect_helpers_failed True"], (out.stdout[-2000:], out.stderr[-2000:])
