@@ -54,16 +54,18 @@ def focal_from_fov(width: int, height: int, fov_deg: float) -> float:
     return 0.5 * max(width, height) / math.tan(math.radians(fov_deg) / 2.0)
 
 
-def root_trajectory(joints_rel: np.ndarray, xy_px: np.ndarray, width: int, height: int, focal_px: float) -> np.ndarray:
+def root_trajectory(joints_rel: np.ndarray, xy_px: np.ndarray, width: int, height: int, focal_px: float,
+                    px_per_m: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
     """Weak-perspective camera-space root position per frame.
 
     Args:
         joints_rel: (T, J, 3) root-relative camera-space joints in metres (already scaled to the subject).
         xy_px: (T, J, 2) 2D joints in pixels (filled). focal_px: assumed focal length.
+        px_per_m: (T,) :func:`pixels_per_metre` of these joints when the caller has it already.
     Returns:
         (T, 3) root position in camera space (x right, y down, z forward), metres.
     """
-    s = pixels_per_metre(joints_rel, xy_px)
+    s = pixels_per_metre(joints_rel, xy_px) if px_per_m is None else px_per_m
     center = np.array([width / 2.0, height / 2.0])
     xy_root = (xy_px.mean(axis=1) - center) / s[:, None] - joints_rel[..., :2].mean(axis=1)
     z_root = focal_px / s - joints_rel[..., 2].mean(axis=1)

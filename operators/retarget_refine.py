@@ -15,6 +15,7 @@ import numpy as np
 
 from ..core.retarget.solve import RetargetResult
 from ..core.retarget.target import TargetRig
+from ..core.rotations import matrix_to_quaternion
 
 MAX_ROUNDS = 6
 TOLERANCE_DEG = 0.05
@@ -94,8 +95,6 @@ def refine_for_constraints(context: bpy.types.Context, target: bpy.types.Object,
 
 
 def _quaternion(m: np.ndarray) -> tuple[float, float, float, float]:
-    from ..core.rotations import matrix_to_quaternion
-
     return tuple(float(v) for v in matrix_to_quaternion(m))
 
 

@@ -73,8 +73,8 @@ MUTATIONS = (
     Mutation(
         "gravity-from-support",
         "core/world/ground.py",
-        "    v = _unit(centre_of_mass(joints[any_contact]) - support)",
-        "    v = _unit(joints[any_contact][:, 8] - joints[any_contact][:, 0])  # mutation: the trunk is vertical",
+        "    v = unit(centre_of_mass(joints[any_contact]) - support)",
+        "    v = unit(joints[any_contact][:, 8] - joints[any_contact][:, 0])  # mutation: the trunk is vertical",
         ("tests/core/world/test_ground_root_footlock.py", "tests/core/world/test_place.py"),
     ),
     Mutation(

@@ -22,6 +22,7 @@ import argparse
 import os
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -34,16 +35,10 @@ SEGMENTS = (
 )  # fmt: skip
 
 
-def _kabsch(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Rotation R minimising Σ‖R a − b‖² over rows of (N, 3) a and b."""
-    u, _, vt = np.linalg.svd(a.T @ b)
-    d = np.sign(np.linalg.det(u @ vt))
-    return (u @ np.diag([1.0, 1.0, d]) @ vt).T
-
-
 def measure(source: np.ndarray, contacts: np.ndarray, target: np.ndarray, rest: np.ndarray) -> dict[str, float]:
     """Captured joints (T, 17, 3) and contacts (T, 2), the target's evaluated pseudo joints (T, 17, 3) and rest
     pseudo joints (17, 3), all in the target's world (Z up) → the figures of the module docstring."""
+    from core.eval.real_video import rotation_fit
     from core.skeleton import JOINT_INDEX as J
 
     def dirs(x: np.ndarray) -> np.ndarray:
@@ -51,7 +46,7 @@ def measure(source: np.ndarray, contacts: np.ndarray, target: np.ndarray, rest: 
         return d / np.linalg.norm(d, axis=-1, keepdims=True)
 
     ds, dt = dirs(source), dirs(target)
-    rot = _kabsch(ds.reshape(-1, 3), dt.reshape(-1, 3))
+    rot = rotation_fit(ds, dt)
     err = np.degrees(np.arccos(np.clip(((ds @ rot.T) * dt).sum(-1), -1.0, 1.0)))
     ankles = target[:, [J["l_ankle"], J["r_ankle"]]]
     rest_z = rest[[J["l_ankle"], J["r_ankle"]], 2]
@@ -81,7 +76,9 @@ def main(argv: list[str] | None = None) -> int:
     take = capture_and_bake(args.video)
     rows = []
     for name, obj in load_rigs(SHARED):
+        t0 = time.perf_counter()
         summary, frames = retarget_onto(take, obj, ik=name.endswith("(IK)"))
+        summary += f" [retarget {time.perf_counter() - t0:.1f} s]"
         joints, rest = evaluate_rig(obj, frames)
         figures = measure(take["joints"], take["contacts"], joints, rest)
         rows.append((name, figures, summary))

@@ -32,7 +32,8 @@ import numpy as np
 
 from ..options import CaptureOptions
 from ..postprocess import ANKLE_FRACTION, estimate_stature
-from ..skeleton import H36M_PARENTS, JOINT_INDEX
+from ..skeleton import JOINT_INDEX
+from ..world.body import lengths_per_frame
 from ..world.contacts import FEET, baseline_speed, clean_runs, precision_recall
 from ..world.place import Placement, place
 
@@ -65,8 +66,7 @@ def yaw_aligned(path: np.ndarray, truth: np.ndarray) -> np.ndarray:
 
 def bone_cv(world: np.ndarray) -> float:
     """Mean over bones of std / mean of the bone's length over frames."""
-    lengths = np.stack([np.linalg.norm(world[:, c] - world[:, p], axis=-1)
-                        for c, p in enumerate(H36M_PARENTS) if p >= 0], axis=1)  # fmt: skip
+    lengths = lengths_per_frame(world)[:, 1:]  # every bone (column 0 is the root)
     return float(np.mean(lengths.std(0) / np.maximum(lengths.mean(0), 1e-9)))
 
 

@@ -27,6 +27,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..retarget.rotations import unit
+
 FINGERS = ("thumb", "index", "middle", "ring", "pinky")
 CHAINS = ((1, 2, 3, 4), (5, 6, 7, 8), (9, 10, 11, 12), (13, 14, 15, 16), (17, 18, 19, 20))  # base, joints…, tip
 WRIST, INDEX_MCP, MIDDLE_MCP, PINKY_MCP = 0, 5, 9, 17
@@ -40,25 +42,21 @@ LIMITS = np.array([
 ], dtype=float)  # fmt: skip
 
 
-def _unit(v: np.ndarray) -> np.ndarray:
-    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
-
-
 def palm_frame(landmarks: np.ndarray, mirror: bool = False) -> np.ndarray:
     """(..., 21, 3) → (..., 3, 3) rows ``across``, ``forward``, ``normal`` (right-handed; a left hand with
     ``mirror=True`` gets the frame of its mirror image, so both hands share one angle convention)."""
     p = landmarks * np.array([-1.0, 1.0, 1.0]) if mirror else landmarks
-    forward = _unit(p[..., MIDDLE_MCP, :] - p[..., WRIST, :])
-    normal = _unit(np.cross(p[..., INDEX_MCP, :] - p[..., WRIST, :], p[..., PINKY_MCP, :] - p[..., WRIST, :]))
-    normal = _unit(normal - (normal * forward).sum(-1, keepdims=True) * forward)
+    forward = unit(p[..., MIDDLE_MCP, :] - p[..., WRIST, :])
+    normal = unit(np.cross(p[..., INDEX_MCP, :] - p[..., WRIST, :], p[..., PINKY_MCP, :] - p[..., WRIST, :]))
+    normal = unit(normal - (normal * forward).sum(-1, keepdims=True) * forward)
     across = np.cross(forward, normal)
     return np.stack([across, forward, normal], axis=-2)
 
 
 def _signed_angle(a: np.ndarray, b: np.ndarray, axis: np.ndarray) -> np.ndarray:
     """Angle (degrees) from a to b about ``axis`` (vectors (..., 3), taken in the plane normal to axis)."""
-    a = _unit(a - (a * axis).sum(-1, keepdims=True) * axis)
-    b = _unit(b - (b * axis).sum(-1, keepdims=True) * axis)
+    a = unit(a - (a * axis).sum(-1, keepdims=True) * axis)
+    b = unit(b - (b * axis).sum(-1, keepdims=True) * axis)
     return np.degrees(np.arctan2((np.cross(a, b) * axis).sum(-1), (a * b).sum(-1)))
 
 
@@ -77,10 +75,10 @@ def finger_angles(landmarks: np.ndarray, mirror: bool = False) -> np.ndarray:
     out = np.zeros(q.shape[:-2] + (5, 4))
     for f, chain in enumerate(CHAINS):
         rest = _rest_direction(q[..., chain[0], :], f, normal)
-        bones = [_unit(q[..., chain[k + 1], :] - q[..., chain[k], :]) for k in range(3)]
-        direction = _unit(bones[0] - (bones[0] * normal).sum(-1, keepdims=True) * normal)
+        bones = [unit(q[..., chain[k + 1], :] - q[..., chain[k], :]) for k in range(3)]
+        direction = unit(bones[0] - (bones[0] * normal).sum(-1, keepdims=True) * normal)
         out[..., f, 0] = -_signed_angle(rest, direction, normal)
-        lateral = _unit(np.cross(direction, normal))  # flexion turns a bone towards the palm (+normal)
+        lateral = unit(np.cross(direction, normal))  # flexion turns a bone towards the palm (+normal)
         previous = direction
         for k in range(3):
             out[..., f, k + 1] = _signed_angle(previous, bones[k], lateral)
@@ -93,7 +91,7 @@ def _rest_direction(base: np.ndarray, finger: int, normal: np.ndarray) -> np.nda
     thumb's: the palm's forward direction."""
     if finger == 0:
         return np.broadcast_to(np.array([0.0, 1.0, 0.0]), normal.shape)
-    return _unit(base - (base * normal).sum(-1, keepdims=True) * normal)
+    return unit(base - (base * normal).sum(-1, keepdims=True) * normal)
 
 
 def _rotate(v: np.ndarray, axis: np.ndarray, degrees: np.ndarray) -> np.ndarray:
@@ -124,7 +122,7 @@ def hand_from_angles(angles: np.ndarray, knuckles: np.ndarray, lengths: np.ndarr
         base = np.broadcast_to(np.asarray(knuckles[f], dtype=float), shape + (3,))
         out[..., chain[0], :] = base
         direction = _rotate(_rest_direction(base, f, normal), normal, -angles[..., f, 0])
-        lateral = _unit(np.cross(direction, normal))
+        lateral = unit(np.cross(direction, normal))
         point = base
         for k in range(3):
             direction = _rotate(direction, lateral, angles[..., f, k + 1])

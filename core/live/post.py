@@ -214,17 +214,17 @@ class LivePost:
         self.scale = self.subject_height / max(estimate_stature(raw), 1e-6)
         self._recent_rel.append(self._raw[slot])
         self._recent_xy.append(np.asarray(xy_px, dtype=np.float64))
-        recent = np.stack(self._recent_rel) * self.scale
+        recent, recent_xy = np.stack(self._recent_rel) * self.scale, np.stack(self._recent_xy)
+        px_per_m = pixels_per_metre(recent, recent_xy)
         pose = self._pose(self._raw[slot] * self.scale, t)
-        px_per_m = float(pixels_per_metre(recent, np.stack(self._recent_xy))[-1])
         heights = heights_above_lowest(pose[None, list(FEET)], self.up)[0]
-        self.contacts = self._contact_rule(float(t), self._recent_xy[-1][list(FEET)], px_per_m, heights)
+        self.contacts = self._contact_rule(float(t), recent_xy[-1][list(FEET)], float(px_per_m[-1]), heights)
         self._poses[slot], self._contacts[slot] = pose, self.contacts
         _, poses, contacts = self._history()
         self.up, _ = up_from_support(poses, contacts, body_axis(poses))
         level = rotation_between(self.up, CAMERA_UP)
         body = camera_to_blender(rigid(pose[None] - pose[None, :1], bone_lengths(poses))[0] @ level.T)
-        root = self._root(body, recent, level, float(t)) if self.root_motion else np.zeros(3)
+        root = self._root(body, recent, recent_xy, px_per_m, level, float(t)) if self.root_motion else np.zeros(3)
         world = body + root
         if self._origin is None:
             self._origin = world[_J["pelvis"], :2].copy()  # the take starts at the scene origin
@@ -236,9 +236,10 @@ class LivePost:
         world[:, 2] -= min(float(z.min()), 0.0)  # nothing below the floor
         return world
 
-    def _root(self, body: np.ndarray, recent: np.ndarray, level: np.ndarray, t: float) -> np.ndarray:
+    def _root(self, body: np.ndarray, recent: np.ndarray, recent_xy: np.ndarray, px_per_m: np.ndarray,
+              level: np.ndarray, t: float) -> np.ndarray:  # fmt: skip
         """Newest root: the body-size estimate steadied by feet planted in this and the previous frame."""
-        size = root_trajectory(recent, np.stack(self._recent_xy), self.width, self.height, self.focal)[-1]
+        size = root_trajectory(recent, recent_xy, self.width, self.height, self.focal, px_per_m)[-1]
         size[2:] = self._depth(size[2:], t)
         size = self._root_smooth(camera_to_blender(size @ level.T), t)
         feet = body[list(FEET)]

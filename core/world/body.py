@@ -44,13 +44,18 @@ def centre_of_mass(joints: np.ndarray) -> np.ndarray:
     return np.einsum("j,...jc->...c", COM_WEIGHTS, joints)
 
 
+def lengths_per_frame(joints: np.ndarray) -> np.ndarray:
+    """(T, 17, 3) → (T, 17) each bone's length per frame, indexed by its child joint (0 for the root)."""
+    parents = np.array(H36M_PARENTS)
+    lengths = np.linalg.norm(joints - joints[:, np.maximum(parents, 0)], axis=-1)
+    lengths[:, 0] = 0.0
+    return lengths
+
+
 def bone_lengths(joints: np.ndarray) -> np.ndarray:
     """(T, 17, 3) → (17,) one length per bone, indexed by its child joint (0 for the root): the median over frames,
     left and right averaged. The median ignores the frames where a bone is foreshortened or mis-lifted."""
-    parents = np.array(H36M_PARENTS)
-    lengths = np.zeros(NUM_JOINTS)
-    for c in range(1, NUM_JOINTS):
-        lengths[c] = np.median(np.linalg.norm(joints[:, c] - joints[:, parents[c]], axis=-1))
+    lengths = np.median(lengths_per_frame(joints), axis=0)
     for right, left in _MIRROR.items():
         lengths[right] = lengths[left] = 0.5 * (lengths[right] + lengths[left])
     return lengths

@@ -16,6 +16,7 @@ import math
 
 import numpy as np
 
+from ..retarget.rotations import unit
 from ..skeleton import JOINT_INDEX
 from .body import centre_of_mass
 from .contacts import FEET
@@ -26,16 +27,12 @@ MIN_CONTACT_FRAMES = 5
 OUTLIER_DEG = 25.0
 
 
-def _unit(v: np.ndarray) -> np.ndarray:
-    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
-
-
 def body_axis(joints: np.ndarray) -> np.ndarray:
     """(T, 17, 3) → (3,) unit: the mean of the median trunk direction (pelvis → thorax) and the median leg direction
     (mid-ankles → pelvis). The fallback up direction."""
     trunk = joints[:, _J["thorax"]] - joints[:, _J["pelvis"]]
     legs = joints[:, _J["pelvis"]] - 0.5 * (joints[:, _J["l_ankle"]] + joints[:, _J["r_ankle"]])
-    return _unit(_unit(np.median(trunk, axis=0)) + _unit(np.median(legs, axis=0)))
+    return unit(unit(np.median(trunk, axis=0)) + unit(np.median(legs, axis=0)))
 
 
 def up_from_support(joints: np.ndarray, contacts: np.ndarray, fallback: np.ndarray) -> tuple[np.ndarray, bool]:
@@ -51,20 +48,20 @@ def up_from_support(joints: np.ndarray, contacts: np.ndarray, fallback: np.ndarr
     w = contacts[any_contact].astype(float)
     feet = joints[any_contact][:, list(FEET)]
     support = (feet * w[..., None]).sum(axis=1) / w.sum(axis=1, keepdims=True)
-    v = _unit(centre_of_mass(joints[any_contact]) - support)
-    up = _unit(v.mean(axis=0))
+    v = unit(centre_of_mass(joints[any_contact]) - support)
+    up = unit(v.mean(axis=0))
     keep = v @ up > math.cos(math.radians(OUTLIER_DEG))
     if keep.sum() >= MIN_CONTACT_FRAMES:
-        up = _unit(v[keep].mean(axis=0))
+        up = unit(v[keep].mean(axis=0))
     return up, True
 
 
 def rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """(3, 3) the smallest rotation taking unit vector ``a`` to unit vector ``b`` (Rodrigues)."""
-    a, b = _unit(np.asarray(a, float)), _unit(np.asarray(b, float))
+    a, b = unit(np.asarray(a, float)), unit(np.asarray(b, float))
     v, c = np.cross(a, b), float(a @ b)
     if c < -1.0 + 1e-12:  # opposite: half a turn about any axis perpendicular to a
-        axis = _unit(np.cross(a, [1.0, 0.0, 0.0] if abs(a[0]) < 0.9 else [0.0, 1.0, 0.0]))
+        axis = unit(np.cross(a, [1.0, 0.0, 0.0] if abs(a[0]) < 0.9 else [0.0, 1.0, 0.0]))
         return 2.0 * np.outer(axis, axis) - np.eye(3)
     k = np.array([[0.0, -v[2], v[1]], [v[2], 0.0, -v[0]], [-v[1], v[0], 0.0]])
     return np.eye(3) + k + k @ k / (1.0 + c)

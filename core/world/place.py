@@ -75,12 +75,11 @@ def contact_floor(world: np.ndarray, contacts: np.ndarray, fps: float, ankle_off
     T = len(world)
     if not contacts.any():
         return floor_offsets(soles.min(axis=1), fps, causal=False)
-    frame_sole = np.where(contacts, soles, np.nan)
-    per_frame = np.nanmean(np.where(contacts.any(axis=1)[:, None], frame_sole, 0.0), axis=1)
-    has = contacts.any(axis=1)
+    idx = np.flatnonzero(contacts.any(axis=1))  # frames with a planted foot, and their mean planted sole
+    per_frame = (soles[idx] * contacts[idx]).sum(axis=1) / contacts[idx].sum(axis=1)
     half = max(1, int(round(FLOOR_WINDOW_S * fps / 2)))
-    idx = np.flatnonzero(has)
-    floor_at = np.array([np.median(per_frame[idx[(idx >= t - half) & (idx <= t + half)]]) for t in idx])
+    lo, hi = np.searchsorted(idx, idx - half), np.searchsorted(idx, idx + half, side="right")
+    floor_at = np.array([np.median(per_frame[a:b]) for a, b in zip(lo, hi, strict=True)])
     return np.interp(np.arange(T), idx, floor_at)
 
 
@@ -94,13 +93,13 @@ def place(
     rel = (rel - rel[:, :1]) * scale
     px_per_m = pixels_per_metre(rel, xy_px)
     pose = smooth(rel, times, smoothing, causal=False) if smoothing > 0 else rel
-    body_speed = image_speed(xy_px, times, px_per_m, joints=(_J["pelvis"],))[:, 0]
-    contacts, up, from_contacts = contacts_and_up(pose, image_speed(xy_px, times, px_per_m), fps, body_speed)
+    speed = image_speed(xy_px, times, px_per_m, joints=(*FEET, _J["pelvis"]))  # feet, then the pelvis
+    contacts, up, from_contacts = contacts_and_up(pose, speed[:, :2], fps, speed[:, 2])
     level = rotation_between(up, CAMERA_UP)
     lengths = bone_lengths(pose)
     body = camera_to_blender(rigid(pose - pose[:, :1], lengths) @ level.T)
     if root_motion:
-        size_root = root_trajectory(rel, xy_px, width, height, focal_from_fov(width, height, fov_deg))
+        size_root = root_trajectory(rel, xy_px, width, height, focal_from_fov(width, height, fov_deg), px_per_m)
         size_root[:, 2:] = smooth(size_root[:, 2:], times, max(smoothing, 0.5), causal=False)  # depth: the noisiest
         size_root = camera_to_blender(size_root @ level.T)
         size_root = smooth(size_root, times, smoothing, causal=False) if smoothing > 0 else size_root

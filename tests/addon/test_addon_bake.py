@@ -149,6 +149,21 @@ def test_import_rejects_a_foreign_npz(scene, tmp_path: Path) -> None:
         bpy.ops.video_mocap.import_capture(filepath=str(tmp_path / "other.npz"))
 
 
+def _import_and_sample(path: Path, name: str, read, frames: int = 30) -> list:  # noqa: ANN001
+    """Import a capture (scene frame 1 = its first frame) and read ``read(obj)`` at each of its frames."""
+    import bpy
+
+    settings = bpy.context.scene.video_mocap
+    settings.fps_mode, settings.start_frame = "SCENE_FROM_CLIP", 1
+    assert bpy.ops.video_mocap.import_capture(filepath=str(path)) == {"FINISHED"}
+    obj = bpy.data.objects[name]
+    values = []
+    for frame in range(1, frames + 1):
+        bpy.context.scene.frame_set(frame)
+        values.append(read(obj))
+    return values
+
+
 def test_foot_contacts_are_keyed_on_the_armature(scene, tmp_path: Path) -> None:
     import bpy
 
@@ -156,14 +171,9 @@ def test_foot_contacts_are_keyed_on_the_armature(scene, tmp_path: Path) -> None:
     contacts[3:12, 0] = True  # left foot planted
     contacts[8:25, 1] = True
     path = write_capture(tmp_path / "steps.npz", synthetic_joints(30), video="steps.mp4", contacts=contacts)
-    settings = bpy.context.scene.video_mocap
-    settings.fps_mode, settings.start_frame = "SCENE_FROM_CLIP", 1
-    assert bpy.ops.video_mocap.import_capture(filepath=str(path)) == {"FINISHED"}
-    obj = bpy.data.objects["steps_Mocap"]
-    keyed = []
-    for frame in range(1, 31):
-        bpy.context.scene.frame_set(frame)
-        keyed.append((round(obj["contact_left"]), round(obj["contact_right"])))
+    keyed = _import_and_sample(
+        path, "steps_Mocap", lambda obj: (round(obj["contact_left"]), round(obj["contact_right"]))
+    )
     assert keyed == [(int(a), int(b)) for a, b in contacts]
     # a file without contacts (written before they existed) bakes without the properties
     path = write_capture(tmp_path / "old.npz", synthetic_joints(30), video="old.mp4")
@@ -178,14 +188,8 @@ def test_frames_without_a_person_hide_the_armature_and_warnings_reach_the_panel(
     present[10:20] = False  # an empty stretch (core.presence)
     path = write_capture(tmp_path / "take.npz", synthetic_joints(30), video="room.mp4", present=present,
                          warnings=["no person in frames 10–19 (0.4–0.8 s): nothing is baked there"])  # fmt: skip
+    hidden = _import_and_sample(path, "room_Mocap", lambda obj: (obj.hide_viewport, obj.hide_render))
     settings = bpy.context.scene.video_mocap
-    settings.fps_mode, settings.start_frame = "SCENE_FROM_CLIP", 1
-    assert bpy.ops.video_mocap.import_capture(filepath=str(path)) == {"FINISHED"}
-    obj = bpy.data.objects["room_Mocap"]
-    hidden = []
-    for frame in range(1, 31):
-        bpy.context.scene.frame_set(frame)
-        hidden.append((obj.hide_viewport, obj.hide_render))
     assert hidden == [(not p, not p) for p in present]
     assert "no person in frames 10–19" in settings.last_warnings
     # a take with a person throughout gets no visibility keys at all
