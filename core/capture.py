@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .capture_file import save_capture
-from .detect import Detector, clean_track, detect_track
+from .detect import Detector, HandsDetector, clean_track, detect_track
 from .errors import CaptureError, OptionsError
 from .options import CaptureOptions
 from .parallel_detect import default_workers, detect_clip
@@ -78,13 +78,15 @@ def run_capture(
     options: CaptureOptions,
     *,
     detector: Detector | None = None,
+    hands_detector: HandsDetector | None = None,
     progress: ProgressFn | None = None,
     should_stop: Callable[[], bool] | None = None,
 ) -> dict[str, Any]:
     """Capture ``video`` into ``output`` (.npz, keys in docs/capture.md). Returns the summary (also in the file).
 
     ``detector`` defaults to MediaPipe Pose on every core (``core.parallel_detect``, ``options.detect_workers``); a
-    given detector runs in this process. The lifter loads in a background thread meanwhile. Raises ``CaptureError``
+    given detector runs in this process (with ``hands_detector``, or MediaPipe Hands, when ``options.hands``). The
+    lifter loads in a background thread meanwhile. Raises ``CaptureError``
     subclasses with a ``kind`` for every failure the user can act on, ``Cancelled`` when ``should_stop()`` became
     true.
     """
@@ -116,10 +118,16 @@ def run_capture(
     t0, c0 = time.perf_counter(), time.process_time()
     if detector is None:  # MediaPipe on every core (core/parallel_detect.py)
         workers = options.detect_workers or default_workers()
-        raw = detect_clip(str(video), start, end, workers=workers, on_frame=report, should_stop=should_stop)
+        raw = detect_clip(str(video), start, end, workers=workers, on_frame=report, should_stop=should_stop,
+                          hands=options.hands)  # fmt: skip
         timings["detect_workers"] = workers
     else:
-        raw = detect_track(iter_frames(video, start, end), detector, on_frame=report, should_stop=should_stop)
+        if options.hands and hands_detector is None:
+            from .hands.detect import MediaPipeHandsDetector
+
+            hands_detector = MediaPipeHandsDetector()
+        raw = detect_track(iter_frames(video, start, end), detector, on_frame=report, should_stop=should_stop,
+                           hands=hands_detector if options.hands else None)  # fmt: skip
     timings["decode_detect_s"] = time.perf_counter() - t0
     # CPU seconds of the whole process (all threads): comparable between runs on a shared, loaded machine.
     timings["decode_detect_cpu_s"] = time.process_time() - c0
@@ -155,6 +163,14 @@ def run_capture(
     placed = place(camera, track.xy, track.times, info.width, info.height, info.fps, subject_height=options.height,
                    smoothing=options.smoothing, fov_deg=options.fov_deg, root_motion=options.root_motion)  # fmt: skip
     world, post_info = placed.world, placed.info
+    hands = hand_track = None
+    if options.hands and track.hands is not None:
+        from .hands.track import attach_hands, hand_motion
+
+        hand_track = attach_hands(track.hands, track.xy)
+        hands = hand_motion(hand_track, world, placed.up_camera, track.times, options.smoothing)
+        if not hands.seen.any():
+            notes.append("hands were on, but no hand was found near the body's wrists in any frame")
     timings["post_s"] = time.perf_counter() - t0
     if progress is not None:
         progress("post", 1, 2, 0.0)
@@ -164,12 +180,14 @@ def run_capture(
         "device": device, "weights": str(weights), "receptive_field": int(model.receptive_field),
         "warnings": notes + presence.warnings + [str(w.message) for w in caught], **post_info,
     }  # fmt: skip
+    if hands is not None:  # the fraction of frames each hand (left, right) was detected in
+        summary["hands_seen"] = [round(float(f), 3) for f in hands.seen.mean(axis=0)]
     timings["total_s"] = time.perf_counter() - t_start
     summary["timings"] = timings
     save_capture(output, joints_2d=track.xy, confidence=track.conf, detected=track.detected, joints_3d_camera=camera,
                  joints_3d_world=world, fps=info.fps, frame_indices=track.frame_indices, times=track.times,
                  lr_swapped=track.swapped, present=presence.present, contacts=placed.contacts,
-                 image_size=(info.width, info.height),
+                 image_size=(info.width, info.height), hands=hands, hand_track=hand_track,
                  options=options.to_dict(),
                  summary=summary)
     if progress is not None:

@@ -13,6 +13,8 @@ from typing import Any
 
 import numpy as np
 
+from .hands.rig import HandShape
+from .hands.track import HandMotion, HandTrack
 from .skeleton import H36M_JOINTS, NUM_JOINTS
 
 REQUIRED_KEYS = ("joints_2d", "confidence", "detected", "joints_3d_world", "fps", "frame_indices", "image_size",
@@ -20,6 +22,10 @@ REQUIRED_KEYS = ("joints_2d", "confidence", "detected", "joints_3d_world", "fps"
 # Written by save_capture too; load_capture does not need them (older or hand-made files may lack them).
 OPTIONAL_KEYS = ("joints_3d_camera", "times", "lr_swapped", "present", "contacts", "options_json", "summary_json")
 CONTACT_FEET = ("left", "right")  # columns of ``contacts``
+# Written only by a capture with hands on (docs/capture.md, "Hands"); ``hands_version`` says which layout.
+HANDS_VERSION = 1
+HAND_KEYS = ("hands_version", "hand_angles", "hand_rotation", "hand_seen", "hand_present", "hand_knuckles",
+             "hand_lengths", "hand_landmarks_2d", "hand_landmarks_3d")  # fmt: skip
 
 
 def new_capture_path(folder: Path, stem: str) -> Path:
@@ -35,11 +41,15 @@ def save_capture(output: Path, *, joints_2d: np.ndarray, confidence: np.ndarray,
                  joints_3d_camera: np.ndarray, joints_3d_world: np.ndarray, fps: float, frame_indices: np.ndarray,
                  times: np.ndarray, lr_swapped: np.ndarray, image_size: tuple[int, int], options: dict[str, Any],
                  summary: dict[str, Any], present: np.ndarray | None = None,
-                 contacts: np.ndarray | None = None) -> None:  # fmt: skip
+                 contacts: np.ndarray | None = None, hands: HandMotion | None = None,
+                 hand_track: HandTrack | None = None) -> None:  # fmt: skip
     """Write the .npz atomically (a temp file renamed), so a cancelled or killed run never leaves half a file.
-    ``contacts`` (T, 2) bool, feet planted (CONTACT_FEET order, core.world.contacts); omitted when None."""
+    ``contacts`` (T, 2) bool, feet planted (CONTACT_FEET order, core.world.contacts); omitted when None.
+    ``hands`` (core.hands.track) and the attached detections ``hand_track``: the HAND_KEYS; omitted when None."""
     tmp = output.with_name(output.name + ".part")
     extra = {} if contacts is None else {"contacts": np.asarray(contacts, bool)}
+    if hands is not None:
+        extra |= _hand_arrays(hands, hand_track)
     with open(tmp, "wb") as f:  # a file object: np.savez would append ".npz" to a path not ending in it
         np.savez(
             f,
@@ -62,12 +72,50 @@ def save_capture(output: Path, *, joints_2d: np.ndarray, confidence: np.ndarray,
     os.replace(tmp, output)
 
 
+def _hand_arrays(hands: HandMotion, track: HandTrack | None) -> dict[str, np.ndarray]:
+    t = len(hands.angles)
+    missing_2d, missing_3d = np.full((t, 2, 21, 2), np.nan), np.full((t, 2, 21, 3), np.nan)
+    return {
+        "hands_version": np.int64(HANDS_VERSION), "hand_angles": hands.angles.astype(np.float32),
+        "hand_rotation": hands.rotation.astype(np.float32), "hand_seen": hands.seen.astype(bool),
+        "hand_present": hands.present.astype(bool), "hand_knuckles": hands.shape.knuckles.astype(np.float32),
+        "hand_lengths": hands.shape.lengths.astype(np.float32),
+        "hand_landmarks_2d": (missing_2d if track is None else track.xy).astype(np.float32),
+        "hand_landmarks_3d": (missing_3d if track is None else track.world).astype(np.float32),
+    }  # fmt: skip
+
+
+def _load_hands(arrays: dict[str, np.ndarray], t: int, path: Path) -> HandMotion | None:
+    """The hand arrays of a file written with hands on, checked; None when the file has none."""
+    if "hand_angles" not in arrays:
+        return None
+    missing = [k for k in HAND_KEYS if k not in arrays]
+    if missing:
+        raise ValueError(f"{path.name}: hand data incomplete, missing {', '.join(missing)}")
+    version = int(arrays["hands_version"])
+    if version != HANDS_VERSION:
+        raise ValueError(f"{path.name}: hand data version {version}; this add-on reads version {HANDS_VERSION}")
+    shapes = {"hand_angles": (t, 2, 5, 4), "hand_rotation": (t, 2, 3, 3), "hand_seen": (t, 2),
+              "hand_present": (t, 2), "hand_knuckles": (5, 3), "hand_lengths": (5, 3)}  # fmt: skip
+    for key, shape in shapes.items():
+        if arrays[key].shape != shape:
+            raise ValueError(f"{path.name}: {key} has shape {arrays[key].shape}, expected {shape}")
+    numbers = [arrays[k] for k in ("hand_angles", "hand_rotation", "hand_knuckles", "hand_lengths")]
+    if not all(np.all(np.isfinite(a)) for a in numbers):
+        raise ValueError(f"{path.name}: hand data contains NaN/inf values")
+    return HandMotion(np.asarray(arrays["hand_angles"], np.float64), np.asarray(arrays["hand_rotation"], np.float64),
+                      np.asarray(arrays["hand_seen"], bool), np.asarray(arrays["hand_present"], bool),
+                      HandShape(np.asarray(arrays["hand_knuckles"], np.float64),
+                                np.asarray(arrays["hand_lengths"], np.float64)))  # fmt: skip
+
+
 @dataclass(frozen=True)
 class Capture:
     """One capture. joints_world (T, 17, 3) Blender world metres; joints_2d (T, 17, 2) px; confidence (T, 17);
     detected (T,) bool; fps; frame_indices (T,) video frame numbers; image_size (w, h); options from the worker;
     present (T,) bool: a person is in the frame (core.presence; files without the key: every frame);
-    contacts (T, 2) bool or None: left/right foot planted (core.world; None in files written before it)."""
+    contacts (T, 2) bool or None: left/right foot planted (core.world; None in files written before it);
+    hands: finger motion (core.hands.track.HandMotion) or None (captured without hands)."""
 
     path: Path
     joints_world: np.ndarray
@@ -81,6 +129,7 @@ class Capture:
     summary: dict[str, Any]
     present: np.ndarray
     contacts: np.ndarray | None = None
+    hands: HandMotion | None = None
 
     @property
     def frames(self) -> int:
@@ -133,7 +182,7 @@ def load_capture(path: str | Path) -> Capture:
     return Capture(path, joints, np.asarray(arrays["joints_2d"], dtype=np.float64),
                    np.asarray(arrays["confidence"], dtype=np.float64), np.asarray(arrays["detected"], dtype=bool),
                    fps, np.asarray(arrays["frame_indices"]).astype(int), (size[0], size[1]), options, summary,
-                   present, contacts)  # fmt: skip
+                   present, contacts, _load_hands(arrays, t, path))  # fmt: skip
 
 
 def _json(arrays: dict[str, np.ndarray], key: str, path: Path) -> dict[str, Any]:

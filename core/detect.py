@@ -122,6 +122,18 @@ class MediaPipePoseDetector:
         self._pose.close()
 
 
+TRACK_KEYS = ("xy", "conf", "detected", "frame_indices", "times", "swapped")
+
+
+class HandsDetector(Protocol):
+    """Finds up to two hands in a frame (``core.hands.detect.MediaPipeHandsDetector``); ``pack`` turns one frame's
+    result into fixed-size arrays (``core.hands.detect.pack_hands``)."""
+
+    def detect(self, image: np.ndarray) -> list: ...
+
+    def close(self) -> None: ...
+
+
 @dataclass
 class Track2D:
     """A clip's 2D track. All arrays share T (the decoded frames).
@@ -129,6 +141,9 @@ class Track2D:
     xy: (T, 17, 2) pixels; conf: (T, 17); detected: (T,) bool (a person was found in that frame);
     frame_indices: (T,) int, 0-based clip frame numbers; times: (T,) s presentation times;
     swapped: (T,) bool, frames whose left/right labels ``clean_track`` swapped back.
+    hands: the raw hands (``core.hands.detect.pack_hands``: arrays ``hand_xy`` (T, 2, 21, 2) px, ``hand_world``
+    (T, 2, 21, 3) m, ``hand_score`` (T, 2), in MediaPipe's order, NaN/0 where fewer than two were seen), or None
+    when hands were not detected. Not yet attached to a wrist: that needs the cleaned body (``core.hands.track``).
     """
 
     xy: np.ndarray
@@ -137,6 +152,17 @@ class Track2D:
     frame_indices: np.ndarray
     times: np.ndarray
     swapped: np.ndarray
+    hands: dict[str, np.ndarray] | None = None
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """Every per-frame array by name (the hands' too): what a detection helper sends back, what merging joins."""
+        out = {k: getattr(self, k) for k in TRACK_KEYS}
+        return out | (self.hands or {})
+
+    @classmethod
+    def from_arrays(cls, arrays: dict[str, np.ndarray]) -> Track2D:
+        hands = {k: v for k, v in arrays.items() if k not in TRACK_KEYS}
+        return cls(**{k: arrays[k] for k in TRACK_KEYS}, hands=hands or None)
 
     @property
     def detection_rate(self) -> float:
@@ -149,12 +175,17 @@ def detect_track(
     *,
     on_frame: Callable[[int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
+    hands: HandsDetector | None = None,
 ) -> Track2D:
-    """Run ``detector`` on every frame (streamed: only the small per-frame results are kept).
+    """Run ``detector`` (and ``hands``, when given) on every frame (streamed: only the small per-frame results are
+    kept).
 
     ``on_frame(n)`` is called after the n-th frame (for progress); ``should_stop()`` is polled per frame and raises
     ``Cancelled``. Undetected frames hold NaN in ``xy`` and 0 in ``conf``.
     """
+    from .hands.detect import pack_hands, stack_hands
+
+    hand_frames: list[dict[str, np.ndarray]] = []
     xy: list[np.ndarray] = []
     conf: list[np.ndarray] = []
     detected: list[bool] = []
@@ -166,6 +197,8 @@ def detect_track(
         if should_stop is not None and should_stop():
             raise Cancelled("Capture cancelled during 2D detection.")
         pose = detector.detect(frame.image, frame.time_s)
+        if hands is not None:
+            hand_frames.append(pack_hands(hands.detect(frame.image)))
         xy.append(missing_xy if pose is None else np.asarray(pose[0], dtype=np.float32))
         conf.append(missing_conf if pose is None else np.asarray(pose[1], dtype=np.float32))
         detected.append(pose is not None)
@@ -181,6 +214,7 @@ def detect_track(
         frame_indices=np.array(indices, dtype=np.int64),
         times=np.array(times, dtype=np.float64),
         swapped=np.zeros(T, dtype=bool),
+        hands=None if hands is None else stack_hands(hand_frames),
     )
 
 
@@ -248,4 +282,5 @@ def clean_track(track: Track2D, min_confidence: float = 0.3, fix_swaps: bool = T
     if not valid.any():
         valid = track.detected[:, None] & np.ones_like(valid)  # every joint is unsure: keep them rather than fail
     filled = fill_gaps(xy, valid)
-    return Track2D(filled.astype(np.float32), conf, track.detected.copy(), track.frame_indices, track.times, swapped)
+    return Track2D(filled.astype(np.float32), conf, track.detected.copy(), track.frame_indices, track.times, swapped,
+                   track.hands)

@@ -65,6 +65,8 @@ class CaptureOptions(OptionsBase):
     fov_deg: assumed camera field of view along the image's long side (depth of the root trajectory).
     min_confidence: joints below this MediaPipe visibility are interpolated over time.
     detect_workers: processes detecting 2D in parallel (core/parallel_detect.py); 0 = one per core.
+    hands: also detect both hands (MediaPipe Hands) and capture finger motion (core/hands); about doubles the
+    detection time (docs/performance.md).
     """
 
     WHAT: ClassVar[str] = "capture option"
@@ -81,9 +83,10 @@ class CaptureOptions(OptionsBase):
     fov_deg: float = 60.0
     min_confidence: float = 0.3
     detect_workers: int = 0
+    hands: bool = False
 
     def __post_init__(self) -> None:
-        check_shared_options(self, self.WHAT, bools=("flip_tta", "root_motion"))
+        check_shared_options(self, self.WHAT, bools=("flip_tta", "root_motion", "hands"))
         w = self.detect_workers
         if isinstance(w, bool) or not isinstance(w, int) or not 0 <= w <= 64:
             raise OptionsError(f"{self.WHAT} 'detect_workers' must be an integer in 0..64 (0 = per core), got {w!r}")

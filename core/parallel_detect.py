@@ -79,22 +79,26 @@ def detect_clip(
     on_frame: Callable[[int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     min_chunk: int = MIN_CHUNK_FRAMES,
+    hands: bool = False,
 ) -> Track2D:
     """MediaPipe 2D of frames ``start..end`` (inclusive), in ``workers`` processes; same result type and progress
-    and cancel contract as :func:`core.detect.detect_track` (``on_frame(n)`` with the frames done so far)."""
+    and cancel contract as :func:`core.detect.detect_track` (``on_frame(n)`` with the frames done so far).
+    ``hands``: MediaPipe Hands too, on every frame, in the same processes (``core.hands.detect``)."""
     chunks = plan_chunks(start, end, workers, min_chunk)
     if len(chunks) == 1:
-        detector = MediaPipePoseDetector()
+        detector, hand_detector = MediaPipePoseDetector(), _hands_detector(hands)
         try:
-            return detect_track(iter_frames(video, start, end), detector, on_frame=on_frame, should_stop=should_stop)
+            return detect_track(iter_frames(video, start, end), detector, on_frame=on_frame, should_stop=should_stop,
+                                hands=hand_detector)  # fmt: skip
         finally:
-            detector.close()
+            _close(detector, hand_detector)
     executor, progress, cancel, _ = _helpers(len(chunks) - 1)
     wait(_pending, timeout=30)  # helpers of a cancelled capture stop within a frame of starting; never share them
     cancel.clear()
     _drain(progress)
     _pending[:] = futures = [
-        executor.submit(_detect_chunk, str(video), max(start, a - OVERLAP_FRAMES), a, b) for a, b in chunks[1:]
+        executor.submit(_detect_chunk, str(video), max(start, a - OVERLAP_FRAMES), a, b, hands)
+        for a, b in chunks[1:]
     ]
     done = {"own": 0, "helpers": 0}
 
@@ -104,9 +108,10 @@ def detect_clip(
         if on_frame is not None:
             on_frame(done["own"] + done["helpers"])
 
-    detector = MediaPipePoseDetector()
+    detector, hand_detector = MediaPipePoseDetector(), _hands_detector(hands)
     try:
-        parts = [detect_track(iter_frames(video, *chunks[0]), detector, on_frame=report, should_stop=should_stop)]
+        parts = [detect_track(iter_frames(video, *chunks[0]), detector, on_frame=report, should_stop=should_stop,
+                              hands=hand_detector)]  # fmt: skip
         parts += [_wait(f, report, done, should_stop, cancel) for f in futures]
     except BrokenProcessPool as exc:
         _forget_pool()
@@ -119,18 +124,32 @@ def detect_clip(
         cancel.set()  # the helpers stop at their next frame; the next capture waits for that (_pending)
         raise
     finally:
-        detector.close()
+        _close(detector, hand_detector)
     merged = _merge(parts)
     if on_frame is not None:  # helpers' last progress messages may still be in flight: the count is known now
         on_frame(len(merged.frame_indices))
     return merged
 
 
+def _hands_detector(on: bool) -> Any:
+    if not on:
+        return None
+    from .hands.detect import MediaPipeHandsDetector
+
+    return MediaPipeHandsDetector()
+
+
+def _close(*detectors: Any) -> None:
+    for detector in detectors:
+        if detector is not None:
+            detector.close()
+
+
 def _wait(future: Future, report: Callable[[int], None], done: dict[str, int],
           should_stop: Callable[[], bool] | None, cancel: Any) -> Track2D:  # fmt: skip
     while True:
         try:
-            return Track2D(**future.result(timeout=0.1))
+            return Track2D.from_arrays(future.result(timeout=0.1))
         except TimeoutError:
             if should_stop is not None and should_stop():
                 cancel.set()
@@ -139,8 +158,8 @@ def _wait(future: Future, report: Callable[[int], None], done: dict[str, int],
 
 
 def _merge(parts: list[Track2D]) -> Track2D:
-    return Track2D(**{k: np.concatenate([getattr(p, k) for p in parts]) for k in
-                      ("xy", "conf", "detected", "frame_indices", "times", "swapped")})  # fmt: skip
+    arrays = [p.arrays() for p in parts]
+    return Track2D.from_arrays({k: np.concatenate([a[k] for a in arrays]) for k in arrays[0]})
 
 
 def _drain(progress: Any) -> int:
@@ -196,7 +215,7 @@ def _warm() -> int:
     return os.getpid()
 
 
-def _detect_chunk(video: str, first: int, keep_from: int, last: int) -> dict[str, np.ndarray]:
+def _detect_chunk(video: str, first: int, keep_from: int, last: int, hands: bool = False) -> dict[str, np.ndarray]:
     """In a helper: detect ``first..last``, keep ``keep_from..last`` (the earlier frames only warm the tracker)."""
     reported = 0
 
@@ -207,10 +226,11 @@ def _detect_chunk(video: str, first: int, keep_from: int, last: int) -> dict[str
             _progress.put(kept - reported)
             reported = kept
 
-    detector = MediaPipePoseDetector()
+    detector, hand_detector = MediaPipePoseDetector(), _hands_detector(hands)
     try:
-        track = detect_track(iter_frames(video, first, last), detector, on_frame=on_frame, should_stop=_cancel.is_set)
+        track = detect_track(iter_frames(video, first, last), detector, on_frame=on_frame, should_stop=_cancel.is_set,
+                             hands=hand_detector)  # fmt: skip
     finally:
-        detector.close()
+        _close(detector, hand_detector)
     keep = track.frame_indices >= keep_from
-    return {k: getattr(track, k)[keep] for k in ("xy", "conf", "detected", "frame_indices", "times", "swapped")}
+    return {k: v[keep] for k, v in track.arrays().items()}

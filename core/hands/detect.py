@@ -7,8 +7,9 @@ body wrist (from the pose track, in pixels) its own wrist landmark is nearest to
 the two assignments; a hand farther than ``MAX_WRIST_GAP`` hand sizes from any body wrist is not attached at all.
 MediaPipe's label is kept only to count disagreements.
 
-Cost on the 2-core machine: ≈ 49 ms per 1088×1920 frame (pose alone ≈ 25 ms), measured on 30 frames of
-``assets/pose2sim_balance_cam04.mp4``. Not yet part of the capture pipeline (issue 14).
+Detection runs beside the pose detector, frame by frame, in the same processes (``core.detect.detect_track``,
+``core.parallel_detect``); each frame's hands are kept as fixed-size arrays (:func:`pack_hands`) and attached to the
+wrists once the body track is clean (``core.hands.track``). Cost: ``bench/capture_speed.py`` (hands line).
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ from typing import Any
 import numpy as np
 
 MAX_WRIST_GAP = 1.0  # in hand sizes (wrist → middle-finger knuckle): a hand this far from the body wrist is not its
+MAX_HANDS = 2
+HAND_KEYS = ("hand_xy", "hand_world", "hand_score")
 
 
 @dataclass(frozen=True)
@@ -35,6 +38,29 @@ class HandObservation:
     def size_px(self) -> float:
         """Wrist → middle-finger knuckle, pixels."""
         return float(np.linalg.norm(self.xy[9] - self.xy[0]))
+
+
+def pack_hands(hands: list[HandObservation]) -> dict[str, np.ndarray]:
+    """One frame's hands → ``hand_xy`` (2, 21, 2), ``hand_world`` (2, 21, 3), ``hand_score`` (2,): MediaPipe's order,
+    NaN coordinates and score 0 in an empty slot. Labels are dropped: the body decides the side."""
+    xy = np.full((MAX_HANDS, 21, 2), np.nan, np.float32)
+    world = np.full((MAX_HANDS, 21, 3), np.nan, np.float32)
+    score = np.zeros(MAX_HANDS, np.float32)
+    for k, hand in enumerate(hands[:MAX_HANDS]):
+        xy[k], world[k], score[k] = hand.xy, hand.world, hand.score
+    return {"hand_xy": xy, "hand_world": world, "hand_score": score}
+
+
+def stack_hands(frames: list[dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """Per-frame :func:`pack_hands` results → (T, ...) arrays (T = 0 gives empty arrays of the right shape)."""
+    empty = pack_hands([])
+    return {k: np.stack([f[k] for f in frames]) if frames else empty[k][:0] for k in HAND_KEYS}
+
+
+def unpack_hands(arrays: dict[str, np.ndarray], t: int) -> list[HandObservation]:
+    """The hands of frame ``t`` of stacked arrays, back as observations (empty slots skipped)."""
+    return [HandObservation(arrays["hand_xy"][t, k], arrays["hand_world"][t, k], float(arrays["hand_score"][t, k]), "")
+            for k in range(MAX_HANDS) if np.isfinite(arrays["hand_xy"][t, k]).all()]  # fmt: skip
 
 
 def assign_to_wrists(hands: list[HandObservation], wrists_px: np.ndarray) -> tuple[HandObservation | None, ...]:
@@ -59,11 +85,17 @@ def assign_to_wrists(hands: list[HandObservation], wrists_px: np.ndarray) -> tup
 
 
 class MediaPipeHandsDetector:
-    """MediaPipe Hands in video mode (tracking between frames), up to two hands."""
+    """MediaPipe Hands in video mode (tracking between frames), up to two hands. Frames larger than ``max_side`` are
+    downscaled first, as for the pose (its models work on 192- and 224-pixel crops)."""
 
-    def __init__(self, model_complexity: int = 1, min_detection_confidence: float = 0.5) -> None:
+    def __init__(self, model_complexity: int = 1, min_detection_confidence: float = 0.5,
+                 max_side: int = 1280) -> None:  # fmt: skip
+        from ..detect import _defer_matplotlib
+
+        _defer_matplotlib()
         import mediapipe as mp
 
+        self.max_side = int(max_side)
         self._hands = mp.solutions.hands.Hands(
             static_image_mode=False, max_num_hands=2, model_complexity=model_complexity,
             min_detection_confidence=min_detection_confidence, min_tracking_confidence=0.5,
@@ -74,7 +106,13 @@ class MediaPipeHandsDetector:
         import cv2
 
         height, width = image.shape[:2]
-        result: Any = self._hands.process(cv2.cvtColor(image, cv2.COLOR_BGR2RGB))
+        longest = max(height, width)
+        if longest > self.max_side:
+            f = self.max_side / longest
+            image = cv2.resize(image, (round(width * f), round(height * f)), interpolation=cv2.INTER_AREA)
+        rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+        rgb.flags.writeable = False
+        result: Any = self._hands.process(rgb)
         if not result.multi_hand_landmarks:
             return []
         out = []
