@@ -20,8 +20,10 @@ from mathutils import Vector
 
 from ..core.bake_math import RestPose, median_bone_lengths, resample, rest_pose, solve_pose
 from ..core.capture_file import CONTACT_FEET
+from ..core.hands.track import HandMotion
 from ..core.rig_layout import BONES, ROOT_BONE
 from .action_api import FCurveWriter, write_keys
+from .bake_hands import EditBone, hand_edit_bones, resampled, write_hand_keys
 
 FPS_MODES = ("SCENE_FROM_CLIP", "RESAMPLE")
 _MAX_NAME = 50  # Blender names hold 63 bytes; leave room for "_Mocap" and a ".001" suffix
@@ -86,8 +88,10 @@ class _SelectionState:
             bpy.ops.object.mode_set(mode=self.mode)
 
 
-def build_armature(context: bpy.types.Context, name: str, rest: RestPose) -> bpy.types.Object:
-    """A new armature object at the origin with one bone per core.rig_layout.BONES entry, linked to the scene."""
+def build_armature(context: bpy.types.Context, name: str, rest: RestPose,
+                   extra: list[EditBone] | None = None) -> bpy.types.Object:  # fmt: skip
+    """A new armature object at the origin with one bone per core.rig_layout.BONES entry, linked to the scene;
+    ``extra`` bones (the hands: operators/bake_hands.py) after them."""
     data = bpy.data.armatures.new(name)
     obj = bpy.data.objects.new(name, data)
     context.scene.collection.objects.link(obj)
@@ -103,6 +107,12 @@ def build_armature(context: bpy.types.Context, name: str, rest: RestPose) -> bpy
             if spec.parent is not None:
                 bone.parent = data.edit_bones[spec.parent]
                 bone.use_connect = (bone.head - bone.parent.tail).length < 1e-6
+        for name_, head, tail, z_axis, parent in extra or []:
+            bone = data.edit_bones.new(name_)
+            bone.head, bone.tail = Vector(head), Vector(tail)
+            bone.align_roll(Vector(z_axis))
+            bone.parent = data.edit_bones[parent]
+            bone.use_connect = (bone.head - bone.parent.tail).length < 1e-6
     finally:
         bpy.ops.object.mode_set(mode="OBJECT")
     for pose_bone in obj.pose.bones:
@@ -127,6 +137,7 @@ def bake_joints(
     options: BakeOptions | None = None,
     present: np.ndarray | None = None,
     contacts: np.ndarray | None = None,
+    hands: HandMotion | None = None,
 ) -> BakeResult:
     """Create `<clip>_Mocap` + action `<clip>_mocap` (fake user) whose bones reproduce joints_world.
 
@@ -137,6 +148,8 @@ def bake_joints(
             render keys), so no skeleton shows where the video has nobody. None: every frame.
         contacts: (T, 2) bool, left/right foot planted (core.world.contacts): keyed on the object's custom
             properties ``contact_left`` / ``contact_right`` (0/1, a key per frame) for later tools. None: not keyed.
+        hands: finger motion (core.hands.track, from a capture with hands on): the armature gets a hand and three
+            bones per finger on each arm (core.hands.rig), keyed. None: no hand bones.
     Returns: BakeResult. Raises ValueError on bad input (nothing is created then).
     """
     options = options or BakeOptions()
@@ -157,6 +170,7 @@ def bake_joints(
         nearest = np.minimum(np.round(np.arange(len(joints)) * fps / target_fps).astype(int), len(shown) - 1)
         shown = shown[nearest]
         planted = None if planted is None else planted[nearest]
+        hands = None if hands is None else resampled(hands, fps, target_fps)
     else:
         target_fps = float(fps)
     lengths = median_bone_lengths(joints)  # validates shape and finiteness before anything is created
@@ -166,7 +180,8 @@ def bake_joints(
         bpy.ops.object.mode_set(mode="OBJECT")
     base = _clip_base(clip_name)
     try:
-        obj = build_armature(context, f"{base}_Mocap", rest_pose(lengths))
+        rest = rest_pose(lengths)
+        obj = build_armature(context, f"{base}_Mocap", rest, None if hands is None else hand_edit_bones(rest, hands))
         motion = solve_pose(joints, armature_rest(obj))
         action = bpy.data.actions.new(f"{base}_mocap")
         action.use_fake_user = True  # keep the take even when it is unassigned
@@ -179,6 +194,8 @@ def bake_joints(
         for c in range(3):
             write_keys(writer.new(f'pose.bones["{ROOT_BONE}"].location', c, ROOT_BONE), frames,
                        motion.root_location[:, c])
+        if hands is not None:
+            write_hand_keys(obj, writer, frames, joints, hands)
         if not shown.all():  # a key per frame: exact on every frame, whatever the interpolation
             for prop in ("hide_viewport", "hide_render"):
                 write_keys(writer.new(prop, 0, "Object Transforms"), frames, (~shown).astype(np.float64))

@@ -63,7 +63,7 @@ def bake_capture_file(context: bpy.types.Context, path: str, seconds: float | No
     capture = load_capture(path)
     options = BakeOptions(settings.fps_mode, settings.start_frame, settings.set_frame_range)
     result = bake_joints(context, capture.joints_world, capture.fps, capture.clip_name, options, capture.present,
-                         capture.contacts)
+                         capture.contacts, capture.hands)
     settings.last_capture_path = str(path)
     settings.last_frames = result.frames
     settings.last_detection_rate = capture.detection_rate

@@ -136,3 +136,41 @@ def hand_basis(frames: np.ndarray, forearm_world: np.ndarray, rest: np.ndarray, 
     parent_rest = np.where((_PARENT_INDEX < 0)[:, None, None], forearm_rest[None], rest[np.maximum(_PARENT_INDEX, 0)])
     offset = np.swapaxes(rest, -1, -2) @ parent_rest  # (16, 3, 3)
     return offset[None] @ np.swapaxes(parent_world, -1, -2) @ frames
+
+
+def hand_keys(joints: np.ndarray, angles: np.ndarray, rotation: np.ndarray, shape: HandShape,
+              rest: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, np.ndarray]:  # fmt: skip
+    """Pose-bone quaternions (w, x, y, z) per side, (T, 16, 4), continuous in time, for an armature whose body is
+    keyed by ``core.bake_math.solve_pose(joints)``.
+
+    joints (T, 17, 3) the baked body; angles (T, 2, 5, 4); rotation (T, 2, 3, 3) (core.hands.track.HandMotion,
+    axis 1 left, right); rest[side] = (hand bones' rest matrices (16, 3, 3), the forearm's (3, 3)) as Blender
+    stores them.
+    """
+    from ..bake_math import world_rotations
+    from ..rig_layout import BONE_INDEX
+    from ..rotations import make_continuous, matrix_to_quaternion
+
+    body = world_rotations(joints)
+    wrist = np.zeros((len(joints), 3))  # rotations only: the wrist's position does not change a bone's key
+    out = {}
+    for s, side in enumerate(SIDES):
+        frames = hand_pose(rotation[:, s], angles[:, s], wrist, shape, side)[2]
+        basis = hand_basis(frames, body[:, BONE_INDEX[FOREARM[side]]], *rest[side])
+        out[side] = make_continuous(matrix_to_quaternion(basis))
+    return out
+
+
+def resample_hands(angles: np.ndarray, rotation: np.ndarray, src_fps: float,
+                   dst_fps: float) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Angles (T, 2, 5, 4) and palm rotations (T, 2, 3, 3) resampled in time like core.bake_math.resample (rotations
+    through normalised, sign-continuous quaternions)."""
+    from ..bake_math import resample
+    from ..rotations import make_continuous, matrix_to_quaternion, quaternion_to_matrix
+
+    t = len(angles)
+    new_angles = resample(angles.reshape(t, 2, 20), src_fps, dst_fps).reshape(-1, 2, 5, 4)
+    quats = np.stack([make_continuous(matrix_to_quaternion(rotation[:, s])) for s in range(2)], axis=1)
+    quats = resample(quats, src_fps, dst_fps)
+    quats /= np.linalg.norm(quats, axis=-1, keepdims=True)
+    return new_angles, quaternion_to_matrix(quats)

@@ -22,8 +22,9 @@ def enable_addon() -> ModuleType:
 
 def write_capture(path: Path, joints: np.ndarray, fps: float = 25.0, video: str = "walk.mp4",
                   present: np.ndarray | None = None, warnings: list[str] | None = None,
-                  contacts: np.ndarray | None = None) -> Path:  # fmt: skip
-    """A capture .npz with the worker's keys (docs/capture.md) around the given (T, 17, 3) world joints."""
+                  contacts: np.ndarray | None = None, hands: Any = None) -> Path:  # fmt: skip
+    """A capture .npz with the worker's keys (docs/capture.md) around the given (T, 17, 3) world joints;
+    ``hands`` a core.hands.track.HandMotion (the hand arrays) or None."""
     t = len(joints)
     detected = np.ones(t, dtype=bool)
     detected[: max(1, t // 10)] = False
@@ -31,7 +32,7 @@ def write_capture(path: Path, joints: np.ndarray, fps: float = 25.0, video: str 
                  joints_3d_camera=joints, joints_3d_world=joints, fps=fps, frame_indices=np.arange(t),
                  times=np.arange(t) / fps, lr_swapped=np.zeros(t, dtype=bool), image_size=(640, 360), options={},
                  summary={"video": video, "warnings": warnings or []}, present=present,
-                 contacts=contacts)
+                 contacts=contacts, hands=hands)
     return path
 
 
