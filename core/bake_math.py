@@ -206,25 +206,34 @@ def forward_kinematics(rest: RestPose, rotations: np.ndarray, root_location: np.
 
     Args: rest; rotations (T, B, 4); root_location (T, 3). Returns: (T, J, 3).
     """
-    basis = quaternion_to_matrix(rotations)
-    t = basis.shape[0]
-    world = np.empty_like(basis)
+    world = pose_rotations(rest, rotations)
+    t = world.shape[0]
     heads = np.empty((t, len(BONES), 3))
     joints = np.empty((t, NUM_JOINTS, 3))
     for i, bone in enumerate(BONES):
         p = _PARENT[i]
         if p < 0:
-            world[:, i] = rest.matrices[i] @ basis[:, i]
             heads[:, i] = rest.heads[i] + root_location @ rest.matrices[i].T
         else:
-            offset = rest.matrices[p].T @ rest.matrices[i]
-            world[:, i] = world[:, p] @ offset @ basis[:, i]
             # The head's rest offset from the parent head, carried by the parent's pose rotation.
             local = rest.matrices[p].T @ (rest.heads[i] - rest.heads[p])
             heads[:, i] = heads[:, p] + world[:, p] @ local
         joints[:, bone.head_joint] = heads[:, i]
         joints[:, bone.tail_joint] = heads[:, i] + world[:, i][..., :, 1] * rest.lengths[i]
     return joints
+
+
+def pose_rotations(rest: RestPose, rotations: np.ndarray) -> np.ndarray:
+    """Armature-space rotations of the posed armature's bones (Blender's pose model).
+
+    Args: rest; rotations (T, B, 4). Returns: (T, B, 3, 3)."""
+    basis = quaternion_to_matrix(rotations)
+    world = np.empty_like(basis)
+    for i in range(len(BONES)):
+        p = _PARENT[i]
+        offset = rest.matrices[i] if p < 0 else rest.matrices[p].T @ rest.matrices[i]
+        world[:, i] = (offset @ basis[:, i]) if p < 0 else world[:, p] @ offset @ basis[:, i]
+    return world
 
 
 def resample(joints: np.ndarray, src_fps: float, dst_fps: float) -> np.ndarray:

@@ -15,13 +15,23 @@ import bpy
 import numpy as np
 from bpy.props import StringProperty
 
+from ..core.retarget.fingers import drive_hands, find_fingers
 from ..core.retarget.footlock import FootLockConfig, detect_contacts
 from ..core.retarget.mapping import BoneMap, detect_preset, load_mapping, save_mapping
 from ..core.retarget.presets import ROLES
-from ..core.retarget.solve import RetargetOptions, retarget
+from ..core.retarget.solve import RetargetOptions, RetargetResult, retarget
+from ..core.retarget.target import TargetRig
 from ..core.skeleton import JOINT_INDEX
 from .properties import VIDEO_MOCAP_PG_retarget
-from .retarget_keys import is_mocap_armature, read_contacts, read_source, read_target, source_action, write_target_keys
+from .retarget_keys import (
+    is_mocap_armature,
+    read_contacts,
+    read_source,
+    read_source_hands,
+    read_target,
+    source_action,
+    write_target_keys,
+)
 from .retarget_refine import key_fk_switches, refine_for_constraints
 
 _CLIP_SUFFIXES = ("_mocap", "_Mocap")
@@ -120,6 +130,7 @@ def run_retarget(context: bpy.types.Context, source: bpy.types.Object, action: b
         raise ValueError(f"the root motion bone {root!r} is connected to its parent and cannot move: "
                          "choose another Root Motion Bone")
     result = retarget(to_target(joints), to_target(rest), rig, mapping, options, contacts)
+    result, hand_notes = _drive_hands(source, action, frames, rig, mapping, result, inverse[:3, :3])
     new_action = bpy.data.actions.new(f"{target.name}_{clip_name(source, action)}")
     new_action.use_fake_user = True
     result, residual = refine_for_constraints(context, target, rig, result)
@@ -134,8 +145,24 @@ def run_retarget(context: bpy.types.Context, source: bpy.types.Object, action: b
         warning += f"; constraint-driven parents evaluated in Blender (worst remaining {residual:.2f}°)"
     if switched:
         warning += f"; keyed FK on {', '.join(switched)} (the keys drive the FK controls; the rig was in IK)"
+    warning += "".join(f"; {note}" for note in hand_notes)
     return new_action, (f"{new_action.name}: {len(frames)} frames on {len(result.driven)} bones "
                         f"({mapping.preset} mapping, leg ratio {result.scale:.2f}{planted}){warning}")
+
+
+def _drive_hands(source: bpy.types.Object, action: bpy.types.Action, frames: np.ndarray, rig: TargetRig,
+                 mapping: BoneMap, result: RetargetResult, to_target: np.ndarray) -> tuple[RetargetResult, list[str]]:
+    """A take captured with hands drives the target's hands and fingers (core.retarget.fingers); else unchanged."""
+    hands = read_source_hands(source, action, frames)
+    if not hands:
+        return result, []
+    turn = result.heading @ (to_target / np.linalg.norm(to_target, axis=0, keepdims=True))
+    found = find_fingers(rig, mapping)
+    if not found:
+        return result, ["hands: the target's hand bones are not mapped, fingers not driven"]
+    result, notes = drive_hands(result, rig, found, {side: turn @ f for side, f in hands.items()})
+    fingers = sum(len(h.fingers) for h in found.values())
+    return result, [f"{fingers} fingers driven", *notes]
 
 
 class VIDEO_MOCAP_OT_retarget(bpy.types.Operator):

@@ -13,12 +13,19 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
-from ..core.bake_math import RestPose, forward_kinematics
+from ..core.bake_math import RestPose, forward_kinematics, pose_rotations
 from ..core.capture_file import CONTACT_FEET
+from ..core.hands.rig import SIDES, bone_names, parents
 from ..core.retarget.solve import RetargetResult
 from ..core.retarget.target import TargetRig
-from ..core.rig_layout import BONES, ROOT_BONE
-from ..core.rotations import make_continuous, matrix_to_axis_angle, matrix_to_euler, matrix_to_quaternion
+from ..core.rig_layout import BONE_INDEX, BONES, ROOT_BONE
+from ..core.rotations import (
+    make_continuous,
+    matrix_to_axis_angle,
+    matrix_to_euler,
+    matrix_to_quaternion,
+    quaternion_to_matrix,
+)
 from .action_api import FCurveWriter, action_fcurves, write_keys
 
 
@@ -66,19 +73,10 @@ def read_source(obj: bpy.types.Object, action: bpy.types.Action) -> tuple[np.nda
         raise ValueError(f"action {action.name!r} does not animate the bones of a Video Mocap armature")
     start, end = (int(round(f)) for f in action.frame_range)
     frames = np.arange(start, end + 1, dtype=np.float64)
-    rotations = np.empty((len(frames), len(BONES), 4))
-    for i, spec in enumerate(BONES):
-        path = f'pose.bones["{spec.name}"].rotation_quaternion'
-        for c in range(4):
-            rotations[:, i, c] = _sample(curves.get((path, c)), frames, 1.0 if c == 0 else 0.0)
-    rotations /= np.maximum(np.linalg.norm(rotations, axis=-1, keepdims=True), 1e-12)  # as Blender does
+    rotations = _quaternions(curves, [b.name for b in BONES], frames)
     path = f'pose.bones["{ROOT_BONE}"].location'
     location = np.stack([_sample(curves.get((path, c)), frames, 0.0) for c in range(3)], axis=-1)
-    bones = obj.data.bones
-    mats = np.array([np.array(bones[b.name].matrix_local)[:3, :3] for b in BONES])
-    heads = np.array([np.array(bones[b.name].head_local) for b in BONES])
-    tails = np.array([np.array(bones[b.name].tail_local) for b in BONES])
-    rest = RestPose(heads, tails, mats, np.linalg.norm(tails - heads, axis=-1))
+    rest = _source_rest(obj)
     identity = np.zeros((1, len(BONES), 4))
     identity[..., 0] = 1.0
     world = np.array(obj.matrix_world)
@@ -89,6 +87,52 @@ def read_source(obj: bpy.types.Object, action: bpy.types.Action) -> tuple[np.nda
     joints = forward_kinematics(rest, rotations, location)
     rest_joints = forward_kinematics(rest, identity, np.zeros((1, 3)))[0]
     return frames, to_world(joints), to_world(rest_joints)
+
+
+def _quaternions(curves: dict, names: list[str], frames: np.ndarray) -> np.ndarray:
+    """(T, len(names), 4) unit quaternions sampled from the bones' rotation_quaternion F-curves."""
+    out = np.empty((len(frames), len(names), 4))
+    for i, name in enumerate(names):
+        path = f'pose.bones["{name}"].rotation_quaternion'
+        for c in range(4):
+            out[:, i, c] = _sample(curves.get((path, c)), frames, 1.0 if c == 0 else 0.0)
+    return out / np.maximum(np.linalg.norm(out, axis=-1, keepdims=True), 1e-12)  # as Blender does
+
+
+def _source_rest(obj: bpy.types.Object) -> RestPose:
+    bones = obj.data.bones
+    mats = np.array([np.array(bones[b.name].matrix_local)[:3, :3] for b in BONES])
+    heads = np.array([np.array(bones[b.name].head_local) for b in BONES])
+    tails = np.array([np.array(bones[b.name].tail_local) for b in BONES])
+    return RestPose(heads, tails, mats, np.linalg.norm(tails - heads, axis=-1))
+
+
+def read_source_hands(obj: bpy.types.Object, action: bpy.types.Action, frames: np.ndarray) -> dict[str, np.ndarray]:
+    """Side → (T, 16, 3, 3) world rotations of a Video Mocap take's hand bones (core.hands.rig order: Hand, then
+    three per finger), through the same forward kinematics as the body; {} for a take captured without hands."""
+    if any(bone_names(side)[0] not in obj.data.bones for side in SIDES):
+        return {}
+    assigned = obj.animation_data is not None and obj.animation_data.action == action
+    curves = {(fc.data_path, fc.array_index): fc for fc in action_fcurves(action, obj if assigned else None)}
+    body_rest = _source_rest(obj)
+    body = pose_rotations(body_rest, _quaternions(curves, [b.name for b in BONES], frames))
+    world = np.array(obj.matrix_world)[:3, :3]
+    world = world / np.linalg.norm(world, axis=0, keepdims=True)  # rotations only (an object scale is no turn)
+    out = {}
+    for side in SIDES:
+        names = bone_names(side)
+        rest = np.array([np.array(obj.data.bones[n].matrix_local)[:3, :3] for n in names])
+        forearm = BONE_INDEX[parents(side)[0]]
+        basis = quaternion_to_matrix(_quaternions(curves, list(names), frames))
+        posed = np.empty_like(basis)
+        for i, parent in enumerate(parents(side)):
+            if i == 0:
+                p_world, p_rest = body[:, forearm], body_rest.matrices[forearm]
+            else:
+                p_world, p_rest = posed[:, names.index(parent)], rest[names.index(parent)]
+            posed[:, i] = p_world @ p_rest.T @ rest[i] @ basis[:, i]
+        out[side] = world @ posed
+    return out
 
 
 def read_contacts(obj: bpy.types.Object, action: bpy.types.Action, frames: np.ndarray) -> np.ndarray | None:

@@ -1,0 +1,135 @@
+"""Fingers through the retarget (issue 14): a take captured with hands, retargeted onto Quaternius' "Adventurer"
+(CC0, ../shared/avatars; its fingers are ``Thumb1–3`` and ``Index1–4`` with ``Index1`` a metacarpal from the wrist).
+Checked independently of the solver: finger flexion read from the bone positions with core.hands.angles on both
+armatures, and the palm's orientation."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from addon_fakes import enable_addon
+from retarget_synth import FPS, walk
+
+from core.bake_math import rest_pose, world_rotations
+from core.hands.angles import CHAINS, finger_angles, palm_frame
+from core.hands.rig import FOREARM, REST_PALM, SIDES, TEMPLATE
+from core.hands.track import HandMotion
+from core.rig_layout import BONE_INDEX, BONES
+
+FRAMES = 40
+SOURCE = {"Thumb": ("Thumb1", "Thumb2", "Thumb3"), "Index": ("Index1", "Index2", "Index3"),
+          "Middle": ("Middle1", "Middle2", "Middle3"), "Ring": ("Ring1", "Ring2", "Ring3"),
+          "Pinky": ("Pinky1", "Pinky2", "Pinky3")}  # fmt: skip
+TARGET = {"Thumb": ("Thumb1", "Thumb2", "Thumb3"), "Index": ("Index2", "Index3", "Index4"),
+          "Middle": ("Middle2", "Middle3", "Middle4"), "Ring": ("Ring2", "Ring3", "Ring4"),
+          "Pinky": ("Pinky2", "Pinky3", "Pinky4")}  # fmt: skip
+
+
+def _hands(joints: np.ndarray) -> HandMotion:
+    """Fingers curling and opening out of phase, wrists bending; rotations relative to the walk's forearms."""
+    t = np.arange(len(joints)) / FPS
+    angles = np.zeros((len(joints), 2, 5, 4))
+    for f in range(5):
+        phase = 2 * np.pi * (t / 1.3 + 0.15 * f)
+        angles[:, :, f, 1:] = (35 + 30 * np.sin(phase))[:, None, None] * np.array([0.8, 1.0, 0.6])
+        angles[:, :, f, 0] = 8 * np.sin(phase / 2)[:, None]
+    forearms = world_rotations(joints)[:, [BONE_INDEX[FOREARM[s]] for s in SIDES]]
+    rest = rest_pose(np.ones(len(BONES))).matrices
+    bend = 0.4 * np.sin(2 * np.pi * t / 1.7)
+    c, s = np.cos(bend), np.sin(bend)
+    wrist = np.moveaxis(np.array([[np.ones_like(c), 0 * c, 0 * c], [0 * c, c, -s], [0 * c, s, c]]), (0, 1), (-2, -1))
+    rotation = np.stack([forearms[:, k] @ rest[BONE_INDEX[FOREARM[side]]].T @ REST_PALM[side] @ wrist
+                         for k, side in enumerate(SIDES)], axis=1)  # fmt: skip
+    seen = np.ones((len(joints), 2), bool)
+    return HandMotion(angles, rotation, seen, seen, TEMPLATE)
+
+
+def _landmarks(obj, names: dict[str, tuple[str, ...]], hand: str, suffix: str) -> np.ndarray:  # noqa: ANN001
+    """(21, 3) MediaPipe-order hand points read off the evaluated bones (world)."""
+    import bpy
+
+    evaluated = obj.evaluated_get(bpy.context.evaluated_depsgraph_get())
+    pose, world = evaluated.pose.bones, np.array(evaluated.matrix_world)
+    out = np.zeros((21, 3))
+    out[0] = pose[hand + suffix].head
+    for chain, bones in zip(CHAINS, names.values(), strict=True):
+        for k, bone in enumerate(bones):
+            out[chain[k]] = pose[bone + suffix].head
+        out[chain[3]] = pose[bones[-1] + suffix].tail
+    return out @ world[:3, :3].T + world[:3, 3]
+
+
+@pytest.fixture(scope="module")
+def retargeted(shared_dir):  # noqa: ANN001, ANN201
+    import bpy
+
+    enable_addon()
+    from video_mocap.operators import retarget
+    from video_mocap.panels import retarget_panel
+
+    if not hasattr(bpy.types.Scene, "video_mocap_retarget"):
+        retarget.register()
+        retarget_panel.register()
+    for collection in (bpy.data.objects, bpy.data.armatures, bpy.data.actions, bpy.data.meshes):
+        for block in list(collection):
+            collection.remove(block)
+    path = shared_dir / "avatars" / "quaternius_adventurer.gltf"
+    if not path.is_file():
+        pytest.skip(f"{path} not found")
+    assert bpy.ops.import_scene.gltf(filepath=str(path)) == {"FINISHED"}
+    target = next(o for o in bpy.data.objects if o.type == "ARMATURE")
+    if target.animation_data is not None:
+        target.animation_data.action = None
+    for bone in target.pose.bones:
+        bone.location, bone.rotation_quaternion, bone.scale = (0, 0, 0), (1, 0, 0, 0), (1, 1, 1)
+        bone.rotation_euler = (0, 0, 0)
+    scene = bpy.context.scene
+    scene.render.fps, scene.render.fps_base = int(FPS), 1.0
+    scene.frame_set(0)
+    rest = {s: _landmarks(target, TARGET, "Wrist", suffix) for s, suffix in (("left", ".L"), ("right", ".R"))}
+    from video_mocap.operators.bake import BakeOptions, bake_joints
+    from video_mocap.operators.retarget import run_retarget
+
+    joints, _ = walk(FRAMES)
+    hands = _hands(joints)
+    baked = bake_joints(bpy.context, joints, FPS, "walk", BakeOptions(start_frame=1), hands=hands)
+    props = scene.video_mocap_retarget
+    props.source, props.source_action, props.foot_lock = baked.armature, baked.action, False
+    _, summary = run_retarget(bpy.context, baked.armature, baked.action, target)
+    samples = []
+    for f in range(1, FRAMES + 1, 3):
+        scene.frame_set(f)
+        samples.append({side: (_landmarks(baked.armature, SOURCE, "Hand", suffix),
+                               _landmarks(target, TARGET, "Wrist", suffix))
+                        for side, suffix in (("left", ".L"), ("right", ".R"))})  # fmt: skip
+    return summary, samples, rest
+
+
+def test_every_finger_of_the_avatar_is_driven(retargeted) -> None:  # noqa: ANN001
+    summary = retargeted[0]
+    assert "10 fingers driven" in summary and "skipped" not in summary
+
+
+def test_finger_flexion_follows_the_capture_within_5_degrees(retargeted) -> None:  # noqa: ANN001
+    """Each target phalanx points where the capture's does in its palm's frame: the flexion angles read off the two
+    armatures agree (the avatar's rest fingers are bent up to 20° (thumb): that rest bend is not added)."""
+    _, samples, rest = retargeted
+    assert np.abs(finger_angles(rest["left"], True)[:, 1:]).max() > 10.0
+    errors = []
+    for sample in samples:
+        for side, (source, target) in sample.items():
+            mirror = side == "left"
+            errors.append(np.abs(finger_angles(target, mirror)[:, 1:] - finger_angles(source, mirror)[:, 1:]))
+    errors = np.array(errors)
+    print("flexion error, degrees: median", np.median(errors).round(2), "p95", np.percentile(errors, 95).round(2))
+    assert np.median(errors) < 2.0 and np.percentile(errors, 95) < 5.0
+
+
+def test_palms_face_where_the_capture_s_palms_face(retargeted) -> None:  # noqa: ANN001
+    _, samples, _ = retargeted
+    worst = 0.0
+    for sample in samples:
+        for side, (source, target) in sample.items():
+            a, b = palm_frame(source, side == "left"), palm_frame(target, side == "left")
+            worst = max(worst, float(np.degrees(np.arccos(np.clip(a[2] @ b[2], -1, 1)))))
+    assert worst < 15.0, worst
