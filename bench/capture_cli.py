@@ -6,7 +6,8 @@ Clip: a 30 fps 1280×720 clip of ≈ 7 s, made here by re-encoding the shared ro
 only, never committed) — or the walking clip when it is absent. Each configuration runs ``--runs`` times as a fresh
 process (imports, weights, detection, lifting, post-processing, file written: everything a user waits for); the
 table gives the median and the spread (min–max) of the wall time and the real-time factor (clip duration / wall
-time), for 2D detection in one process and in one process per core (core/parallel_detect.py). It also compares
+time), for 2D detection in one process and in one process per core (core/parallel_detect.py), and with hands on
+(``--hands``: MediaPipe Hands beside the pose in every process, issue 14). It also compares
 the two runs' 2D: the frames within ±5 of a chunk seam and the others, in % of the person's box height. The
 machine (CPU model, cores) and its 1-minute load before each configuration are printed: figures from a loaded
 machine are not comparable.
@@ -62,10 +63,11 @@ def cpu_name() -> str:
     return platform.processor() or "unknown CPU"
 
 
-def run_cli(clip: Path, out: Path, workers: int) -> float:
+def run_cli(clip: Path, out: Path, workers: int, hands: bool = False) -> float:
     t0 = time.perf_counter()
     subprocess.run([sys.executable, "-m", "core.cli", "capture", str(clip), "-o", str(out), "--json",
-                    "--detect-workers", str(workers)], cwd=REPO, check=True, capture_output=True)  # fmt: skip
+                    "--detect-workers", str(workers), *(["--hands"] if hands else [])],
+                   cwd=REPO, check=True, capture_output=True)  # fmt: skip
     return time.perf_counter() - t0
 
 
@@ -78,18 +80,20 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="video_mocap_bench_") as tmp:
         clip, duration = make_clip(Path(tmp) / "clip_720p30.mp4")
         rows, tracks = [], {}
-        for workers in (1, default_workers()):
-            print(f"detect_workers={workers}: load before {os.getloadavg()[0]:.2f}", flush=True)
-            out = Path(tmp) / f"w{workers}.npz"
-            walls = [run_cli(clip, out, workers) for _ in range(args.runs)]
-            with np.load(out) as f:
-                tracks[workers] = f["joints_2d"].copy()
-            rows.append((workers, walls))
-        lines = ["| 2D processes | wall s median (min–max) | × real time median (min–max) |", "|---|---|---|"]
-        for workers, walls in rows:
-            med = statistics.median(walls)
-            lines.append(f"| {workers} | {med:.2f} ({min(walls):.2f}–{max(walls):.2f}) | {duration / med:.2f} "
-                         f"({duration / max(walls):.2f}–{duration / min(walls):.2f}) |")  # fmt: skip
+        for workers, hands in ((1, False), (default_workers(), False), (default_workers(), True)):
+            print(f"detect_workers={workers} hands={hands}: load before {os.getloadavg()[0]:.2f}", flush=True)
+            out = Path(tmp) / f"w{workers}{'h' if hands else ''}.npz"
+            walls = [run_cli(clip, out, workers, hands) for _ in range(args.runs)]
+            if not hands:
+                with np.load(out) as f:
+                    tracks[workers] = f["joints_2d"].copy()
+            rows.append((workers, hands, walls))
+        lines = ["| 2D processes | hands | wall s median (min–max) | × real time median (min–max) |",
+                 "|---|---|---|---|"]
+        for workers, hands, walls in rows:
+            med, lo, hi = statistics.median(walls), min(walls), max(walls)
+            lines.append(f"| {workers} | {'on' if hands else 'off'} | {med:.2f} ({lo:.2f}–{hi:.2f}) | "
+                         f"{duration / med:.2f} ({duration / hi:.2f}–{duration / lo:.2f}) |")  # fmt: skip
         print(f"clip: 1280×720, 30 fps, {duration:.1f} s; {args.runs} runs each")
         print("\n".join(lines))
         a, b = tracks[1], tracks[default_workers()]

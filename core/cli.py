@@ -39,6 +39,8 @@ def _parser() -> argparse.ArgumentParser:
     cap.add_argument("--no-flip-tta", action="store_true", help="disable mirror test-time augmentation")
     cap.add_argument("--detect-workers", type=int, default=_DEFAULT.detect_workers,
                      help="processes detecting 2D in parallel (0 = one per core)")
+    cap.add_argument("--hands", action="store_true",
+                     help="also capture both hands' fingers (MediaPipe Hands; about twice the detection time)")
     cap.add_argument("--json", action="store_true", help="JSON-lines progress/result on stdout instead of a bar")
     return parser
 
@@ -81,7 +83,7 @@ def capture(args: argparse.Namespace) -> int:
         options = CaptureOptions(
             height=args.height, smoothing=args.smoothing, model=args.model, device=args.device,
             frame_start=args.frame_start, frame_end=args.frame_end, weights=args.weights, flip_tta=not args.no_flip_tta,
-            detect_workers=args.detect_workers,
+            detect_workers=args.detect_workers, hands=args.hands,
         )  # fmt: skip
     except CaptureError as exc:
         print(f"error: {exc}", file=sys.stderr)

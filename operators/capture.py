@@ -35,7 +35,8 @@ def capture_options(settings: Any, device: str, weights: str = "") -> CaptureOpt
         frames = {"frame_start": settings.video_frame_start, "frame_end": settings.video_frame_end}
     try:
         return CaptureOptions(height=bpy_float(settings.height), smoothing=bpy_float(settings.smoothing),
-                              model=settings.model.lower(), device=device, weights=weights or None, **frames)
+                              model=settings.model.lower(), device=device, weights=weights or None,
+                              hands=bool(settings.hands), **frames)  # fmt: skip
     except OptionsError as exc:
         raise ValueError(str(exc)) from exc
 

@@ -141,6 +141,11 @@ def test_panel_defaults_are_the_options_defaults(addon) -> None:
             assert rna[name].default == pytest.approx(getattr(CaptureOptions(), name))
             assert getattr(scene.video_mocap, name) == pytest.approx(getattr(CaptureOptions(), name))
         assert scene.video_mocap.model.lower() == CaptureOptions().model
+        assert scene.video_mocap.hands is CaptureOptions().hands is False
+        from video_mocap.operators.capture import capture_options
+
+        scene.video_mocap.hands = True  # the panel's checkbox reaches the worker's options
+        assert capture_options(scene.video_mocap, "cpu").hands is True
         live_rna = scene.video_mocap_live.bl_rna.properties
         assert live_rna["smoothing"].default == pytest.approx(LiveOptions().smoothing)
         assert scene.video_mocap_live.smoothing == pytest.approx(LiveOptions().smoothing)
