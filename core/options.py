@@ -109,6 +109,7 @@ class LiveOptions(OptionsBase):
     a GPU round trip. weights: causal checkpoint (None = the bundled causal weights). flip_tta: also lift the
     mirrored pose (2× lifter time). root_motion, fov_deg, min_confidence: as in capture. loop: restart a video file
     at its end. max_side: frames are downscaled to this longest side before MediaPipe (it works on a 256×256 crop).
+    hands: also track both hands' fingers (MediaPipe Hands on every frame; its cost per frame is reported).
     """
 
     WHAT: ClassVar[str] = "live option"
@@ -123,9 +124,10 @@ class LiveOptions(OptionsBase):
     min_confidence: float = 0.3
     loop: bool = False
     max_side: int = 640
+    hands: bool = False
 
     def __post_init__(self) -> None:
-        check_shared_options(self, self.WHAT, bools=("flip_tta", "root_motion", "loop"))
+        check_shared_options(self, self.WHAT, bools=("flip_tta", "root_motion", "loop", "hands"))
         if isinstance(self.max_side, bool) or not isinstance(self.max_side, int) or not 256 <= self.max_side <= 4096:
             raise OptionsError(f"{self.WHAT} 'max_side' must be an integer in [256, 4096], got {self.max_side!r}")
 

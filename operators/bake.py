@@ -181,7 +181,8 @@ def bake_joints(
     base = _clip_base(clip_name)
     try:
         rest = rest_pose(lengths)
-        obj = build_armature(context, f"{base}_Mocap", rest, None if hands is None else hand_edit_bones(rest, hands))
+        extra = None if hands is None else hand_edit_bones(rest, hands.shape)
+        obj = build_armature(context, f"{base}_Mocap", rest, extra)
         motion = solve_pose(joints, armature_rest(obj))
         action = bpy.data.actions.new(f"{base}_mocap")
         action.use_fake_user = True  # keep the take even when it is unassigned

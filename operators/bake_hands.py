@@ -7,7 +7,7 @@ import bpy
 import numpy as np
 
 from ..core.bake_math import RestPose
-from ..core.hands.rig import SIDES, bone_names, hand_keys, parents, resample_hands, rest_hand
+from ..core.hands.rig import SIDES, HandShape, bone_names, hand_keys, parents, resample_hands, rest_hand
 from ..core.hands.track import HandMotion
 from ..core.rig_layout import BONE_INDEX
 from .action_api import FCurveWriter, write_keys
@@ -16,12 +16,12 @@ from .action_api import FCurveWriter, write_keys
 EditBone = tuple[str, np.ndarray, np.ndarray, np.ndarray, str]
 
 
-def hand_edit_bones(rest: RestPose, hands: HandMotion) -> list[EditBone]:
+def hand_edit_bones(rest: RestPose, shape: HandShape) -> list[EditBone]:
     """Both hands' bones for ``operators.bake.build_armature``, at the rest forearms' tails (the wrists)."""
     out: list[EditBone] = []
     for side in SIDES:
         forearm = BONE_INDEX[parents(side)[0]]
-        heads, tails, mats = rest_hand(rest.tails[forearm], hands.shape, side)
+        heads, tails, mats = rest_hand(rest.tails[forearm], shape, side)
         out += [(n, heads[i], tails[i], mats[i][:, 2], p) for i, (n, p) in enumerate(zip(bone_names(side),
                                                                                       parents(side), strict=True))]
     return out

@@ -17,11 +17,13 @@ import bpy
 import numpy as np
 
 from ..core.bake_math import RestPose, median_bone_lengths, rest_pose, solve_pose
+from ..core.hands.rig import SIDES, TEMPLATE, bone_names, hand_keys, parents
 from ..core.live.take import Take
 from ..core.options import LiveOptions
 from ..core.rig_layout import BONES, ROOT_BONE
 from ..core.worker.live_runner import LiveRequest, LiveRunner
 from .bake import BakeOptions, BakeResult, armature_rest, bake_joints, build_armature
+from .bake_hands import hand_edit_bones
 
 _TIMER_STEP = 1.0 / 60.0  # poll faster than any camera, so the newest pose is shown with at most ~17 ms extra delay
 
@@ -37,12 +39,15 @@ class LiveArmature:
         if obj is not None and obj.type == "ARMATURE" and all(b.name in obj.pose.bones for b in BONES):
             self.obj, self.rest = obj, armature_rest(obj)
 
-    def apply(self, joints: np.ndarray) -> bool:
-        """Pose the armature to (17, 3) world joints; False when the pose cannot be solved (degenerate bones)."""
+    def apply(self, joints: np.ndarray, hands: dict[str, np.ndarray] | None = None) -> bool:
+        """Pose the armature to (17, 3) world joints (and ``hands``, core.live.hands output, when live hands are on:
+        an armature built then gets hand bones); False when the pose cannot be solved (degenerate bones)."""
         try:
             if not self.valid():  # never built, or deleted by the artist meanwhile
                 lengths = median_bone_lengths(joints[None])
-                self.obj = build_armature(self.context, f"{self.name}_Mocap", rest_pose(lengths))
+                rest = rest_pose(lengths)
+                extra = None if hands is None else hand_edit_bones(rest, TEMPLATE)
+                self.obj = build_armature(self.context, f"{self.name}_Mocap", rest, extra)
                 self.rest = armature_rest(self.obj)
             motion = solve_pose(joints[None], self.rest)
         except ValueError:
@@ -51,7 +56,19 @@ class LiveArmature:
         for i, spec in enumerate(BONES):
             bones[spec.name].rotation_quaternion = motion.rotations[0, i]
         bones[ROOT_BONE].location = motion.root_location[0]
+        if hands is not None and all(bone_names(s)[0] in bones for s in SIDES):
+            self._pose_hands(joints, hands)
         return True
+
+    def _pose_hands(self, joints: np.ndarray, hands: dict[str, np.ndarray]) -> None:
+        data, bones = self.obj.data.bones, self.obj.pose.bones
+        rest = {s: (np.array([np.array(data[n].matrix_local)[:3, :3] for n in bone_names(s)]),
+                    np.array(data[parents(s)[0]].matrix_local)[:3, :3]) for s in SIDES}  # fmt: skip
+        keys = hand_keys(joints[None], hands["angles"][None], hands["rotation"][None], TEMPLATE, rest)
+        for side in SIDES:
+            for i, name in enumerate(bone_names(side)):
+                bones[name].rotation_mode = "QUATERNION"
+                bones[name].rotation_quaternion = keys[side][0, i]
 
     def valid(self) -> bool:
         """The armature exists (not yet built, deleted by the artist or undone: False)."""
@@ -66,7 +83,8 @@ def bake_take(context: bpy.types.Context, take: Take) -> BakeResult:
     in the main panel's summary."""
     settings = context.scene.video_mocap
     options = BakeOptions(settings.fps_mode, settings.start_frame, settings.set_frame_range)
-    result = bake_joints(context, take.on_frame_grid(), take.fps, f"Live_{time.strftime('%H%M%S')}", options)
+    result = bake_joints(context, take.on_frame_grid(), take.fps, f"Live_{time.strftime('%H%M%S')}", options,
+                         hands=take.hand_motion())  # fmt: skip
     settings.last_frames, settings.last_detection_rate, settings.last_seconds = result.frames, 1.0, result.seconds
     settings.last_armature, settings.last_action = result.armature, result.action
     settings.last_status = f"Live take: {result.frames} frames at {result.fps:.2f} fps → {result.armature.name}"
@@ -107,6 +125,7 @@ def update_status(context: bpy.types.Context, preview: LivePreview | None, redra
     status.running = runner is not None and not runner.finished
     if runner is not None:
         status.state, status.fps, status.latency_ms = runner.state, runner.fps, runner.latency_ms
+        status.hands_ms = runner.hands_ms
         status.frames, status.dropped, status.recording = runner.received, runner.dropped, runner.recording
         status.recorded, status.detected, status.message = runner.recorded, runner.detected, preview.message
     if redraw and context.screen is not None:
@@ -121,7 +140,7 @@ def _make_preview(context: bpy.types.Context) -> LivePreview:
 
     live = context.scene.video_mocap_live
     options = LiveOptions(height=bpy_float(context.scene.video_mocap.height), smoothing=bpy_float(live.smoothing),
-                          loop=live.source == "FILE" and live.loop)
+                          loop=live.source == "FILE" and live.loop, hands=bool(live.hands))
     if live.source == "CAMERA":
         request = LiveRequest(camera=live.camera_index, options=options.to_dict())
     else:
@@ -130,7 +149,9 @@ def _make_preview(context: bpy.types.Context) -> LivePreview:
             raise ValueError("choose a video file for live mode, or switch the source to Camera")
         request = LiveRequest(video=video, options=options.to_dict())
     armature = LiveArmature(context, live.armature)
-    return LivePreview(LiveRunner(worker_factory(context), request, apply_pose=armature.apply), armature)
+    runner = LiveRunner(worker_factory(context), request)
+    runner.apply_pose = lambda joints: armature.apply(joints, runner.hands)
+    return LivePreview(runner, armature)
 
 
 class VIDEO_MOCAP_OT_live_start(bpy.types.Operator):

@@ -139,6 +139,9 @@ class VIDEO_MOCAP_PG_live(bpy.types.PropertyGroup):
     loop: BoolProperty(name="Loop", description="Start the video over at its end")
     smoothing: FloatProperty(name="Smoothing", description="Causal smoothing strength (more = steadier, more lag)",
                              default=LiveOptions.field_default("smoothing"), min=0.0, max=1.0, subtype="FACTOR")
+    hands: BoolProperty(name="Hands", description="Also track both hands' fingers (MediaPipe Hands on every frame: "
+                        "lowers the frame rate; its cost is shown while running)",
+                        default=LiveOptions.field_default("hands"))  # fmt: skip
     armature: PointerProperty(name="Live Armature", type=bpy.types.Object)
 
 
@@ -151,6 +154,7 @@ class VIDEO_MOCAP_PG_live_status(bpy.types.PropertyGroup):
     state: StringProperty()
     fps: FloatProperty()
     latency_ms: FloatProperty()
+    hands_ms: FloatProperty()
     frames: IntProperty()
     dropped: IntProperty()
     recorded: IntProperty()

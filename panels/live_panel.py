@@ -33,6 +33,7 @@ class VIEW3D_PT_video_mocap_live(bpy.types.Panel):
             col.prop(live, "video_path")
             col.prop(live, "loop")
         col.prop(live, "smoothing", slider=True)
+        col.prop(live, "hands")
         if not status.running:
             layout.operator("video_mocap.live_start", icon="PLAY")
         else:
@@ -44,6 +45,8 @@ class VIEW3D_PT_video_mocap_live(bpy.types.Panel):
                 box.label(text=f"{status.state.capitalize()}…", icon="TIME")
             else:
                 box.label(text=f"{status.fps:.1f} fps · {status.latency_ms:.0f} ms latency")
+                if live.hands:
+                    box.label(text=f"Hands: {status.hands_ms:.0f} ms per frame")
                 box.label(text=f"{status.frames} poses · {status.dropped} dropped"
                                + ("" if status.detected else " · nobody in view"))
             if status.recording:

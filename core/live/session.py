@@ -5,6 +5,7 @@ the camera fails, sending protocol messages (docs/live.md)::
 
     {"type": "live_started", "id", "fps", "image_size": [w, h], "source", "receptive_field", "device"}
     {"type": "pose", "id", "frame", "t", "joints_3d_world": [[x, y, z] * 17], "latency_ms", "fps", "detected"}
+        (with hands on, also "hands": {"angles": 2×5×4, "rotation": 2×3×3, "seen": [left, right]}, "hands_ms")
     {"type": "live_stopped", "id", "frames", "dropped", "reason", "timings_ms": {...}}   or   {"type": "error", ...}
 
 Exactly one of ``live_stopped`` / ``error`` ends a session. Per frame the work is constant: one MediaPipe call in
@@ -88,7 +89,8 @@ class RateMeter:
 class LiveSession:
     """One opened live session: source, lifter stream, detector, post-processing. ``run`` sends the messages."""
 
-    def __init__(self, job_id: str, source: int | str, options: LiveOptions, detector: Any | None = None) -> None:
+    def __init__(self, job_id: str, source: int | str, options: LiveOptions, detector: Any | None = None,
+                 hands_detector: Any | None = None) -> None:  # fmt: skip
         import torch
 
         from ..camera import normalize_screen_coordinates
@@ -122,6 +124,12 @@ class LiveSession:
 
                 detector = MediaPipePoseDetector(max_side=options.max_side)  # tracking mode (static_image_mode off)
             self.detector = detector
+            self.hands = None
+            if options.hands:
+                from .hands import LiveHands
+
+                # Hands are small: not below 1280 px (the pose's 640 would lose most of them).
+                self.hands = LiveHands(options.smoothing, hands_detector, max_side=max(options.max_side, 1280))
         except BaseException:
             self.source.release()
             torch.set_num_threads(self._torch_threads)
@@ -129,7 +137,8 @@ class LiveSession:
         self.size = (self.source.width, self.source.height)
         self.post = self._make_post(*self.size)
         self.track = HeldTrack(options.min_confidence)
-        self.timings: dict[str, deque[float]] = {k: deque(maxlen=2000) for k in ("detect", "lift", "post", "latency")}
+        keys = ("detect", "lift", "post", "latency") + (("hands",) if self.hands is not None else ())
+        self.timings: dict[str, deque[float]] = {k: deque(maxlen=2000) for k in keys}
 
     def _make_post(self, width: int, height: int) -> Any:
         from .post import LivePost
@@ -187,13 +196,22 @@ class LiveSession:
                 t3 = time.perf_counter()
                 if not np.isfinite(world).all():
                     continue  # degenerate detection (all joints on one pixel): skip rather than send NaN
+                extra = {}
+                if self.hands is not None:
+                    hands = self.hands(frame.image, xy, world, self.post.up, frame.time_s)
+                    hands_ms = 1000.0 * (time.perf_counter() - t3)
+                    extra = {"hands": {"angles": np.round(hands["angles"], 2).tolist(),
+                                       "rotation": np.round(hands["rotation"], 5).tolist(),
+                                       "seen": hands["seen"].tolist()}, "hands_ms": round(hands_ms, 2)}  # fmt: skip
+                    self.timings["hands"].append(hands_ms)
+                    t3 = time.perf_counter()
                 latency = t3 - frame.read_at
                 frames += 1
                 for key, value in (("detect", t1 - t0), ("lift", t2 - t1), ("post", t3 - t2), ("latency", latency)):
                     self.timings[key].append(1000.0 * value)
                 send({"type": "pose", "id": self.id, "frame": frame.index, "t": round(frame.time_s, 4),
                       "joints_3d_world": np.round(world, 4).tolist(), "latency_ms": round(1000.0 * latency, 2),
-                      "fps": round(rate.tick(t3), 2), "detected": pose is not None})  # fmt: skip
+                      "fps": round(rate.tick(t3), 2), "detected": pose is not None, **extra})  # fmt: skip
         finally:
             grabber.stop()
             self.close()
@@ -207,18 +225,24 @@ class LiveSession:
     def warm_up(self) -> None:
         """One detection on a black frame before the clock starts: MediaPipe builds its graph on the first call
         (about a second), which would otherwise drop the first second of frames."""
-        self.detector.detect(np.zeros((max(self.size[1], 1), max(self.size[0], 1), 3), np.uint8), 0.0)
+        black = np.zeros((max(self.size[1], 1), max(self.size[0], 1), 3), np.uint8)
+        self.detector.detect(black, 0.0)
+        if self.hands is not None:
+            self.hands.detector.detect(black)
 
     def close(self) -> None:
         import torch
 
         if self.own_detector:
             self.detector.close()
+        if self.hands is not None:
+            self.hands.close()
         self.source.release()
         torch.set_num_threads(self._torch_threads)
 
 
-def run_live(command: dict[str, Any], send: Send, stop: threading.Event, *, detector: Any | None = None) -> None:
+def run_live(command: dict[str, Any], send: Send, stop: threading.Event, *, detector: Any | None = None,
+             hands_detector: Any | None = None) -> None:  # fmt: skip
     """Run one live session for a worker ``live`` command (see module doc); never raises.
 
     ``detector`` replaces MediaPipe (tests). Errors become ``{"type": "error", "id", "kind", "message"}``.
@@ -229,7 +253,7 @@ def run_live(command: dict[str, Any], send: Send, stop: threading.Event, *, dete
             raise CaptureError("live needs an 'id'", kind="bad_command")
         source = parse_source(command)
         options = LiveOptions.from_dict(command.get("options"))
-        session = LiveSession(job_id, source, options, detector)
+        session = LiveSession(job_id, source, options, detector, hands_detector)
         if stop.is_set():  # stopped while the model and MediaPipe were loading
             session.close()
             send({"type": "live_stopped", "id": job_id, "frames": 0, "dropped": 0, "frames_read": 0,

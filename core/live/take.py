@@ -13,6 +13,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ..gaps import fill_gaps
+from ..hands.rig import TEMPLATE
+from ..hands.track import HandMotion
+from ..rotations import make_continuous, matrix_to_quaternion, quaternion_to_matrix
 from ..skeleton import NUM_JOINTS
 
 # A measured rate further than this from the camera's stated rate replaces it (webcams often state 30 and deliver
@@ -29,13 +32,15 @@ class Take:
     frames: list[int] = field(default_factory=list)
     times: list[float] = field(default_factory=list)
     joints: list[np.ndarray] = field(default_factory=list)
+    hands: list[dict[str, np.ndarray] | None] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not np.isfinite(self.nominal_fps) or self.nominal_fps <= 0:
             raise ValueError(f"a take needs the camera's frame rate (> 0), got {self.nominal_fps}")
 
-    def add(self, frame: int, t: float, joints: np.ndarray) -> bool:
-        """Append one pose; ignored (False) when it is not newer than the last one or is malformed."""
+    def add(self, frame: int, t: float, joints: np.ndarray, hands: dict[str, np.ndarray] | None = None) -> bool:
+        """Append one pose (and its hands: ``core.live.hands.LiveHands`` output, when live hands are on); ignored
+        (False) when it is not newer than the last one or is malformed."""
         joints = np.asarray(joints, dtype=np.float64)
         if joints.shape != (NUM_JOINTS, 3) or not np.isfinite(joints).all():
             return False
@@ -44,6 +49,7 @@ class Take:
         self.frames.append(int(frame))
         self.times.append(float(t))
         self.joints.append(joints)
+        self.hands.append(hands)
         return True
 
     def __len__(self) -> int:
@@ -73,3 +79,26 @@ class Take:
         values[rows] = np.stack(self.joints)
         valid[rows] = True
         return fill_gaps(values, valid)
+
+
+    def hand_motion(self) -> HandMotion | None:
+        """The take's hands on the same frame grid as ``on_frame_grid`` (angles and palm quaternions linearly
+        interpolated over frames without them), or None when no pose carried hands."""
+        if not any(h is not None for h in self.hands):
+            return None
+        rows = np.asarray(self.frames) - self.frames[0]
+        have = np.array([h is not None for h in self.hands])
+        angles = np.zeros((self.span, 2, 20))
+        quats = np.zeros((self.span, 2, 4))
+        seen = np.zeros((self.span, 2), bool)
+        valid = np.zeros((self.span, 2), bool)
+        for row, hands in zip(rows[have], (h for h in self.hands if h is not None), strict=True):
+            angles[row] = np.asarray(hands["angles"], dtype=np.float64).reshape(2, 20)
+            quats[row] = matrix_to_quaternion(np.asarray(hands["rotation"], dtype=np.float64))
+            seen[row], valid[row] = np.asarray(hands["seen"], bool), True
+        for s in range(2):
+            quats[valid[:, s], s] = make_continuous(quats[valid[:, s], s])
+        angles = fill_gaps(angles, valid)
+        quats = fill_gaps(quats, valid)
+        quats /= np.linalg.norm(quats, axis=-1, keepdims=True)
+        return HandMotion(angles.reshape(self.span, 2, 5, 4), quaternion_to_matrix(quats), seen, seen, TEMPLATE)

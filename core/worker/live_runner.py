@@ -56,6 +56,8 @@ class LiveRunner(WorkerJob):
         self.source_fps, self.image_size, self.source = 0.0, (0, 0), ""
         self.fps = self.latency_ms = 0.0
         self.frame, self.received, self.applied, self.dropped, self.detected = -1, 0, 0, 0, False
+        self.hands: dict[str, np.ndarray] | None = None  # the newest pose's hands (live hands on), for apply_pose
+        self.hands_ms = 0.0  # what detecting them cost on that frame
         self.error_kind = self.error = self.error_log = ""
         self.recording = False
         self.takes: list[Take] = []  # finished takes, waiting to be baked (pop_takes)
@@ -147,8 +149,10 @@ class LiveRunner(WorkerJob):
             self.frame, self.received = int(message.get("frame", self.frame + 1)), self.received + 1
             self.fps, self.latency_ms = float(message.get("fps", 0.0)), float(message.get("latency_ms", 0.0))
             self.detected = bool(message.get("detected", True))
+            self.hands = _hands(message.get("hands"))
+            self.hands_ms = float(message.get("hands_ms", 0.0))
             if self._take is not None:
-                self._take.add(self.frame, float(message.get("t", 0.0)), joints)
+                self._take.add(self.frame, float(message.get("t", 0.0)), joints, self.hands)
             return joints
         elif kind == "live_stopped":
             self.dropped = int(message.get("dropped", 0))
@@ -164,3 +168,18 @@ class LiveRunner(WorkerJob):
         if self._worker is not None:
             self._worker.shutdown()
         return self.state
+
+
+def _hands(value: Any) -> dict[str, np.ndarray] | None:
+    """A pose message's ``hands`` as arrays (core.live.hands), or None when absent or malformed."""
+    if not isinstance(value, dict):
+        return None
+    try:
+        hands = {"angles": np.asarray(value["angles"], np.float64),
+                 "rotation": np.asarray(value["rotation"], np.float64), "seen": np.asarray(value["seen"], bool)}
+    except (KeyError, TypeError, ValueError):
+        return None
+    shapes = {"angles": (2, 5, 4), "rotation": (2, 3, 3), "seen": (2,)}
+    if any(hands[k].shape != shape for k, shape in shapes.items()) or not np.isfinite(hands["rotation"]).all():
+        return None
+    return hands

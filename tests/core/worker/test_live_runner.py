@@ -27,9 +27,10 @@ class FakeLiveWorker:
     (on "stop") live_stopped. ``frames``: the camera frame numbers to send; ``fail``: an error after the poses."""
 
     def __init__(self, frames: list[int], burst: int = 3, fps: float = 25.0, fail: bool = False,
-                 end: bool = False) -> None:
+                 end: bool = False, hands: bool = False) -> None:  # fmt: skip
         self.frames, self.burst, self.fps, self.fail, self.end = frames, burst, fps, fail, end
         self.joints = synthetic_joints(max(frames) + 1, seed=2)
+        self.hands = _hands(len(self.joints)) if hands else None
         self.sent: list[dict[str, Any]] = []
         self.closed, self.alive = False, True
         self._queue: list[dict[str, Any]] = [{"type": "ready", "versions": {}, "device": "cpu"}]
@@ -41,7 +42,9 @@ class FakeLiveWorker:
             self._id = message["id"]
             self._queue.append({"type": "live_started", "id": self._id, "fps": self.fps, "image_size": [640, 360]})
             self._queue += [{"type": "pose", "id": self._id, "frame": f, "t": f / self.fps, "latency_ms": 40.0,
-                             "fps": 24.0, "joints_3d_world": self.joints[f].tolist()} for f in self.frames]
+                             "fps": 24.0, "joints_3d_world": self.joints[f].tolist(),
+                             **({} if self.hands is None else {"hands": self.hands[f], "hands_ms": 12.5})}
+                            for f in self.frames]  # fmt: skip
             if self.fail:
                 self._queue.append({"type": "error", "id": self._id, "kind": "camera_lost", "message": "unplugged"})
             elif self.end:  # a video file that ran out
@@ -62,6 +65,17 @@ class FakeLiveWorker:
 
     def log_tail(self) -> str:
         return "fake log"
+
+
+def _hands(n: int) -> list[dict[str, Any]]:
+    """Per frame a live ``hands`` message part: random angles within the limits, random palm rotations."""
+    from core.hands.angles import LIMITS
+
+    rng = np.random.default_rng(5)
+    q, _ = np.linalg.qr(rng.normal(size=(n, 2, 3, 3)))
+    q *= np.sign(np.linalg.det(q))[..., None, None]
+    angles = rng.uniform(LIMITS[..., 0], LIMITS[..., 1], (n, 2, 5, 4))
+    return [{"angles": angles[k].tolist(), "rotation": q[k].tolist(), "seen": [True, k % 3 > 0]} for k in range(n)]
 
 
 def test_runner_applies_only_the_newest_pose_and_records_every_pose(live) -> None:  # noqa: ANN001
@@ -165,3 +179,41 @@ def test_start_operator_runs_a_video_file_session_in_background_mode(live, monke
     settings.source = "CAMERA"  # a camera needs the interface (timers never run in background mode)
     with pytest.raises(RuntimeError, match="needs Blender's interface"):
         bpy.ops.video_mocap.live_start()
+
+
+def test_live_hands_pose_the_armature_and_bake_with_the_take(live) -> None:  # noqa: ANN001
+    import bpy
+    from video_mocap.operators.action_api import action_fcurves
+
+    from core.hands.rig import TEMPLATE, hand_pose
+
+    for collection in (bpy.data.objects, bpy.data.armatures, bpy.data.actions):
+        for block in list(collection):
+            collection.remove(block)
+    frames = [0, 1, 2, 4, 5, 6]
+    worker = FakeLiveWorker(frames, burst=2, fps=30.0, hands=True)
+    armature = live.LiveArmature(bpy.context)
+    runner = live.LiveRunner(lambda: worker, live.LiveRequest(camera=0))
+    runner.apply_pose = lambda joints: armature.apply(joints, runner.hands)  # as operators/live.py wires it
+    preview = live.LivePreview(runner, armature)
+    preview.tick(bpy.context)
+    preview.tick(bpy.context)
+    assert runner.start_recording()
+    while runner.received < len(frames):
+        preview.tick(bpy.context)
+    obj = armature.obj
+    assert "Index3.R" in obj.data.bones and runner.hands_ms == 12.5
+    assert bpy.context.window_manager.video_mocap_live_status.hands_ms == pytest.approx(12.5)
+    evaluated = obj.evaluated_get(bpy.context.evaluated_depsgraph_get())
+    wrist = np.array(evaluated.matrix_world @ evaluated.pose.bones["Hand.R"].head)
+    hands = worker.hands[6]
+    points = hand_pose(np.array(hands["rotation"])[1:], np.array(hands["angles"])[None, 1], wrist[None], TEMPLATE,
+                       "right")[0][0]  # fmt: skip
+    tip = np.array(evaluated.matrix_world @ evaluated.pose.bones["Index3.R"].tail)
+    assert np.abs(tip - points[8]).max() < 1e-3  # the live armature's fingers show the newest hands
+    runner.stop()
+    while not preview.tick(bpy.context):
+        pass
+    (result,) = preview.baked
+    paths = {c.data_path for c in action_fcurves(result.action, result.armature)}
+    assert 'pose.bones["Pinky3.L"].rotation_quaternion' in paths and result.frames == 6
