@@ -85,7 +85,7 @@ def lifter_step_ms(weights: Path, steps: int = 500) -> tuple[float, float, int]:
     return statistics.median(times), float(np.percentile(times, 95)), int(model.receptive_field)
 
 
-def run_session(video: Path, weights: Path, seconds: float) -> dict[str, Any]:
+def run_session(video: Path, weights: Path, seconds: float, hands: bool = False) -> dict[str, Any]:
     """One live session on ``video`` (looped) for ``seconds`` after the first pose; figures from its messages."""
     import numpy as np
 
@@ -104,7 +104,8 @@ def run_session(video: Path, weights: Path, seconds: float) -> dict[str, Any]:
             end.update(message)
 
     cpu0 = time.process_time()
-    run_live({"id": "bench", "video": str(video), "options": {"weights": str(weights), "loop": True}}, send, stop)
+    options = {"weights": str(weights), "loop": True, "hands": hands}
+    run_live({"id": "bench", "video": str(video), "options": options}, send, stop)
     cpu = time.process_time() - cpu0
     if end.get("type") != "live_stopped" or len(poses) < 2:
         raise RuntimeError(f"the live session failed: {end}")
@@ -136,17 +137,20 @@ def main(argv: list[str] | None = None) -> int:
     print(f"Python {platform.python_version()}, {platform.processor() or 'cpu'}, {os.cpu_count()} CPUs; clip "
           f"{clip.name} at {args.source_fps:g} fps; lifter {weights.name} (receptive field {receptive_field})")
     print(f"lifter alone: CausalStreamer.step median {step_median:.2f} ms, p95 {step_p95:.2f} ms (1 thread)")
-    print("| input | sustained fps | latency median | latency p95 | dropped/read | detect | lift | post | "
-          "process CPU per pose | load avg |")
-    print("|---|---|---|---|---|---|---|---|---|---|")
+    print("| input | hands | sustained fps | latency median | latency p95 | dropped/read | detect | hands | lift | "
+          "post | process CPU per pose | load avg |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|")
     for name in args.sizes:
         video = make_input(clip, SIZES[name], args.source_fps, tmp / f"{name}.mp4")
-        r = run_session(video, weights, args.seconds)
-        t = r["timings"]
-        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
-        print(f"| {name} {SIZES[name][0]}×{SIZES[name][1]} | {r['fps']:.1f} | {r['latency_median']:.1f} ms | "
-              f"{r['latency_p95']:.1f} ms | {r['dropped']}/{r['frames_read']} | {t['detect']:.1f} ms | "
-              f"{t['lift']:.2f} ms | {t['post']:.2f} ms | {r['cpu_ms_per_pose']:.0f} ms | {load:.1f} |", flush=True)
+        for hands in (False, True):  # hands on: MediaPipe Hands on every frame too (issue 14)
+            r = run_session(video, weights, args.seconds, hands)
+            t = r["timings"]
+            load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+            hands_ms = f"{t['hands']:.1f} ms" if "hands" in t else "–"
+            print(f"| {name} {SIZES[name][0]}×{SIZES[name][1]} | {'on' if hands else 'off'} | {r['fps']:.1f} | "
+                  f"{r['latency_median']:.1f} ms | {r['latency_p95']:.1f} ms | {r['dropped']}/{r['frames_read']} | "
+                  f"{t['detect']:.1f} ms | {hands_ms} | {t['lift']:.2f} ms | {t['post']:.2f} ms | "
+                  f"{r['cpu_ms_per_pose']:.0f} ms | {load:.1f} |", flush=True)
     return 0
 
 
