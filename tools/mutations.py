@@ -78,6 +78,13 @@ MUTATIONS = (
         ("tests/core/world/test_ground_root_footlock.py", "tests/core/world/test_place.py"),
     ),
     Mutation(
+        "hand-on-the-other-arm",
+        "core/hands/track.py",
+        "        attached = assign_to_wrists(unpack_hands(raw, i), body_xy[i, list(WRISTS)])",
+        "        attached = assign_to_wrists(unpack_hands(raw, i), body_xy[i, list(WRISTS)[::-1]])  # mutation",
+        ("tests/core/hands/test_hand_capture.py",),
+    ),
+    Mutation(
         "ddp",
         "core/train/loop.py",
         "            self.net = torch.nn.parallel.DistributedDataParallel(self.model, device_ids=ids)",
