@@ -196,7 +196,7 @@ class LiveSession:
                 t3 = time.perf_counter()
                 if not np.isfinite(world).all():
                     continue  # degenerate detection (all joints on one pixel): skip rather than send NaN
-                extra = {}
+                extra, t4 = {}, t3
                 if self.hands is not None:
                     hands = self.hands(frame.image, xy, world, self.post.up, frame.time_s)
                     hands_ms = 1000.0 * (time.perf_counter() - t3)
@@ -204,14 +204,14 @@ class LiveSession:
                                        "rotation": np.round(hands["rotation"], 5).tolist(),
                                        "seen": hands["seen"].tolist()}, "hands_ms": round(hands_ms, 2)}  # fmt: skip
                     self.timings["hands"].append(hands_ms)
-                    t3 = time.perf_counter()
-                latency = t3 - frame.read_at
+                    t4 = time.perf_counter()
+                latency = t4 - frame.read_at
                 frames += 1
                 for key, value in (("detect", t1 - t0), ("lift", t2 - t1), ("post", t3 - t2), ("latency", latency)):
                     self.timings[key].append(1000.0 * value)
                 send({"type": "pose", "id": self.id, "frame": frame.index, "t": round(frame.time_s, 4),
                       "joints_3d_world": np.round(world, 4).tolist(), "latency_ms": round(1000.0 * latency, 2),
-                      "fps": round(rate.tick(t3), 2), "detected": pose is not None, **extra})  # fmt: skip
+                      "fps": round(rate.tick(t4), 2), "detected": pose is not None, **extra})  # fmt: skip
         finally:
             grabber.stop()
             self.close()
