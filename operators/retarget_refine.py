@@ -17,7 +17,7 @@ from ..core.retarget.solve import RetargetResult
 from ..core.retarget.target import TargetRig
 from ..core.rotations import matrix_to_quaternion
 
-MAX_ROUNDS = 6
+MAX_ROUNDS = 12
 TOLERANCE_DEG = 0.05
 
 
@@ -54,6 +54,11 @@ def refine_for_constraints(context: bpy.types.Context, target: bpy.types.Object,
     action = animation.action if animation is not None else None
     if animation is not None:
         animation.action = None  # the pose is set by hand below, not by the rig's current action
+    # Limbs left in IK are keyed to FK afterwards (key_fk_switches): evaluate them in FK, as they will play (bones
+    # hanging off the deform chain, a generated rig's fingers, follow whichever chain is active).
+    in_ik = {bone.name: float(bone["IK_FK"]) for bone in limbs_in_ik(target, rig, result)}
+    for name in in_ik:
+        pose[name]["IK_FK"] = 1.0
     inv_rest = np.linalg.inv(rig.rest[:, :3, :3])
     local = {b: (rig.rest[b, :3, :3] if rig.parents[b] < 0 else inv_rest[rig.parents[b]] @ rig.rest[b, :3, :3])
              for b in result.driven}  # fmt: skip
@@ -89,6 +94,8 @@ def refine_for_constraints(context: bpy.types.Context, target: bpy.types.Object,
         for n, (mode, quat, loc) in saved.items():
             pose[n].rotation_mode, pose[n].rotation_quaternion, pose[n].location = mode, quat, loc
         pose[root].location = saved_root
+        for name, value in in_ik.items():
+            pose[name]["IK_FK"] = value
         if animation is not None:
             animation.action = action
     return dataclasses.replace(result, rotations=rotations), worst
@@ -104,16 +111,23 @@ def key_fk_switches(target: bpy.types.Object, action: bpy.types.Action, result: 
     switch to FK (1) on the new action for every limb whose FK controls were keyed. Returns the switched bones."""
     from .action_api import FCurveWriter, write_keys
 
-    keyed = {rig.names[b] for b in result.driven}
     switched = []
     writer = FCurveWriter(action, target)
+    for bone in limbs_in_ik(target, rig, result):
+        write_keys(writer.new(f'pose.bones["{bone.name}"]["IK_FK"]', 0, bone.name), frames, np.ones(len(frames)))
+        switched.append(bone.name)
+    return switched
+
+
+def limbs_in_ik(target: bpy.types.Object, rig: TargetRig, result: RetargetResult) -> list[bpy.types.PoseBone]:
+    """The Rigify limb property bones (``IK_FK`` below 1) whose FK controls the result keys."""
+    keyed = {rig.names[b] for b in result.driven}
+    out = []
     for bone in target.pose.bones:
         if "IK_FK" not in bone.keys() or float(bone["IK_FK"]) >= 1.0:
             continue
         # Rigify names the limb's property bone <limb>_parent.<side> and its first FK control <limb>_fk.<side>.
         fk_control = bone.name.replace("_parent", "_fk")
-        if fk_control not in keyed and not any(child.name in keyed for child in bone.children_recursive):
-            continue
-        write_keys(writer.new(f'pose.bones["{bone.name}"]["IK_FK"]', 0, bone.name), frames, np.ones(len(frames)))
-        switched.append(bone.name)
-    return switched
+        if fk_control in keyed or any(child.name in keyed for child in bone.children_recursive):
+            out.append(bone)
+    return out

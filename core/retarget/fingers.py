@@ -4,7 +4,8 @@
 name holds a finger's word (thumb; index; middle; ring; pinky or little) is that finger's, in parent order. One rule
 covers the conventions we ship presets for — Mixamo ``LeftHandIndex1–4`` (4 = tip), Unreal ``index_01_l`` (UE5
 also ``index_metacarpal_l``), Rigify ``f_index.01.L`` (controls; ``DEF-``/``ORG-``/``MCH-`` and ``_master`` skipped
-unless the hand itself is a ``DEF-`` bone), VRM ``J_Bip_L_Index1`` / ``leftIndexProximal``, Quaternius
+unless the hand itself is a ``DEF-`` bone; its finger controls hang off ``DEF-hand`` through ``ORG-palm`` and are
+linked through ``MCH-…_drv`` bones), VRM ``J_Bip_L_Index1`` / ``leftIndexProximal``, Quaternius
 ``Index1–4`` (1 = metacarpal, from the wrist): when the fingers' first bones all start at one point they are
 metacarpals and are skipped (not the thumb's: the capture's thumb starts with its metacarpal), bones named
 ``metacarpal`` likewise; then the first three are the finger (the thumb: metacarpal, proximal, distal). A finger
@@ -43,7 +44,7 @@ _TOGETHER = 0.3  # first finger bones whose heads lie this close (in their lengt
 class HandBones:
     """One target hand: ``hand`` bone index; ``fingers`` finger name → 3 bone indices (base first); ``missing``
     fingers not found; ``holder``: the bone the fingers were found under (the hand, or on a generated Rigify rig
-    its ``ORG-`` twin, whose subtree holds the finger controls)."""
+    its ``DEF-``/``ORG-`` twin, whose subtree holds the finger controls)."""
 
     hand: int
     fingers: dict[str, tuple[int, int, int]]
@@ -73,10 +74,8 @@ def find_fingers(rig: TargetRig, mapping: BoneMap) -> dict[str, HandBones]:
         if hand_name is None or hand_name not in rig.index:
             continue
         hand = rig.index[hand_name]
-        holders = [hand]
-        twin = "ORG-" + hand_name.replace("_fk", "").replace("_ik", "")  # Rigify: fingers hang off ORG-hand
-        if twin in rig.index:
-            holders.append(rig.index[twin])
+        plain = hand_name.replace("_fk", "").replace("_ik", "")  # Rigify: finger controls hang off the deform hand
+        holders = [hand] + [rig.index[n] for n in (f"DEF-{plain}", f"ORG-{plain}") if n in rig.index]
         for holder in holders:
             fingers, missing = _fingers_under(rig, holder, deform=hand_name.startswith("DEF-"))
             if fingers:
@@ -97,7 +96,7 @@ def _fingers_under(rig: TargetRig, holder: int, deform: bool) -> tuple[dict[str,
                 continue
             if name.startswith(MECHANISM_PREFIXES) or name.startswith("DEF-") != deform:
                 continue
-            if chain and rig.parents[b] != chain[-1]:
+            if chain and _control_parent(rig, b) != chain[-1]:
                 continue  # not the next bone of this finger's chain
             chain.append(b)
         chains[finger] = chain
@@ -111,6 +110,15 @@ def _fingers_under(rig: TargetRig, holder: int, deform: bool) -> tuple[dict[str,
             chains = {f: (c[1:] if f != "Thumb" and len(c) > 3 else c) for f, c in chains.items()}
     fingers = {f: (c[0], c[1], c[2]) for f, c in chains.items() if len(c) >= 3}
     return fingers, [f for f in FINGER_NAMES if f not in fingers]
+
+
+def _control_parent(rig: TargetRig, b: int) -> int:
+    """The nearest ancestor that is not a mechanism bone (generated Rigify links its finger controls through
+    ``MCH-…_drv`` bones: f_index.02.L → MCH-f_index.02_drv.L → f_index.01.L)."""
+    p = rig.parents[b]
+    while p >= 0 and rig.names[p].startswith(MECHANISM_PREFIXES):
+        p = rig.parents[p]
+    return p
 
 
 def _segments(rig: TargetRig, hand: HandBones) -> dict[int, np.ndarray]:

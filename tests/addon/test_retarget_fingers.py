@@ -8,57 +8,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from addon_fakes import enable_addon
+from hand_synth import SOURCE, landmarks, walking_hands
 from retarget_synth import FPS, walk
 
-from core.bake_math import rest_pose, world_rotations
-from core.hands.angles import CHAINS, finger_angles, palm_frame
-from core.hands.rig import FOREARM, REST_PALM, SIDES, TEMPLATE
-from core.hands.track import HandMotion
-from core.rig_layout import BONE_INDEX, BONES
+from core.hands.angles import finger_angles, palm_frame
 
 FRAMES = 40
-SOURCE = {"Thumb": ("Thumb1", "Thumb2", "Thumb3"), "Index": ("Index1", "Index2", "Index3"),
-          "Middle": ("Middle1", "Middle2", "Middle3"), "Ring": ("Ring1", "Ring2", "Ring3"),
-          "Pinky": ("Pinky1", "Pinky2", "Pinky3")}  # fmt: skip
 TARGET = {"Thumb": ("Thumb1", "Thumb2", "Thumb3"), "Index": ("Index2", "Index3", "Index4"),
           "Middle": ("Middle2", "Middle3", "Middle4"), "Ring": ("Ring2", "Ring3", "Ring4"),
           "Pinky": ("Pinky2", "Pinky3", "Pinky4")}  # fmt: skip
-
-
-def _hands(joints: np.ndarray) -> HandMotion:
-    """Fingers curling and opening out of phase, wrists bending; rotations relative to the walk's forearms."""
-    t = np.arange(len(joints)) / FPS
-    angles = np.zeros((len(joints), 2, 5, 4))
-    for f in range(5):
-        phase = 2 * np.pi * (t / 1.3 + 0.15 * f)
-        angles[:, :, f, 1:] = (35 + 30 * np.sin(phase))[:, None, None] * np.array([0.8, 1.0, 0.6])
-        angles[:, :, f, 0] = 8 * np.sin(phase / 2)[:, None]
-    forearms = world_rotations(joints)[:, [BONE_INDEX[FOREARM[s]] for s in SIDES]]
-    rest = rest_pose(np.ones(len(BONES))).matrices
-    bend = 0.4 * np.sin(2 * np.pi * t / 1.7)
-    c, s = np.cos(bend), np.sin(bend)
-    wrist = np.moveaxis(np.array([[np.ones_like(c), 0 * c, 0 * c], [0 * c, c, -s], [0 * c, s, c]]), (0, 1), (-2, -1))
-    rotation = np.stack([forearms[:, k] @ rest[BONE_INDEX[FOREARM[side]]].T @ REST_PALM[side] @ wrist
-                         for k, side in enumerate(SIDES)], axis=1)  # fmt: skip
-    seen = np.ones((len(joints), 2), bool)
-    return HandMotion(angles, rotation, seen, seen, TEMPLATE)
-
-
-def _landmarks(obj, names: dict[str, tuple[str, ...]], hand: str, suffix: str) -> np.ndarray:  # noqa: ANN001
-    """(21, 3) MediaPipe-order hand points read off the evaluated bones (world)."""
-    import bpy
-
-    evaluated = obj.evaluated_get(bpy.context.evaluated_depsgraph_get())
-    pose, world = evaluated.pose.bones, np.array(evaluated.matrix_world)
-    out = np.zeros((21, 3))
-    out[0] = pose[hand + suffix].head
-    for chain, bones in zip(CHAINS, names.values(), strict=True):
-        for k, bone in enumerate(bones):
-            out[chain[k]] = pose[bone + suffix].head
-        out[chain[3]] = pose[bones[-1] + suffix].tail
-    return out @ world[:3, :3].T + world[:3, 3]
-
-
 @pytest.fixture(scope="module")
 def retargeted(shared_dir):  # noqa: ANN001, ANN201
     import bpy
@@ -86,12 +44,12 @@ def retargeted(shared_dir):  # noqa: ANN001, ANN201
     scene = bpy.context.scene
     scene.render.fps, scene.render.fps_base = int(FPS), 1.0
     scene.frame_set(0)
-    rest = {s: _landmarks(target, TARGET, "Wrist", suffix) for s, suffix in (("left", ".L"), ("right", ".R"))}
+    rest = {s: landmarks(target, TARGET, "Wrist", suffix) for s, suffix in (("left", ".L"), ("right", ".R"))}
     from video_mocap.operators.bake import BakeOptions, bake_joints
     from video_mocap.operators.retarget import run_retarget
 
     joints, _ = walk(FRAMES)
-    hands = _hands(joints)
+    hands = walking_hands(joints)
     baked = bake_joints(bpy.context, joints, FPS, "walk", BakeOptions(start_frame=1), hands=hands)
     props = scene.video_mocap_retarget
     props.source, props.source_action, props.foot_lock = baked.armature, baked.action, False
@@ -99,8 +57,8 @@ def retargeted(shared_dir):  # noqa: ANN001, ANN201
     samples = []
     for f in range(1, FRAMES + 1, 3):
         scene.frame_set(f)
-        samples.append({side: (_landmarks(baked.armature, SOURCE, "Hand", suffix),
-                               _landmarks(target, TARGET, "Wrist", suffix))
+        samples.append({side: (landmarks(baked.armature, SOURCE, "Hand", suffix),
+                               landmarks(target, TARGET, "Wrist", suffix))
                         for side, suffix in (("left", ".L"), ("right", ".R"))})  # fmt: skip
     return summary, samples, rest
 

@@ -8,11 +8,18 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from addon_fakes import enable_addon
+from hand_synth import SOURCE, landmarks, walking_hands
 from retarget_synth import FPS, walk
+
+from core.hands.angles import finger_angles
 
 FRAMES = 40
 CHECKED = ("thigh_fk.L", "shin_fk.L", "upper_arm_fk.L", "forearm_fk.L", "thigh_fk.R", "shin_fk.R",
-           "upper_arm_fk.R", "forearm_fk.R", "hips", "chest", "neck", "head")  # fmt: skip
+           "upper_arm_fk.R", "forearm_fk.R", "hips", "chest", "neck", "head", "hand_fk.L", "f_index.03.L",
+           "thumb.02.R")  # fmt: skip
+FINGERS = {"Thumb": ("thumb.01", "thumb.02", "thumb.03"), "Index": ("f_index.01", "f_index.02", "f_index.03"),
+           "Middle": ("f_middle.01", "f_middle.02", "f_middle.03"), "Ring": ("f_ring.01", "f_ring.02", "f_ring.03"),
+           "Pinky": ("f_pinky.01", "f_pinky.02", "f_pinky.03")}  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -49,7 +56,8 @@ def generated():  # noqa: ANN201
     from video_mocap.operators.retarget import run_retarget
 
     joints, _ = walk(FRAMES)
-    baked = bake_joints(bpy.context, joints, FPS, "walk", BakeOptions(start_frame=1))
+    # captured with hands: the finger controls hang off DEF-hand through ORG-palm and MCH-…_drv bones
+    baked = bake_joints(bpy.context, joints, FPS, "walk", BakeOptions(start_frame=1), hands=walking_hands(joints))
     scene.video_mocap_retarget.foot_lock = False
     captured = {}
     original = retarget.retarget
@@ -59,16 +67,28 @@ def generated():  # noqa: ANN201
         return captured["result"]
 
     retarget.retarget = spy
+    original_drive = retarget.drive_hands
+
+    def spy_hands(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202 - the result with the hands driven
+        result, notes = original_drive(*args, **kwargs)
+        captured["result"] = result
+        return result, notes
+
+    retarget.drive_hands = spy_hands
     try:
         action, summary = run_retarget(bpy.context, baked.armature, baked.action, rig)
     finally:
-        retarget.retarget = original
+        retarget.retarget, retarget.drive_hands = original, original_drive
     from video_mocap.operators.retarget_keys import read_target
 
     names = read_target(rig).names
-    wanted, got = [], []
+    wanted, got, flexion = [], [], []
     for f in range(1, FRAMES + 1):
         scene.frame_set(f)
+        for suffix, mirror in ((".L", True), (".R", False)):
+            source = landmarks(baked.armature, SOURCE, "Hand", suffix)
+            target = landmarks(rig, FINGERS, "hand_fk", suffix)
+            flexion.append(np.abs(finger_angles(target, mirror)[:, 1:] - finger_angles(source, mirror)[:, 1:]))
         pose = rig.evaluated_get(bpy.context.evaluated_depsgraph_get()).pose.bones
         got.append([np.array(pose[n].matrix)[:3, 1] for n in CHECKED])
         wanted.append([captured["result"].matrices[f - 1, names.index(n), :3, 1] for n in CHECKED])
@@ -76,7 +96,8 @@ def generated():  # noqa: ANN201
     for f in (1, FRAMES):
         scene.frame_set(f)
         switch.append(float(rig.pose.bones["upper_arm_parent.L"]["IK_FK"]))
-    return {"summary": summary, "wanted": np.array(wanted), "got": np.array(got), "switch": switch}
+    return {"summary": summary, "wanted": np.array(wanted), "got": np.array(got), "switch": switch,
+            "flexion": np.array(flexion)}
 
 
 def test_the_generated_rig_retargets_and_blender_follows_the_solver(generated) -> None:
@@ -91,3 +112,10 @@ def test_the_generated_rig_retargets_and_blender_follows_the_solver(generated) -
 def test_a_limb_left_in_ik_is_keyed_to_fk(generated) -> None:
     assert generated["switch"] == [1.0, 1.0], generated["summary"]
     assert "keyed FK on upper_arm_parent.L" in generated["summary"], generated["summary"]
+
+
+def test_the_generated_rig_s_finger_controls_follow_the_capture(generated) -> None:
+    assert "10 fingers driven" in generated["summary"], generated["summary"]
+    error = generated["flexion"]
+    print("finger flexion error, degrees: median", np.median(error).round(3), "max", error.max().round(3))
+    assert np.median(error) < 0.5 and error.max() < 2.0
