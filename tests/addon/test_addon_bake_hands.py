@@ -90,3 +90,32 @@ def test_resampled_hands_hit_the_captured_frames(addon, tmp_path: Path) -> None:
     scene.frame_set(1 + 2 * 5)  # captured frame 5 at twice the rate
     wrist, points = _evaluated_hand(obj, "right")
     assert np.abs(points - _expected(hands, 5, 1, wrist)).max() < 1e-3
+
+
+def test_bvh_export_keeps_every_finger_joint(addon, tmp_path: Path) -> None:
+    """The take's BVH (Y up) holds the hand bones: read back by the project's own BVH reader, every finger joint and
+    fingertip is where Blender shows it."""
+    import bpy
+    from video_mocap.core.data.bvh import read_bvh
+
+    path = write_capture(tmp_path / "wave.npz", synthetic_joints(T), fps=25.0, video="wave.mp4", hands=_motion(2))
+    bpy.context.scene.video_mocap.fps_mode = "SCENE_FROM_CLIP"
+    assert bpy.ops.video_mocap.import_capture(filepath=str(path)) == {"FINISHED"}
+    obj = bpy.data.objects["wave_Mocap"]
+    bvh = tmp_path / "wave.bvh"
+    assert bpy.ops.video_mocap.export_bvh(filepath=str(bvh)) == {"FINISHED"}
+    motion = read_bvh(bvh)
+    pos = motion.positions()
+    z_up = np.stack([pos[..., 0], -pos[..., 2], pos[..., 1]], axis=-1)
+    for t in (0, 11, 23):
+        bpy.context.scene.frame_set(1 + t)
+        evaluated = obj.evaluated_get(bpy.context.evaluated_depsgraph_get())
+        for side in SIDES:
+            for name in bone_names(side)[1:]:
+                bone = evaluated.pose.bones[name]
+                head = np.array(evaluated.matrix_world @ bone.head)
+                np.testing.assert_allclose(z_up[t, motion.skeleton.index(name)], head, atol=1e-3)
+                if f"{name}_End" in motion.skeleton.names:
+                    tail = np.array(evaluated.matrix_world @ bone.tail)
+                    np.testing.assert_allclose(z_up[t, motion.skeleton.index(f"{name}_End")], tail, atol=1e-3)
+    assert sum(n.endswith("_End") for n in motion.skeleton.names) == 3 + 2 * 5  # head, ankles and the fingertips
