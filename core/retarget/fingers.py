@@ -5,11 +5,11 @@ name holds a finger's word (thumb; index; middle; ring; pinky or little) is that
 covers the conventions we ship presets for — Mixamo ``LeftHandIndex1–4`` (4 = tip), Unreal ``index_01_l`` (UE5
 also ``index_metacarpal_l``), Rigify ``f_index.01.L`` (controls; ``DEF-``/``ORG-``/``MCH-`` and ``_master`` skipped
 unless the hand itself is a ``DEF-`` bone; its finger controls hang off ``DEF-hand`` through ``ORG-palm`` and are
-linked through ``MCH-…_drv`` bones), VRM ``J_Bip_L_Index1`` / ``leftIndexProximal``, Quaternius
-``Index1–4`` (1 = metacarpal, from the wrist): when the fingers' first bones all start at one point they are
-metacarpals and are skipped (not the thumb's: the capture's thumb starts with its metacarpal), bones named
-``metacarpal`` likewise; then the first three are the finger (the thumb: metacarpal, proximal, distal). A finger
-without three bones is skipped and named in the retarget's summary.
+linked through ``MCH-…_drv`` bones), VRM ``J_Bip_L_Index1`` / ``leftIndexProximal`` (VRM 1: ``leftThumbMetacarpal``
+starts the thumb), Quaternius ``Index1–4`` (1 = metacarpal, from the wrist): when the fingers' first bones all start
+at one point they are metacarpals and are skipped (not the thumb's: the capture's thumb starts with its metacarpal),
+other fingers' bones named ``metacarpal`` likewise; then the first three are the finger (the thumb: metacarpal,
+proximal, distal). A finger without three bones is skipped and named in the retarget's summary.
 
 **Driving them**: the same recipe as the body (core.retarget.solve): W_b(t) = F_s(t) · F_tᵀ · Rest_b, with F a
 segment frame built the same way on the source and on the target's rest pose: Y along the segment (a bone's head to
@@ -92,7 +92,9 @@ def _fingers_under(rig: TargetRig, holder: int, deform: bool) -> tuple[dict[str,
         chain: list[int] = []
         for b in below:
             name, bare = rig.names[b], _bare(rig.names[b])
-            if not any(w in bare for w in WORDS[finger]) or "master" in bare or "metacarpal" in bare:
+            if not any(w in bare for w in WORDS[finger]) or "master" in bare:
+                continue
+            if "metacarpal" in bare and finger != "Thumb":  # the capture's thumb starts with its metacarpal (VRM 1)
                 continue
             if name.startswith(MECHANISM_PREFIXES) or name.startswith("DEF-") != deform:
                 continue

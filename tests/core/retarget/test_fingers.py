@@ -101,3 +101,18 @@ def test_missing_fingers_are_named() -> None:
     rig = _rig(_body() + _hand("hand.L", "{finger}.0{n}.L", fingers=("thumb", "index", "middle")))
     hands = find_fingers(rig, BoneMap({**BODY, "l_wrist": "hand.L"}))
     assert hands["left"].missing == ("Ring", "Pinky") and "right" not in hands
+
+
+def test_vrm_names_and_the_vrm1_thumb_metacarpal() -> None:
+    bones = _body() + [("J_Bip_L_Hand", "forearm.L", (0.75, 0, 1.4), (0.83, 0, 1.4))]
+    parts = ("Proximal", "Intermediate", "Distal")
+    for k, finger in enumerate(("Thumb", "Index", "Middle", "Ring", "Little")):
+        prev, y = "J_Bip_L_Hand", -0.03 + 0.015 * k
+        names = ("Metacarpal", "Proximal", "Distal") if finger == "Thumb" else parts
+        for n, part in enumerate(names):
+            x = 0.83 + 0.025 * n
+            bones.append((f"left{finger}{part}", prev, (x, y, 1.4), (x + 0.025, y, 1.4)))
+            prev = bones[-1][0]
+    found = _found(_rig(bones), "J_Bip_L_Hand")
+    assert found["Thumb"] == ["leftThumbMetacarpal", "leftThumbProximal", "leftThumbDistal"]
+    assert found["Pinky"] == ["leftLittleProximal", "leftLittleIntermediate", "leftLittleDistal"]
