@@ -6,9 +6,10 @@
 * **Clips** — the bundled clip and every clip of ``../shared/videos``, captured with hands on (the CLI's pipeline,
   shipped weights, default options). No truth for fingers exists here, so the figures say what an animator would see
   as broken: how often each hand was found; whether seen fingers move (``frozen``: median over finger joints of the
-  flexion's standard deviation below 2°); palm flips (consecutive seen frames whose palm turns by more than 90°:
-  a hand shown back to front); how many raw finger angles MediaPipe's landmarks put past the anatomical limits
-  (clamped in the capture); the capture's speed (× real time, this machine, load printed).
+  flexion's standard deviation below 2°); the wrist's bend (median angle between the palm's forward axis and the
+  forearm, limited to core.hands.track.WRIST_SWING_DEG); palm flips (consecutive seen frames whose palm turns by
+  more than 90°: a hand shown back to front); how many raw finger angles MediaPipe's landmarks put past the
+  anatomical limits (clamped in the capture); the capture's speed (× real time, this machine, load printed).
 """
 
 from __future__ import annotations
@@ -27,10 +28,13 @@ from ..capture_file import load_capture
 from ..hands.angles import LIMITS, finger_angles, hand_from_angles
 from ..hands.rig import TEMPLATE
 from ..options import CaptureOptions
+from ..skeleton import JOINT_INDEX
 from ..video import probe
 
 REPO = Path(__file__).resolve().parents[2]
 FROZEN_DEG = 2.0
+WRIST_CHAIN = {"left": (JOINT_INDEX["l_elbow"], JOINT_INDEX["l_wrist"]),
+               "right": (JOINT_INDEX["r_elbow"], JOINT_INDEX["r_wrist"])}  # fmt: skip
 FLIP_DEG = 90.0
 
 
@@ -70,6 +74,11 @@ def clip_figures(video: Path, workers: int) -> dict[str, object]:
         rel = np.einsum("tji,tjk->tik", rot[pairs], rot[pairs + 1])
         turn = np.degrees(np.arccos(np.clip((np.trace(rel, axis1=1, axis2=2) - 1) / 2, -1, 1)))
         row[f"{side}_flips"] = int((turn > FLIP_DEG).sum())
+        arm = capture.joints_world[seen]
+        forearm = arm[:, WRIST_CHAIN[side][1]] - arm[:, WRIST_CHAIN[side][0]]
+        forearm /= np.linalg.norm(forearm, axis=-1, keepdims=True)
+        bend = np.degrees(np.arccos(np.clip((forearm * rot[seen][:, :, 1]).sum(-1), -1, 1)))
+        row[f"{side}_wrist_bend_deg"] = float(np.median(bend))
         raw = finger_angles(raw3d[seen, s], mirror=s == 0)
         row[f"{side}_past_limits"] = float(((raw < LIMITS[..., 0]) | (raw > LIMITS[..., 1])).mean())
     return row
@@ -78,18 +87,20 @@ def clip_figures(video: Path, workers: int) -> dict[str, object]:
 def _cell(row: dict[str, object], side: str) -> str:
     seen = row[f"{side}_seen"]
     if row.get(f"{side}_frozen") is None:
-        return f"{seen:.0%} | – | – | –"
+        return f"{seen:.0%} | – | – | – | –"
     frozen = "frozen" if row[f"{side}_frozen"] else f"moves ({row[f'{side}_motion_deg']:.0f}°)"
-    return f"{seen:.0%} | {frozen} | {row[f'{side}_flips']} | {row[f'{side}_past_limits']:.1%}"
+    return (f"{seen:.0%} | {frozen} | {row[f'{side}_wrist_bend_deg']:.0f}° | {row[f'{side}_flips']} | "
+            f"{row[f'{side}_past_limits']:.1%}")
 
 
 def markdown(synth: dict[str, float], rows: list[dict[str, object]], command: str, load: float) -> str:
-    header = ("| clip | frames | × real time | left seen | left fingers | left palm flips | left raw past limits | "
-              "right seen | right fingers | right palm flips | right raw past limits |")
+    header = ("| clip | frames | × real time | left seen | left fingers | left wrist bend | left palm flips | "
+              "left raw past limits | right seen | right fingers | right wrist bend | right palm flips | "
+              "right raw past limits |")
     lines = [f"Command: `{command}` (machine load before: {load:.2f}).", "",
              f"Synthetic round trip (template hand, 1 mm landmark noise): flexion error median "
              f"{synth['flex_median']:.1f}°, p95 {synth['flex_p95']:.1f}°; spread median {synth['spread_median']:.1f}°.",
-             "", header, "|---" * 11 + "|"]  # fmt: skip
+             "", header, "|---" * 13 + "|"]  # fmt: skip
     for r in rows:
         lines.append(f"| {r['clip']} | {r['frames']} | {r['speed']:.2f} | {_cell(r, 'left')} | {_cell(r, 'right')} |")
     return "\n".join(lines) + "\n"

@@ -4,7 +4,8 @@
    body's left/right repair decides the side, never MediaPipe's label.
 2. :func:`hand_motion`: per hand and frame the finger angles (``core.hands.angles``, clamped to the anatomical
    limits) and the palm rotation in Blender world axes, from MediaPipe's metric hand landmarks (camera axes) turned
-   by the capture's levelling (``core.world.place``). The palm is kept relative to the lifted forearm while it is
+   by the capture's levelling (``core.world.place``), its bend at the wrist limited (:func:`limit_wrist`). The palm
+   is kept relative to the lifted forearm while it is
    filled and smoothed, so a hand stays on its arm: gaps up to ``MAX_FILL_S`` are interpolated; longer ones (and the
    clip's ends) ease over ``BLEND_S`` into a relaxed hand in line with the forearm and are not ``present``.
    Zero-phase One-Euro smoothing (the capture's strength) follows; it adapts to speed, so a fast grab keeps its
@@ -24,7 +25,7 @@ from ..rotations import make_continuous, matrix_to_quaternion, quaternion_to_mat
 from ..skeleton import JOINT_INDEX
 from ..smoothing import smooth
 from ..world.ground import CAMERA_UP, rotation_between
-from .angles import finger_angles, limits, palm_frame, to_palm
+from .angles import _rotate, finger_angles, limits, palm_frame, to_palm
 from .detect import assign_to_wrists, unpack_hands
 from .rig import FOREARM, MIRROR, REST_PALM, SIDES, TEMPLATE, HandShape
 
@@ -38,6 +39,9 @@ RELAXED = np.array([[0, 10, 10, 10], [0, 10, 15, 10], [0, 12, 18, 10], [0, 14, 2
 # the One-Euro speed threshold, tuned on joints in metres, means a finger-sized motion.
 ARC_RADIUS_M = 0.05
 WRISTS = (JOINT_INDEX["l_wrist"], JOINT_INDEX["r_wrist"])
+# The palm's forward axis stays within this of the forearm's: the wrist flexes ≈ 70–80° and extends ≈ 60–70°
+# (approximate active ranges); MediaPipe's 3D of a small or edge-on hand sometimes says more.
+WRIST_SWING_DEG = 85.0
 
 
 @dataclass
@@ -101,6 +105,20 @@ def camera_palms(world: np.ndarray, side: int) -> np.ndarray:
     return np.swapaxes(palm_frame(world), -1, -2)
 
 
+def limit_wrist(relative: np.ndarray) -> np.ndarray:
+    """(..., 3, 3) palm rotations in the forearm's frame (its Y axis along the forearm) with the palm's forward axis
+    turned back to within WRIST_SWING_DEG of the forearm, about the axis that moves it least; the twist about the
+    forearm (pronation) is kept."""
+    forward = relative[..., :, 1]
+    angle = np.degrees(np.arccos(np.clip(forward[..., 1], -1.0, 1.0)))
+    excess = np.maximum(angle - WRIST_SWING_DEG, 0.0)
+    axis = np.cross(forward, np.array([0.0, 1.0, 0.0]))
+    norm = np.linalg.norm(axis, axis=-1, keepdims=True)
+    axis = np.where(norm > 1e-9, axis / np.maximum(norm, 1e-12), np.array([1.0, 0.0, 0.0]))
+    columns = [_rotate(relative[..., :, k], axis, excess) for k in range(3)]
+    return np.stack(columns, axis=-1)
+
+
 def hand_motion(track: HandTrack, joints_world: np.ndarray, up_camera: np.ndarray, times: np.ndarray,
                 smoothing: float) -> HandMotion:  # fmt: skip
     """Angles and palm rotations for the bake (module docstring). joints_world (T, 17, 3) the placed body;
@@ -118,7 +136,7 @@ def hand_motion(track: HandTrack, joints_world: np.ndarray, up_camera: np.ndarra
         if seen.any():
             observed[seen] = limits(finger_angles(track.world[seen, s], mirror=s == 0))
             palm = to_world @ camera_palms(track.world[seen, s], s)
-            relative[seen] = np.swapaxes(forearms[seen, s], -1, -2) @ palm
+            relative[seen] = limit_wrist(np.swapaxes(forearms[seen, s], -1, -2) @ palm)
         neutral = forearm_rest[s].T @ REST_PALM[side]  # the rest hand, relative to the rest forearm
         filled, present[:, s] = fill_hand(np.radians(observed.reshape(t, 20)) * ARC_RADIUS_M, seen, times,
                                           np.radians(RELAXED.ravel()) * ARC_RADIUS_M)  # fmt: skip

@@ -18,7 +18,7 @@ from ..bake_math import rest_pose, world_rotations
 from ..hands.angles import finger_angles, limits
 from ..hands.detect import assign_to_wrists
 from ..hands.rig import FOREARM, REST_PALM, SIDES
-from ..hands.track import ARC_RADIUS_M, BLEND_S, MAX_FILL_S, RELAXED, WRISTS, camera_palms
+from ..hands.track import ARC_RADIUS_M, BLEND_S, MAX_FILL_S, RELAXED, WRISTS, camera_palms, limit_wrist
 from ..postprocess import camera_to_blender
 from ..rig_layout import BONE_INDEX, BONES
 from ..rotations import matrix_to_quaternion, quaternion_to_matrix
@@ -79,7 +79,7 @@ class LiveHands:
             if hand is not None:
                 marks = np.asarray(hand.world, dtype=np.float64)[None]
                 angles = np.radians(limits(finger_angles(marks, mirror=s == 0))[0].ravel()) * ARC_RADIUS_M
-                quat = matrix_to_quaternion(forearms[s].T @ to_world @ camera_palms(marks, s)[0])
+                quat = matrix_to_quaternion(limit_wrist(forearms[s].T @ to_world @ camera_palms(marks, s)[0]))
             a, q = self.sides[s].update(angles, quat, t)
             out["angles"][s] = limits(np.degrees(a / ARC_RADIUS_M).reshape(5, 4))
             out["rotation"][s] = forearms[s] @ quaternion_to_matrix(q)

@@ -67,9 +67,14 @@ def scripted(tmp_path_factory: pytest.TempPathFactory) -> tuple[object, np.ndarr
     body = stick_figure(T)
     video = write_video(tmp / "clip.mp4", T, size=(640, 480), fps=FPS)
     out = tmp / "hands.npz"
-    run_capture(video, out, CaptureOptions(weights=str(tiny_checkpoint(tmp / "tiny.pt")), hands=True, smoothing=0.0),
-                detector=ScriptedDetector(body, np.ones((T, 17)), np.ones(T, bool)),
-                hands_detector=ScriptedHands(body, angles))  # fmt: skip
+    # The scripted palms turn freely against the tiny random lifter's forearms: the wrist limit is lifted here
+    # (test_the_wrist_bends_at_most_its_limit_and_keeps_its_twist checks it).
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("core.hands.track.WRIST_SWING_DEG", 180.0)
+        run_capture(video, out, CaptureOptions(weights=str(tiny_checkpoint(tmp / "tiny.pt")), hands=True,
+                                               smoothing=0.0),
+                    detector=ScriptedDetector(body, np.ones((T, 17)), np.ones(T, bool)),
+                    hands_detector=ScriptedHands(body, angles))  # fmt: skip
     return load_capture(out), angles
 
 
@@ -137,3 +142,22 @@ def test_real_hands_on_the_bundled_clip(tmp_path: Path) -> None:
     assert np.all(np.isfinite(hands.angles)) and np.all(hands.angles <= LIMITS[..., 1] + 1e-3)
     flex = hands.angles[hands.seen[:, 0], 0, 1:, 1:]
     assert np.median(flex) > 0  # a relaxed real hand curls towards its palm: the left hand is read as a left hand
+
+
+def test_the_wrist_bends_at_most_its_limit_and_keeps_its_twist() -> None:
+    from core.hands.track import WRIST_SWING_DEG, limit_wrist
+
+    def turn(axis: str, deg: float) -> np.ndarray:
+        a = np.radians(deg)
+        c, s = np.cos(a), np.sin(a)
+        if axis == "x":
+            return np.array([[1, 0, 0], [0, c, -s], [0, s, c]])
+        return np.array([[c, 0, s], [0, 1, 0], [-s, 0, c]])
+
+    twisted = turn("y", 70.0)  # pronation about the forearm only: allowed whatever its size
+    bent = turn("x", 120.0) @ twisted  # and bent 120° at the wrist: too far
+    limited = limit_wrist(np.stack([twisted, turn("x", 40.0), bent]))
+    np.testing.assert_allclose(limited[:2], [twisted, turn("x", 40.0)], atol=1e-12)
+    np.testing.assert_allclose(np.degrees(np.arccos(limited[2][1, 1])), WRIST_SWING_DEG, atol=1e-6)
+    np.testing.assert_allclose(limited[2], turn("x", WRIST_SWING_DEG) @ twisted, atol=1e-9)
+    np.testing.assert_allclose(np.linalg.det(limited), 1.0)
