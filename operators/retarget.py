@@ -35,6 +35,7 @@ from .retarget_keys import (
 from .retarget_refine import key_fk_switches, refine_for_constraints
 
 _CLIP_SUFFIXES = ("_mocap", "_Mocap")
+SOCKET_TOLERANCE_M = 0.005
 
 
 def settings(context: bpy.types.Context) -> VIDEO_MOCAP_PG_retarget:
@@ -129,11 +130,20 @@ def run_retarget(context: bpy.types.Context, source: bpy.types.Object, action: b
     if root in target.data.bones and target.data.bones[root].use_connect:
         raise ValueError(f"the root motion bone {root!r} is connected to its parent and cannot move: "
                          "choose another Root Motion Bone")
-    result = retarget(to_target(joints), to_target(rest), rig, mapping, options, contacts)
+    src, src_rest = to_target(joints), to_target(rest)
+    result = retarget(src, src_rest, rig, mapping, options, contacts)
     result, hand_notes = _drive_hands(source, action, frames, rig, mapping, result, inverse[:3, :3])
+    sockets = tuple(rig.index[mapping.bones[r]] for r in ("l_hip", "r_hip"))
+    result, residual, heads = refine_for_constraints(context, target, rig, result, watch=sockets)
+    if heads and max(np.abs(heads[b] - result.matrices[:, b, :3, 3]).max() for b in sockets) > SOCKET_TOLERANCE_M:
+        # Constraints put the hip sockets elsewhere than the parent chain says (a generated Rigify rig: they follow
+        # the hips control through ORG-spine): solve again from where Blender put them, so that foot locking
+        # reaches the planted feet from the real sockets.
+        result = retarget(src, src_rest, rig, mapping, options, contacts, heads=heads)
+        result, hand_notes = _drive_hands(source, action, frames, rig, mapping, result, inverse[:3, :3])
+        result, residual, _ = refine_for_constraints(context, target, rig, result)
     new_action = bpy.data.actions.new(f"{target.name}_{clip_name(source, action)}")
     new_action.use_fake_user = True
-    result, residual = refine_for_constraints(context, target, rig, result)
     write_target_keys(target, new_action, rig, result, frames)
     switched = key_fk_switches(target, new_action, result, rig, frames)
     planted = "" if contacts is None else f", feet planted {contacts.mean():.0%} of the time"

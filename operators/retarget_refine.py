@@ -40,12 +40,14 @@ def _angle_deg(a: np.ndarray, b: np.ndarray) -> float:
 
 
 def refine_for_constraints(context: bpy.types.Context, target: bpy.types.Object, rig: TargetRig,
-                           result: RetargetResult) -> tuple[RetargetResult, float]:  # fmt: skip
-    """The result with bases re-solved against Blender's evaluated parents, and the worst remaining error (degrees)
-    between a driven bone's evaluated and wanted rotation (0 when nothing needed refining)."""
+                           result: RetargetResult, watch: tuple[int, ...] = ()
+                           ) -> tuple[RetargetResult, float, dict[int, np.ndarray]]:  # fmt: skip
+    """The result with bases re-solved against Blender's evaluated parents, the worst remaining error (degrees)
+    between a driven bone's evaluated and wanted rotation (0 when nothing needed refining), and where Blender put the
+    heads of the ``watch`` bones on every frame (armature space, (T, 3) each; empty when nothing needed refining)."""
     names = [rig.names[b] for b in result.driven]
     if not _constrained_above(target, names):
-        return result, 0.0
+        return result, 0.0, {}
     pose = target.pose.bones
     saved = {n: (pose[n].rotation_mode, tuple(pose[n].rotation_quaternion), pose[n].location.copy()) for n in names}
     root = rig.names[result.root]
@@ -65,6 +67,7 @@ def refine_for_constraints(context: bpy.types.Context, target: bpy.types.Object,
     want = result.matrices[:, list(result.driven), :3, :3]
     rotations = result.rotations.copy()
     worst = 0.0
+    heads = {b: np.empty((len(want), 3)) for b in watch}
     try:
         for n in names:
             pose[n].rotation_mode = "QUATERNION"
@@ -90,6 +93,8 @@ def refine_for_constraints(context: bpy.types.Context, target: bpy.types.Object,
                     bases[k] = base / np.linalg.norm(base, axis=0, keepdims=True)
                     rotations[t, k] = bases[k].T @ want[t, k]
             worst = max(worst, error)
+            for b in watch:
+                heads[b][t] = evaluated[rig.names[b]].head
     finally:
         for n, (mode, quat, loc) in saved.items():
             pose[n].rotation_mode, pose[n].rotation_quaternion, pose[n].location = mode, quat, loc
@@ -98,7 +103,7 @@ def refine_for_constraints(context: bpy.types.Context, target: bpy.types.Object,
             pose[name]["IK_FK"] = value
         if animation is not None:
             animation.action = action
-    return dataclasses.replace(result, rotations=rotations), worst
+    return dataclasses.replace(result, rotations=rotations), worst, heads
 
 
 def _quaternion(m: np.ndarray) -> tuple[float, float, float, float]:

@@ -188,10 +188,11 @@ def _order(rig: TargetRig, detached: dict[int, int]) -> list[int]:
 
 
 def _forward(rig: TargetRig, lay: Layout, world: dict[int, np.ndarray], root_head: np.ndarray, frames: int,
-             keyed: set[int]) -> tuple[np.ndarray, dict[int, np.ndarray]]:
+             keyed: set[int], heads: dict[int, np.ndarray] | None = None) -> tuple[np.ndarray, dict[int, np.ndarray]]:
     """Pose matrices (T, B, 4, 4), and the bases (T, 4, 4) of the driven, root and `keyed` bones: driven bones take
     their `world` rotation, the root bone's head goes to `root_head`, a detached bone's head where its limb bone
-    carries it (lay.detached), every other bone keeps rig.basis."""
+    carries it (lay.detached), every other bone keeps rig.basis; a bone in `heads` has its head there (T, 3): where
+    the rig's constraints put it (see :func:`retarget`)."""
     inv_rest = _inverse(rig.rest)
     matrices = np.empty((frames, len(rig.names), 4, 4))
     bases: dict[int, np.ndarray] = {}
@@ -208,6 +209,8 @@ def _forward(rig: TargetRig, lay: Layout, world: dict[int, np.ndarray], root_hea
                 m[:, :3, 3] = root_head
             if b in lay.detached:
                 m[:, :3, 3] = detached_head(matrices, rig, lay, b)
+            if heads is not None and b in heads:
+                m[:, :3, 3] = heads[b]  # the model follows the rig; the key (rotation only) is solved as usual
             bases[b] = _inverse(base) @ m
         else:
             m = _times(base, rig.basis[b])
@@ -261,7 +264,8 @@ def _standing_lift(source: np.ndarray, source_rest: np.ndarray, up: np.ndarray, 
 
 
 def retarget(source: np.ndarray, source_rest: np.ndarray, rig: TargetRig, mapping: BoneMap,
-             options: RetargetOptions | None = None, contacts: np.ndarray | None = None) -> RetargetResult:
+             options: RetargetOptions | None = None, contacts: np.ndarray | None = None,
+             heads: dict[int, np.ndarray] | None = None) -> RetargetResult:  # fmt: skip
     """Retarget a motion onto a rig.
 
     Args:
@@ -270,6 +274,10 @@ def retarget(source: np.ndarray, source_rest: np.ndarray, rig: TargetRig, mappin
         rig, mapping: the target and its bone map (validated here). options: RetargetOptions.
         contacts: (T, 2) planted (left, right) foot mask from core.retarget.footlock.detect_contacts; used when
             options.foot_lock is set.
+        heads: driven bone → (T, 3) its head as the rig really places it, when constraints above it put it
+            elsewhere than its parent chain says (a generated Rigify rig's hip sockets follow the ``hips`` control
+            through ``ORG-spine``: measured by evaluating a first solve in Blender, operators/retarget.py). Foot
+            locking then reaches the planted feet from the real sockets.
     Returns: RetargetResult. Raises ValueError on bad input.
     """
     options = options or RetargetOptions()
@@ -288,7 +296,7 @@ def retarget(source: np.ndarray, source_rest: np.ndarray, rig: TargetRig, mappin
     displacement = (src[:, J["pelvis"]] - pelvis0) * scale
     root_head = rig.rest[lay.root, :3, 3] + displacement
     keyed = {lay.roles[r] for r in FOLLOW_ROLES if r in lay.roles}  # hands and feet: keyed, not aimed
-    matrices, bases = _forward(rig, lay, world, root_head, frames, keyed)
+    matrices, bases = _forward(rig, lay, world, root_head, frames, keyed, heads)
     if options.foot_lock is not None and contacts is not None:
         contacts = np.asarray(contacts, dtype=bool)
         if contacts.shape != (frames, 2):
@@ -297,7 +305,7 @@ def retarget(source: np.ndarray, source_rest: np.ndarray, rig: TargetRig, mappin
             if role in lay.roles:  # feet become driven so they can keep their orientation
                 world.setdefault(lay.roles[role], matrices[:, lay.roles[role], :3, :3].copy())
         _lock_feet(rig, lay, world, matrices, contacts, options.foot_lock)
-        matrices, bases = _forward(rig, lay, world, root_head, frames, keyed)
+        matrices, bases = _forward(rig, lay, world, root_head, frames, keyed, heads)
 
     driven = sorted(bases)
     rotations = np.stack([bases[b][:, :3, :3] for b in driven], axis=1)
