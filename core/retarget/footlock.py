@@ -102,11 +102,14 @@ def _reachable(pin: np.ndarray, hips: np.ndarray, reach: np.ndarray, iterations:
 
 
 def lock_targets(ankles: np.ndarray, contacts: np.ndarray, blend_frames: int, hips: np.ndarray | None = None,
-                 reach: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+                 reach: np.ndarray | None = None,
+                 floor: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Pinned ankle positions and pin weights.
 
     Args: ankles (T, 2, 3) target ankles before locking; contacts (T, 2) bool; blend_frames >= 0; hips (T, 2, 3)
-    and reach (2,) (optional): each pin is moved, if needed, to where the leg reaches it on every planted frame.
+    and reach (2,) (optional): each pin is moved, if needed, to where the leg reaches it on every planted frame;
+    floor (optional): (up (3,), ankle heights (2,) along it) — each pin is put at that height, so a planted foot
+    stands on the target's floor whatever height the take's ankle had during that contact.
     Returns: (goals (T, 2, 3), weights (T, 2) in [0, 1]); weight 1 inside planted intervals.
     """
     t = len(ankles)
@@ -115,6 +118,9 @@ def lock_targets(ankles: np.ndarray, contacts: np.ndarray, blend_frames: int, hi
     for foot in range(2):
         for a, b in intervals(contacts[:, foot]):
             pin = ankles[a:b + 1, foot].mean(axis=0)
+            if floor is not None:
+                up, height = floor
+                pin = pin + (height[foot] - pin @ up) * up
             if hips is not None and reach is not None:
                 pin = _reachable(pin, hips[a:b + 1, foot], np.full(b - a + 1, reach[foot]))
             lo, hi = max(0, a - blend_frames), min(t - 1, b + blend_frames)

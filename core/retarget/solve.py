@@ -221,7 +221,7 @@ def _forward(rig: TargetRig, lay: Layout, world: dict[int, np.ndarray], root_hea
 
 
 def _lock_feet(rig: TargetRig, lay: Layout, world: dict[int, np.ndarray], matrices: np.ndarray,
-               contacts: np.ndarray, config: FootLockConfig) -> None:
+               contacts: np.ndarray, config: FootLockConfig, up: np.ndarray | None = None) -> None:
     """Pin the target ankles during contacts (core.retarget.footlock); updates `world` in place."""
     joints = pseudo_joints(matrices, rig, lay)
     ankles = joints[:, [J["l_ankle"], J["r_ankle"]]]
@@ -229,7 +229,9 @@ def _lock_feet(rig: TargetRig, lay: Layout, world: dict[int, np.ndarray], matric
     rest = pseudo_joints(rig.rest, rig, lay)
     reach = np.array([np.linalg.norm(rest[J[f"{s}_knee"]] - rest[J[f"{s}_hip"]]) +
                       np.linalg.norm(rest[J[f"{s}_ankle"]] - rest[J[f"{s}_knee"]]) for s in ("l", "r")])
-    goals, weights = lock_targets(ankles, contacts, config.blend_frames, hips, reach * 0.999)
+    up = torso_axes(rest)["chest_up"] if up is None else up
+    floor = (up, rest[[J["l_ankle"], J["r_ankle"]]] @ up)  # the target's own floor: its rest pose stands on it
+    goals, weights = lock_targets(ankles, contacts, config.blend_frames, hips, reach * 0.999, floor)
     forward = torso_axes(joints)["pelvis_fwd"]
     for k, s in enumerate(("l", "r")):
         active = weights[:, k] > 0
@@ -304,7 +306,7 @@ def retarget(source: np.ndarray, source_rest: np.ndarray, rig: TargetRig, mappin
         for role in FOLLOW_ROLES[:2]:
             if role in lay.roles:  # feet become driven so they can keep their orientation
                 world.setdefault(lay.roles[role], matrices[:, lay.roles[role], :3, :3].copy())
-        _lock_feet(rig, lay, world, matrices, contacts, options.foot_lock)
+        _lock_feet(rig, lay, world, matrices, contacts, options.foot_lock, up)
         matrices, bases = _forward(rig, lay, world, root_head, frames, keyed, heads)
 
     driven = sorted(bases)

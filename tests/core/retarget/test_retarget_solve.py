@@ -310,3 +310,19 @@ def test_a_real_cmu_walk_keeps_directions_and_locks_its_feet(shared_dir) -> None
                        for k in range(2) for a, b in intervals(contacts[:, k]))
 
         assert slide(free) > 0.01 and slide(locked) < 1e-3, (name, slide(free), slide(locked))
+
+
+def test_pins_stand_on_the_target_floor() -> None:
+    """A contact captured with the ankle 4 cm up (a heel lifting, the take's floor estimate) is pinned at the target's
+    own ankle height: planted feet touch the target's floor on every rig (issue 12)."""
+    ankles = np.zeros((10, 2, 3))
+    ankles[:, 0, 2] = 0.12  # left ankle 4 cm above the target's rest ankle height (0.08)
+    ankles[:, 0, 1] = np.linspace(0.0, 0.02, 10)  # and creeping forward 2 cm
+    ankles[:, 1] = [0.2, 0.0, 0.3]  # right foot in the air
+    contacts = np.zeros((10, 2), bool)
+    contacts[2:8, 0] = True
+    goals, weights = lock_targets(ankles, contacts, 0, floor=(np.array([0.0, 0.0, 1.0]), np.array([0.08, 0.08])))
+    np.testing.assert_allclose(goals[2:8, 0, 2], 0.08)
+    np.testing.assert_allclose(goals[2:8, 0, 1], ankles[2:8, 0, 1].mean())  # one pin for the contact
+    np.testing.assert_allclose(goals[:, 1], ankles[:, 1])  # the lifted foot is untouched
+    assert weights[2:8, 0].min() == 1.0 and weights[:, 1].max() == 0.0
