@@ -25,7 +25,7 @@ CONTACT_FEET = ("left", "right")  # columns of ``contacts``
 # Written only by a capture with hands on (docs/capture.md, "Hands"); ``hands_version`` says which layout.
 HANDS_VERSION = 1
 HAND_KEYS = ("hands_version", "hand_angles", "hand_rotation", "hand_seen", "hand_present", "hand_knuckles",
-             "hand_lengths", "hand_landmarks_2d", "hand_landmarks_3d")  # fmt: skip
+             "hand_lengths", "hand_landmarks_2d", "hand_landmarks_3d", "hand_confidence")  # fmt: skip
 
 
 def new_capture_path(folder: Path, stem: str) -> Path:
@@ -82,6 +82,8 @@ def _hand_arrays(hands: HandMotion, track: HandTrack | None) -> dict[str, np.nda
         "hand_lengths": hands.shape.lengths.astype(np.float32),
         "hand_landmarks_2d": (missing_2d if track is None else track.xy).astype(np.float32),
         "hand_landmarks_3d": (missing_3d if track is None else track.world).astype(np.float32),
+        "hand_confidence": (np.zeros((t, 2)) if track is None or track.confidence is None
+                            else track.confidence).astype(np.float32),
     }  # fmt: skip
 
 

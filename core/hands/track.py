@@ -47,11 +47,13 @@ WRIST_SWING_DEG = 85.0
 @dataclass
 class HandTrack:
     """Hands attached to wrists (axis 1: left, right): ``xy`` (T, 2, 21, 2) px, ``world`` (T, 2, 21, 3) m (camera
-    axes, MediaPipe's metric hand landmarks), NaN where unseen; ``seen`` (T, 2) bool."""
+    axes, MediaPipe's metric hand landmarks), NaN where unseen; ``seen`` (T, 2) bool; ``confidence`` (T, 2)
+    MediaPipe's hand score (0 where unseen)."""
 
     xy: np.ndarray
     world: np.ndarray
     seen: np.ndarray
+    confidence: np.ndarray | None = None
 
 
 @dataclass
@@ -72,12 +74,13 @@ def attach_hands(raw: dict[str, np.ndarray], body_xy: np.ndarray) -> HandTrack:
     the cleaned track)."""
     t = len(body_xy)
     xy, world = np.full((t, 2, 21, 2), np.nan), np.full((t, 2, 21, 3), np.nan)
+    confidence = np.zeros((t, 2))
     for i in range(t):
         attached = assign_to_wrists(unpack_hands(raw, i), body_xy[i, list(WRISTS)])
         for side, hand in enumerate(attached):
             if hand is not None:
-                xy[i, side], world[i, side] = hand.xy, hand.world
-    return HandTrack(xy, world, np.isfinite(xy).all(axis=(2, 3)))
+                xy[i, side], world[i, side], confidence[i, side] = hand.xy, hand.world, hand.score
+    return HandTrack(xy, world, np.isfinite(xy).all(axis=(2, 3)), confidence)
 
 
 def measure_shape(track: HandTrack) -> HandShape:

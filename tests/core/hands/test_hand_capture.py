@@ -139,6 +139,9 @@ def test_real_hands_on_the_bundled_clip(tmp_path: Path) -> None:
                                          frame_start=33, frame_end=72, detect_workers=1))  # fmt: skip
     hands = load_capture(out).hands
     assert hands is not None and summary["hands_seen"][0] > 0.9 and summary["hands_seen"][1] == 0
+    with np.load(out) as data:
+        confidence = data["hand_confidence"]
+    assert np.all(confidence[hands.seen] > 0.5) and np.all(confidence[~hands.seen] == 0)
     assert np.all(np.isfinite(hands.angles)) and np.all(hands.angles <= LIMITS[..., 1] + 1e-3)
     flex = hands.angles[hands.seen[:, 0], 0, 1:, 1:]
     assert np.median(flex) > 0  # a relaxed real hand curls towards its palm: the left hand is read as a left hand
