@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .capture_file import save_capture
-from .detect import Detector, HandsDetector, clean_track, detect_track
+from .detect import Detector, HandsDetector, Track2D, clean_track, detect_track
 from .errors import CaptureError, OptionsError
 from .options import CaptureOptions
 from .parallel_detect import default_workers, detect_clip
@@ -72,6 +72,37 @@ def _load_lifter(weights: Path, device: str) -> Any:
     return load_lifter(weights, device=device)
 
 
+def _detect(video: str | os.PathLike[str], start: int, end: int, options: CaptureOptions, detector: Detector | None,
+            hands_detector: HandsDetector | None, report: _Throttle, should_stop: Callable[[], bool] | None,
+            timings: dict[str, float]) -> Track2D:  # fmt: skip
+    """The clip's raw 2D (and hands, when on): MediaPipe on every core (core/parallel_detect.py), or a given
+    detector in this process."""
+    if detector is None:
+        workers = options.detect_workers or default_workers()
+        timings["detect_workers"] = workers
+        return detect_clip(str(video), start, end, workers=workers, on_frame=report, should_stop=should_stop,
+                           hands=options.hands)  # fmt: skip
+    if options.hands and hands_detector is None:
+        from .hands.detect import MediaPipeHandsDetector
+
+        hands_detector = MediaPipeHandsDetector()
+    return detect_track(iter_frames(video, start, end), detector, on_frame=report, should_stop=should_stop,
+                        hands=hands_detector if options.hands else None)  # fmt: skip
+
+
+def _hands(options: CaptureOptions, track: Track2D, placed: Any, notes: list[str]) -> tuple[Any, Any]:
+    """(HandMotion, HandTrack) of the clip (core.hands.track) when hands are on, else (None, None)."""
+    if not options.hands or track.hands is None:
+        return None, None
+    from .hands.track import attach_hands, hand_motion
+
+    hand_track = attach_hands(track.hands, track.xy)
+    hands = hand_motion(hand_track, placed.world, placed.up_camera, track.times, options.smoothing)
+    if not hands.seen.any():
+        notes.append("hands were on, but no hand was found near the body's wrists in any frame")
+    return hands, hand_track
+
+
 def run_capture(
     video: str | os.PathLike[str],
     output: str | os.PathLike[str],
@@ -116,18 +147,7 @@ def run_capture(
     report = _Throttle(progress, "detect", total, on_first=lambda: timings.setdefault(
         "first_progress_s", round(time.perf_counter() - t_start, 3)))
     t0, c0 = time.perf_counter(), time.process_time()
-    if detector is None:  # MediaPipe on every core (core/parallel_detect.py)
-        workers = options.detect_workers or default_workers()
-        raw = detect_clip(str(video), start, end, workers=workers, on_frame=report, should_stop=should_stop,
-                          hands=options.hands)  # fmt: skip
-        timings["detect_workers"] = workers
-    else:
-        if options.hands and hands_detector is None:
-            from .hands.detect import MediaPipeHandsDetector
-
-            hands_detector = MediaPipeHandsDetector()
-        raw = detect_track(iter_frames(video, start, end), detector, on_frame=report, should_stop=should_stop,
-                           hands=hands_detector if options.hands else None)  # fmt: skip
+    raw = _detect(video, start, end, options, detector, hands_detector, report, should_stop, timings)
     timings["decode_detect_s"] = time.perf_counter() - t0
     # CPU seconds of the whole process (all threads): comparable between runs on a shared, loaded machine.
     timings["decode_detect_cpu_s"] = time.process_time() - c0
@@ -163,14 +183,7 @@ def run_capture(
     placed = place(camera, track.xy, track.times, info.width, info.height, info.fps, subject_height=options.height,
                    smoothing=options.smoothing, fov_deg=options.fov_deg, root_motion=options.root_motion)  # fmt: skip
     world, post_info = placed.world, placed.info
-    hands = hand_track = None
-    if options.hands and track.hands is not None:
-        from .hands.track import attach_hands, hand_motion
-
-        hand_track = attach_hands(track.hands, track.xy)
-        hands = hand_motion(hand_track, world, placed.up_camera, track.times, options.smoothing)
-        if not hands.seen.any():
-            notes.append("hands were on, but no hand was found near the body's wrists in any frame")
+    hands, hand_track = _hands(options, track, placed, notes)
     timings["post_s"] = time.perf_counter() - t0
     if progress is not None:
         progress("post", 1, 2, 0.0)
