@@ -116,3 +116,16 @@ def test_vrm_names_and_the_vrm1_thumb_metacarpal() -> None:
     found = _found(_rig(bones), "J_Bip_L_Hand")
     assert found["Thumb"] == ["leftThumbMetacarpal", "leftThumbProximal", "leftThumbDistal"]
     assert found["Pinky"] == ["leftLittleProximal", "leftLittleIntermediate", "leftLittleDistal"]
+
+
+def test_a_hand_with_too_few_fingers_is_left_alone_with_a_note() -> None:
+    from core.retarget.fingers import drive_hands
+    from core.retarget.solve import RetargetResult
+
+    rig = _rig(_body() + _hand("hand.L", "{finger}.0{n}.L", fingers=("thumb",)))
+    hands = find_fingers(rig, BoneMap({**BODY, "l_wrist": "hand.L"}))
+    t, b = 3, len(rig.names)
+    result = RetargetResult((0,), np.tile(np.eye(3), (t, 1, 1, 1)), 0, np.zeros((t, 3)),
+                            np.tile(np.eye(4), (t, b, 1, 1)), np.zeros((t, 17, 3)), 1.0, np.eye(3))  # fmt: skip
+    out, notes = drive_hands(result, rig, hands, {"left": np.tile(np.eye(3), (t, 16, 1, 1))})
+    assert out.driven == (0,) and notes == ["left hand: fewer than two fingers found, hand and fingers not driven"]
