@@ -16,6 +16,7 @@ from bpy.props import (
 )
 
 from ..core.options import CaptureOptions, LiveOptions
+from ..core.retarget.solve import RetargetOptions
 from .retarget_keys import is_mocap_armature
 
 FPS_MODE_ITEMS = [
@@ -117,6 +118,9 @@ class VIDEO_MOCAP_PG_retarget(bpy.types.PropertyGroup):
                                     description="Scale the root translation by the target/source leg-length ratio")
     align_heading: BoolProperty(name="Align Facing", default=True,
                                 description="Turn the motion so that it starts facing the way the target faces")
+    keep_ik: BoolProperty(name="Keep IK", default=RetargetOptions().keep_ik,
+                          description="Rigify limbs left in IK stay in IK: their IK controls are keyed with Rigify's "
+                          "own IK->FK snap (slow: about a quarter second per limb and frame); off: keyed to FK")
     foot_lock: BoolProperty(name="Foot Locking", default=True,
                             description="Pin each foot while it is planted on the source (no foot sliding)")
     height_tolerance: FloatProperty(name="Contact Height", default=0.05, min=0.001, max=0.5, unit="LENGTH",

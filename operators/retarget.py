@@ -23,6 +23,7 @@ from ..core.retarget.solve import RetargetOptions, RetargetResult, retarget
 from ..core.retarget.target import TargetRig
 from ..core.skeleton import JOINT_INDEX
 from .properties import VIDEO_MOCAP_PG_retarget
+from .retarget_ik import key_ik_controls
 from .retarget_keys import (
     is_mocap_armature,
     read_contacts,
@@ -32,7 +33,7 @@ from .retarget_keys import (
     source_action,
     write_target_keys,
 )
-from .retarget_refine import key_fk_switches, refine_for_constraints
+from .retarget_refine import key_fk_switches, limbs_in_ik, refine_for_constraints
 
 _CLIP_SUFFIXES = ("_mocap", "_Mocap")
 SOCKET_TOLERANCE_M = 0.005
@@ -125,7 +126,8 @@ def run_retarget(context: bpy.types.Context, source: bpy.types.Object, action: b
         if contacts is None:
             ankles = joints[:, [JOINT_INDEX["l_ankle"], JOINT_INDEX["r_ankle"]]]
             contacts = detect_contacts(ankles, context.scene.render.fps / context.scene.render.fps_base, lock)
-    options = RetargetOptions(props.scale_translation, props.align_heading, tuple(up / np.linalg.norm(up)), lock)
+    options = RetargetOptions(props.scale_translation, props.align_heading, tuple(up / np.linalg.norm(up)), lock,
+                              props.keep_ik)  # fmt: skip
     root = mapping.root_motion or mapping.bones.get("pelvis", "")
     if root in target.data.bones and target.data.bones[root].use_connect:
         raise ValueError(f"the root motion bone {root!r} is connected to its parent and cannot move: "
@@ -145,7 +147,9 @@ def run_retarget(context: bpy.types.Context, source: bpy.types.Object, action: b
     new_action = bpy.data.actions.new(f"{target.name}_{clip_name(source, action)}")
     new_action.use_fake_user = True
     write_target_keys(target, new_action, rig, result, frames)
-    switched = key_fk_switches(target, new_action, result, rig, frames)
+    in_ik = [bone.name for bone in limbs_in_ik(target, rig, result)]
+    ik_keyed = key_ik_controls(context, target, in_ik) if options.keep_ik else []  # Rigify's own IK->FK snap
+    switched = key_fk_switches(target, new_action, result, rig, frames, skip=tuple(ik_keyed))
     planted = "" if contacts is None else f", feet planted {contacts.mean():.0%} of the time"
     # Constraints on driven bones override the keys (e.g. an IK chain left on): say so rather than fail silently.
     constrained = [rig.names[b] for b in result.driven
@@ -153,6 +157,8 @@ def run_retarget(context: bpy.types.Context, source: bpy.types.Object, action: b
     warning = f"; constraints on {', '.join(constrained[:4])} may override the keys" if constrained else ""
     if residual > 0:
         warning += f"; constraint-driven parents evaluated in Blender (worst remaining {residual:.2f}°)"
+    if ik_keyed:
+        warning += f"; IK controls keyed to match on {', '.join(ik_keyed)} (the limbs stay in IK)"
     if switched:
         warning += f"; keyed FK on {', '.join(switched)} (the keys drive the FK controls; the rig was in IK)"
     warning += "".join(f"; {note}" for note in hand_notes)

@@ -111,7 +111,7 @@ def _quaternion(m: np.ndarray) -> tuple[float, float, float, float]:
 
 
 def key_fk_switches(target: bpy.types.Object, action: bpy.types.Action, result: RetargetResult, rig: TargetRig,
-                    frames: np.ndarray) -> list[str]:  # fmt: skip
+                    frames: np.ndarray, skip: tuple[str, ...] = ()) -> list[str]:  # fmt: skip
     """Rigify limbs left in IK (its ``IK_FK`` property below 1 on the limb's parent control) ignore FK keys: key the
     switch to FK (1) on the new action for every limb whose FK controls were keyed. Returns the switched bones."""
     from .action_api import FCurveWriter, write_keys
@@ -119,6 +119,8 @@ def key_fk_switches(target: bpy.types.Object, action: bpy.types.Action, result: 
     switched = []
     writer = FCurveWriter(action, target)
     for bone in limbs_in_ik(target, rig, result):
+        if bone.name in skip:  # its IK controls were keyed instead (operators/retarget_ik.py)
+            continue
         write_keys(writer.new(f'pose.bones["{bone.name}"]["IK_FK"]', 0, bone.name), frames, np.ones(len(frames)))
         switched.append(bone.name)
     return switched

@@ -66,6 +66,7 @@ class VIEW3D_PT_video_mocap_retarget(bpy.types.Panel):
         box = layout.box()
         box.prop(props, "scale_translation")
         box.prop(props, "align_heading")
+        box.prop(props, "keep_ik")
         box.prop(props, "foot_lock")
         sub = box.column(align=True)
         sub.enabled = props.foot_lock

@@ -92,15 +92,20 @@ def retarget_onto(take: dict[str, Any], target: Any, ik: bool) -> tuple[str, np.
 
 
 def evaluate_rig(target: Any, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The target's pseudo joints per frame and at rest, in world coordinates (T, 17, 3), (17, 3)."""
+    """The target's pseudo joints per frame and at rest, in world coordinates (T, 17, 3), (17, 3); a generated Rigify
+    rig's from its deform bones."""
     import bpy
     from video_mocap.operators.retarget_keys import read_target
 
-    from core.retarget.mapping import detect_preset
+    from core.retarget.mapping import detect_preset, resolve_preset
+    from core.retarget.presets import PRESETS_BY_NAME
     from core.retarget.target import layout, pseudo_joints
 
     rig = read_target(target)
-    lay = layout(rig, detect_preset(list(rig.names)).mapping)
+    mapping = detect_preset(list(rig.names)).mapping
+    if mapping.preset == "rigify":  # a generated rig: measure its deform bones (what the mesh follows, IK or FK)
+        mapping = resolve_preset(PRESETS_BY_NAME["rigify_deform"], rig.names)
+    lay = layout(rig, mapping)
     world = np.array(target.matrix_world)
     out = []
     for f in frames:
