@@ -40,7 +40,7 @@ def _parser() -> argparse.ArgumentParser:
     cap.add_argument("--detect-workers", type=int, default=_DEFAULT.detect_workers,
                      help="processes detecting 2D in parallel (0 = one per core)")
     cap.add_argument("--hands", action="store_true",
-                     help="also capture both hands' fingers (MediaPipe Hands; about twice the detection time)")
+                     help="also capture both hands' fingers (MediaPipe Hands on every frame: slower)")
     cap.add_argument("--json", action="store_true", help="JSON-lines progress/result on stdout instead of a bar")
     return parser
 

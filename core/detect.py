@@ -69,6 +69,21 @@ def _defer_matplotlib() -> None:
     sys.modules[name] = stub
 
 
+def mediapipe_rgb(image: np.ndarray, max_side: int) -> np.ndarray:
+    """(H, W, 3) uint8 BGR → read-only RGB for MediaPipe, downscaled (area) so its longest side is at most
+    ``max_side``. Landmarks come back normalised, so callers scale them by the original size."""
+    import cv2
+
+    height, width = image.shape[:2]
+    longest = max(height, width)
+    if longest > max_side:
+        f = max_side / longest
+        image = cv2.resize(image, (round(width * f), round(height * f)), interpolation=cv2.INTER_AREA)
+    rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
+    rgb.flags.writeable = False
+    return rgb
+
+
 class MediaPipePoseDetector:
     """MediaPipe Pose (BlazePose full, ``model_complexity=1``) in video/tracking mode.
 
@@ -101,16 +116,8 @@ class MediaPipePoseDetector:
         )
 
     def detect(self, image: np.ndarray, time_s: float) -> Pose2D | None:
-        import cv2
-
         height, width = image.shape[:2]
-        longest = max(height, width)
-        if longest > self.max_side:
-            f = self.max_side / longest
-            image = cv2.resize(image, (round(width * f), round(height * f)), interpolation=cv2.INTER_AREA)
-        rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-        rgb.flags.writeable = False
-        result = self._pose.process(rgb)
+        result = self._pose.process(mediapipe_rgb(image, self.max_side))
         if result.pose_landmarks is None:
             return None
         arr = np.array([(p.x, p.y, p.visibility) for p in result.pose_landmarks.landmark], dtype=np.float32)

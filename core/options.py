@@ -65,8 +65,8 @@ class CaptureOptions(OptionsBase):
     fov_deg: assumed camera field of view along the image's long side (depth of the root trajectory).
     min_confidence: joints below this MediaPipe visibility are interpolated over time.
     detect_workers: processes detecting 2D in parallel (core/parallel_detect.py); 0 = one per core.
-    hands: also detect both hands (MediaPipe Hands) and capture finger motion (core/hands); about doubles the
-    detection time (docs/performance.md).
+    hands: also detect both hands (MediaPipe Hands) and capture finger motion (core/hands); MediaPipe Hands runs
+    on every frame, so the capture is slower (docs/performance.md, the hands-on row).
     """
 
     WHAT: ClassVar[str] = "capture option"

@@ -34,18 +34,20 @@ def resampled(hands: HandMotion, src_fps: float, dst_fps: float) -> HandMotion:
     return HandMotion(angles, rotation, hands.seen[nearest], hands.present[nearest], hands.shape)
 
 
+def hand_rest(obj: bpy.types.Object) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Side → (the hand bones' rest matrices (16, 3, 3), the forearm's (3, 3)) as Blender stores them."""
+    bones = obj.data.bones
+    return {side: (np.array([np.array(bones[n].matrix_local)[:3, :3] for n in bone_names(side)]),
+                   np.array(bones[parents(side)[0]].matrix_local)[:3, :3]) for side in SIDES}  # fmt: skip
+
+
 def write_hand_keys(obj: bpy.types.Object, writer: FCurveWriter, frames: np.ndarray, joints: np.ndarray,
                     hands: HandMotion) -> None:  # fmt: skip
-    """Key every hand bone's rotation so Blender shows ``hands`` on the body keyed from ``joints`` (T, 17, 3)."""
-    bones = obj.data.bones
-    rest = {}
-    for side in SIDES:
-        mats = np.array([np.array(bones[n].matrix_local)[:3, :3] for n in bone_names(side)])
-        rest[side] = (mats, np.array(bones[parents(side)[0]].matrix_local)[:3, :3])
-    keys = hand_keys(joints, hands.angles, hands.rotation, hands.shape, rest)
+    """Key every hand bone's rotation so Blender shows ``hands`` on the body keyed from ``joints`` (T, 17, 3).
+    The bones are in quaternion mode (``operators.bake.build_armature``)."""
+    keys = hand_keys(joints, hands.angles, hands.rotation, hands.shape, hand_rest(obj))
     for side in SIDES:
         for i, name in enumerate(bone_names(side)):
-            obj.pose.bones[name].rotation_mode = "QUATERNION"
             path = f'pose.bones["{name}"].rotation_quaternion'
             for c in range(4):
                 write_keys(writer.new(path, c, name), frames, keys[side][:, i, c])

@@ -17,13 +17,13 @@ import bpy
 import numpy as np
 
 from ..core.bake_math import RestPose, median_bone_lengths, rest_pose, solve_pose
-from ..core.hands.rig import SIDES, TEMPLATE, bone_names, hand_keys, parents
+from ..core.hands.rig import SIDES, TEMPLATE, bone_names, hand_keys
 from ..core.live.take import Take
 from ..core.options import LiveOptions
 from ..core.rig_layout import BONES, ROOT_BONE
 from ..core.worker.live_runner import LiveRequest, LiveRunner
 from .bake import BakeOptions, BakeResult, armature_rest, bake_joints, build_armature
-from .bake_hands import hand_edit_bones
+from .bake_hands import hand_edit_bones, hand_rest
 
 _TIMER_STEP = 1.0 / 60.0  # poll faster than any camera, so the newest pose is shown with at most ~17 ms extra delay
 
@@ -36,6 +36,7 @@ class LiveArmature:
         self.context, self.name = context, name
         self.obj: bpy.types.Object | None = None
         self.rest: RestPose | None = None
+        self.hand_rest: tuple[bpy.types.Object, dict[str, tuple[np.ndarray, np.ndarray]]] | None = None
         if obj is not None and obj.type == "ARMATURE" and all(b.name in obj.pose.bones for b in BONES):
             self.obj, self.rest = obj, armature_rest(obj)
 
@@ -61,13 +62,12 @@ class LiveArmature:
         return True
 
     def _pose_hands(self, joints: np.ndarray, hands: dict[str, np.ndarray]) -> None:
-        data, bones = self.obj.data.bones, self.obj.pose.bones
-        rest = {s: (np.array([np.array(data[n].matrix_local)[:3, :3] for n in bone_names(s)]),
-                    np.array(data[parents(s)[0]].matrix_local)[:3, :3]) for s in SIDES}  # fmt: skip
-        keys = hand_keys(joints[None], hands["angles"][None], hands["rotation"][None], TEMPLATE, rest)
+        bones = self.obj.pose.bones
+        if self.hand_rest is None or self.hand_rest[0] is not self.obj:  # read once per armature, not per pose
+            self.hand_rest = (self.obj, hand_rest(self.obj))
+        keys = hand_keys(joints[None], hands["angles"][None], hands["rotation"][None], TEMPLATE, self.hand_rest[1])
         for side in SIDES:
-            for i, name in enumerate(bone_names(side)):
-                bones[name].rotation_mode = "QUATERNION"
+            for i, name in enumerate(bone_names(side)):  # quaternion mode: set by build_armature / the bake
                 bones[name].rotation_quaternion = keys[side][0, i]
 
     def valid(self) -> bool:

@@ -46,8 +46,8 @@ class VIDEO_MOCAP_PG_settings(bpy.types.PropertyGroup):
     set_frame_range: BoolProperty(name="Set Scene Range", description="Make the scene frame range cover the take",
                                   default=True)
     model: EnumProperty(name="Model", items=MODEL_ITEMS, default=CaptureOptions.field_default("model").upper())
-    hands: BoolProperty(name="Hands", description="Also capture both hands' fingers (MediaPipe Hands): about twice "
-                        "the detection time; the armature gets finger bones",
+    hands: BoolProperty(name="Hands", description="Also capture both hands' fingers (MediaPipe Hands on every frame: "
+                        "a slower capture); the armature gets finger bones",
                         default=CaptureOptions.field_default("hands"))  # fmt: skip
 
     # Summary of the last run (kept in the file so the panel can show it after reopening).

@@ -13,9 +13,9 @@ from __future__ import annotations
 import bpy
 import numpy as np
 
-from ..core.bake_math import RestPose, forward_kinematics, pose_rotations
+from ..core.bake_math import forward_kinematics, pose_rotations
 from ..core.capture_file import CONTACT_FEET
-from ..core.hands.rig import SIDES, bone_names, parents
+from ..core.hands.rig import SIDES, bone_names, hand_forward, parents
 from ..core.retarget.solve import RetargetResult
 from ..core.retarget.target import TargetRig
 from ..core.rig_layout import BONE_INDEX, BONES, ROOT_BONE
@@ -27,6 +27,8 @@ from ..core.rotations import (
     quaternion_to_matrix,
 )
 from .action_api import FCurveWriter, action_fcurves, write_keys
+from .bake import armature_rest
+from .bake_hands import hand_rest
 
 
 def is_mocap_armature(obj: bpy.types.Object | None) -> bool:
@@ -76,7 +78,7 @@ def read_source(obj: bpy.types.Object, action: bpy.types.Action) -> tuple[np.nda
     rotations = _quaternions(curves, [b.name for b in BONES], frames)
     path = f'pose.bones["{ROOT_BONE}"].location'
     location = np.stack([_sample(curves.get((path, c)), frames, 0.0) for c in range(3)], axis=-1)
-    rest = _source_rest(obj)
+    rest = armature_rest(obj)
     identity = np.zeros((1, len(BONES), 4))
     identity[..., 0] = 1.0
     world = np.array(obj.matrix_world)
@@ -99,14 +101,6 @@ def _quaternions(curves: dict, names: list[str], frames: np.ndarray) -> np.ndarr
     return out / np.maximum(np.linalg.norm(out, axis=-1, keepdims=True), 1e-12)  # as Blender does
 
 
-def _source_rest(obj: bpy.types.Object) -> RestPose:
-    bones = obj.data.bones
-    mats = np.array([np.array(bones[b.name].matrix_local)[:3, :3] for b in BONES])
-    heads = np.array([np.array(bones[b.name].head_local) for b in BONES])
-    tails = np.array([np.array(bones[b.name].tail_local) for b in BONES])
-    return RestPose(heads, tails, mats, np.linalg.norm(tails - heads, axis=-1))
-
-
 def read_source_hands(obj: bpy.types.Object, action: bpy.types.Action, frames: np.ndarray) -> dict[str, np.ndarray]:
     """Side → (T, 16, 3, 3) world rotations of a Video Mocap take's hand bones (core.hands.rig order: Hand, then
     three per finger), through the same forward kinematics as the body; {} for a take captured without hands."""
@@ -114,24 +108,14 @@ def read_source_hands(obj: bpy.types.Object, action: bpy.types.Action, frames: n
         return {}
     assigned = obj.animation_data is not None and obj.animation_data.action == action
     curves = {(fc.data_path, fc.array_index): fc for fc in action_fcurves(action, obj if assigned else None)}
-    body_rest = _source_rest(obj)
-    body = pose_rotations(body_rest, _quaternions(curves, [b.name for b in BONES], frames))
+    body = pose_rotations(armature_rest(obj), _quaternions(curves, [b.name for b in BONES], frames))
     world = np.array(obj.matrix_world)[:3, :3]
     world = world / np.linalg.norm(world, axis=0, keepdims=True)  # rotations only (an object scale is no turn)
     out = {}
-    for side in SIDES:
-        names = bone_names(side)
-        rest = np.array([np.array(obj.data.bones[n].matrix_local)[:3, :3] for n in names])
-        forearm = BONE_INDEX[parents(side)[0]]
-        basis = quaternion_to_matrix(_quaternions(curves, list(names), frames))
-        posed = np.empty_like(basis)
-        for i, parent in enumerate(parents(side)):
-            if i == 0:
-                p_world, p_rest = body[:, forearm], body_rest.matrices[forearm]
-            else:
-                p_world, p_rest = posed[:, names.index(parent)], rest[names.index(parent)]
-            posed[:, i] = p_world @ p_rest.T @ rest[i] @ basis[:, i]
-        out[side] = world @ posed
+    for side, (rest, forearm_rest) in hand_rest(obj).items():
+        basis = quaternion_to_matrix(_quaternions(curves, list(bone_names(side)), frames))
+        forearm = body[:, BONE_INDEX[parents(side)[0]]]
+        out[side] = world @ hand_forward(basis, forearm, rest, forearm_rest)
     return out
 
 

@@ -87,11 +87,11 @@ def assign_to_wrists(hands: list[HandObservation], wrists_px: np.ndarray) -> tup
 class MediaPipeHandsDetector:
     """MediaPipe Hands in video mode (tracking between frames), up to two hands. Frames larger than ``max_side`` are
     downscaled first (a 4K frame only costs conversions). Not as far as the pose's 1280: hands are small, and on the
-    bundled 1088×1920 clip a 1280 frame found the left hand 12 frames later than the full one."""
+    bundled 1088×1920 clip a 1280 frame found the left hand later than the full one (test_hand_detection failed)."""
 
     def __init__(self, model_complexity: int = 1, min_detection_confidence: float = 0.5,
                  max_side: int = 1920) -> None:  # fmt: skip
-        from ..detect import _defer_matplotlib
+        from ..detect import _defer_matplotlib  # lazy: core.detect needs OpenCV, which the add-on's bake lacks
 
         _defer_matplotlib()
         import mediapipe as mp
@@ -104,16 +104,10 @@ class MediaPipeHandsDetector:
 
     def detect(self, image: np.ndarray) -> list[HandObservation]:
         """(H, W, 3) uint8 BGR (as decoded, like core.detect's pose detector) → the hands seen (possibly none)."""
-        import cv2
+        from ..detect import mediapipe_rgb
 
         height, width = image.shape[:2]
-        longest = max(height, width)
-        if longest > self.max_side:
-            f = self.max_side / longest
-            image = cv2.resize(image, (round(width * f), round(height * f)), interpolation=cv2.INTER_AREA)
-        rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-        rgb.flags.writeable = False
-        result: Any = self._hands.process(rgb)
+        result: Any = self._hands.process(mediapipe_rgb(image, self.max_side))
         if not result.multi_hand_landmarks:
             return []
         out = []

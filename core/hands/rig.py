@@ -23,8 +23,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..bake_math import _frame
+from ..bake_math import _frame, resample, world_rotations
 from ..retarget.rotations import unit
+from ..rig_layout import BONE_INDEX
+from ..rotations import make_continuous, matrix_to_quaternion, quaternion_to_matrix
 from .angles import CHAINS, _rest_direction, _rotate, hand_from_angles
 
 SIDES = ("left", "right")
@@ -138,6 +140,17 @@ def hand_basis(frames: np.ndarray, forearm_world: np.ndarray, rest: np.ndarray, 
     return offset[None] @ np.swapaxes(parent_world, -1, -2) @ frames
 
 
+def hand_forward(basis: np.ndarray, forearm_world: np.ndarray, rest: np.ndarray,
+                 forearm_rest: np.ndarray) -> np.ndarray:  # fmt: skip
+    """The inverse of :func:`hand_basis`: world frames (T, 16, 3, 3) of the hand bones posed by ``basis``
+    (T, 16, 3, 3) under a forearm posed at ``forearm_world`` (T, 3, 3) (W_b = W_p · Rest_pᵀ · Rest_b · Basis_b)."""
+    frames = np.empty_like(basis)
+    for b, p in enumerate(_PARENT_INDEX):
+        parent_world, parent_rest = (forearm_world, forearm_rest) if p < 0 else (frames[:, p], rest[p])
+        frames[:, b] = parent_world @ parent_rest.T @ rest[b] @ basis[:, b]
+    return frames
+
+
 def hand_keys(joints: np.ndarray, angles: np.ndarray, rotation: np.ndarray, shape: HandShape,
               rest: dict[str, tuple[np.ndarray, np.ndarray]]) -> dict[str, np.ndarray]:  # fmt: skip
     """Pose-bone quaternions (w, x, y, z) per side, (T, 16, 4), continuous in time, for an armature whose body is
@@ -147,10 +160,6 @@ def hand_keys(joints: np.ndarray, angles: np.ndarray, rotation: np.ndarray, shap
     axis 1 left, right); rest[side] = (hand bones' rest matrices (16, 3, 3), the forearm's (3, 3)) as Blender
     stores them.
     """
-    from ..bake_math import world_rotations
-    from ..rig_layout import BONE_INDEX
-    from ..rotations import make_continuous, matrix_to_quaternion
-
     body = world_rotations(joints)
     wrist = np.zeros((len(joints), 3))  # rotations only: the wrist's position does not change a bone's key
     out = {}
@@ -165,12 +174,8 @@ def resample_hands(angles: np.ndarray, rotation: np.ndarray, src_fps: float,
                    dst_fps: float) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Angles (T, 2, 5, 4) and palm rotations (T, 2, 3, 3) resampled in time like core.bake_math.resample (rotations
     through normalised, sign-continuous quaternions)."""
-    from ..bake_math import resample
-    from ..rotations import make_continuous, matrix_to_quaternion, quaternion_to_matrix
-
     t = len(angles)
     new_angles = resample(angles.reshape(t, 2, 20), src_fps, dst_fps).reshape(-1, 2, 5, 4)
-    quats = np.stack([make_continuous(matrix_to_quaternion(rotation[:, s])) for s in range(2)], axis=1)
-    quats = resample(quats, src_fps, dst_fps)
+    quats = resample(make_continuous(matrix_to_quaternion(rotation)), src_fps, dst_fps)  # (T, 2, 4) → (T', 2, 4)
     quats /= np.linalg.norm(quats, axis=-1, keepdims=True)
     return new_angles, quaternion_to_matrix(quats)

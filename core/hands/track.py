@@ -25,7 +25,7 @@ from ..rotations import make_continuous, matrix_to_quaternion, quaternion_to_mat
 from ..skeleton import JOINT_INDEX
 from ..smoothing import smooth
 from ..world.ground import CAMERA_UP, rotation_between
-from .angles import _rotate, finger_angles, limits, palm_frame, to_palm
+from .angles import CHAINS, _rotate, finger_angles, limits, palm_frame, to_palm
 from .detect import assign_to_wrists, unpack_hands
 from .rig import FOREARM, MIRROR, REST_PALM, SIDES, TEMPLATE, HandShape
 
@@ -39,6 +39,10 @@ RELAXED = np.array([[0, 10, 10, 10], [0, 10, 15, 10], [0, 12, 18, 10], [0, 14, 2
 # the One-Euro speed threshold, tuned on joints in metres, means a finger-sized motion.
 ARC_RADIUS_M = 0.05
 WRISTS = (JOINT_INDEX["l_wrist"], JOINT_INDEX["r_wrist"])
+FOREARMS = [BONE_INDEX[FOREARM[s]] for s in SIDES]
+# The rest hand's palm relative to the rest forearm, as quaternions (left, right): a lost hand eases into it.
+NEUTRAL_PALM = [matrix_to_quaternion(rest_pose(np.ones(len(BONES))).matrices[f].T @ REST_PALM[s])
+                for f, s in zip(FOREARMS, SIDES, strict=True)]  # fmt: skip
 # The palm's forward axis stays within this of the forearm's: the wrist flexes ≈ 70–80° and extends ≈ 60–70°
 # (approximate active ranges); MediaPipe's 3D of a small or edge-on hand sometimes says more.
 WRIST_SWING_DEG = 85.0
@@ -94,7 +98,7 @@ def measure_shape(track: HandTrack) -> HandShape:
     knuckles = np.median(points[:, [1, 5, 9, 13, 17]], axis=0)
     knuckles[:, 2] = 0.0  # in the palm plane (the model's convention)
     knuckles[2, 0] = 0.0  # the middle knuckle defines forward
-    chains = np.array([[1, 2, 3, 4], [5, 6, 7, 8], [9, 10, 11, 12], [13, 14, 15, 16], [17, 18, 19, 20]])
+    chains = np.array(CHAINS)
     lengths = np.median(np.linalg.norm(points[:, chains[:, 1:]] - points[:, chains[:, :-1]], axis=-1), axis=0)
     if not 0.06 <= knuckles[2, 1] <= 0.13:
         return TEMPLATE
@@ -128,11 +132,10 @@ def hand_motion(track: HandTrack, joints_world: np.ndarray, up_camera: np.ndarra
     up_camera (3,) the capture's up direction in camera axes (``core.world.place.Placement.up_camera``)."""
     t = len(joints_world)
     to_world = camera_to_blender(np.eye(3)).T @ rotation_between(up_camera, CAMERA_UP)
-    forearms = world_rotations(joints_world)[:, [BONE_INDEX[FOREARM[s]] for s in SIDES]]  # (T, 2, 3, 3)
-    forearm_rest = rest_pose(np.ones(len(BONES))).matrices[[BONE_INDEX[FOREARM[s]] for s in SIDES]]
+    forearms = world_rotations(joints_world)[:, FOREARMS]  # (T, 2, 3, 3)
     angles, rotation = np.zeros((t, 2, 5, 4)), np.zeros((t, 2, 3, 3))
     present = np.zeros((t, 2), bool)
-    for s, side in enumerate(SIDES):
+    for s in range(len(SIDES)):
         seen = track.seen[:, s]
         observed = np.zeros((t, 5, 4))
         relative = np.tile(np.eye(3), (t, 1, 1))
@@ -140,11 +143,10 @@ def hand_motion(track: HandTrack, joints_world: np.ndarray, up_camera: np.ndarra
             observed[seen] = limits(finger_angles(track.world[seen, s], mirror=s == 0))
             palm = to_world @ camera_palms(track.world[seen, s], s)
             relative[seen] = limit_wrist(np.swapaxes(forearms[seen, s], -1, -2) @ palm)
-        neutral = forearm_rest[s].T @ REST_PALM[side]  # the rest hand, relative to the rest forearm
         filled, present[:, s] = fill_hand(np.radians(observed.reshape(t, 20)) * ARC_RADIUS_M, seen, times,
                                           np.radians(RELAXED.ravel()) * ARC_RADIUS_M)  # fmt: skip
         quats = _continuous_where(matrix_to_quaternion(relative), seen)
-        q_filled, _ = fill_hand(quats * ARC_RADIUS_M, seen, times, _near(matrix_to_quaternion(neutral), quats, seen)
+        q_filled, _ = fill_hand(quats * ARC_RADIUS_M, seen, times, _near(NEUTRAL_PALM[s], quats, seen)
                                 * ARC_RADIUS_M)  # fmt: skip
         if smoothing > 0:
             filled, q_filled = smooth(filled, times, smoothing, causal=False), smooth(q_filled, times, smoothing,

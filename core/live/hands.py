@@ -14,20 +14,25 @@ from typing import Any
 
 import numpy as np
 
-from ..bake_math import rest_pose, world_rotations
+from ..bake_math import world_rotations
 from ..hands.angles import finger_angles, limits
 from ..hands.detect import assign_to_wrists
-from ..hands.rig import FOREARM, REST_PALM, SIDES
-from ..hands.track import ARC_RADIUS_M, BLEND_S, MAX_FILL_S, RELAXED, WRISTS, camera_palms, limit_wrist
+from ..hands.track import (
+    ARC_RADIUS_M,
+    BLEND_S,
+    FOREARMS,
+    MAX_FILL_S,
+    NEUTRAL_PALM,
+    RELAXED,
+    WRISTS,
+    camera_palms,
+    limit_wrist,
+)
 from ..postprocess import camera_to_blender
-from ..rig_layout import BONE_INDEX, BONES
 from ..rotations import matrix_to_quaternion, quaternion_to_matrix
 from ..world.ground import CAMERA_UP, rotation_between
 from .post import OneEuroStream
 
-_FOREARMS = [BONE_INDEX[FOREARM[s]] for s in SIDES]
-_REST_FOREARMS = rest_pose(np.ones(len(BONES))).matrices[_FOREARMS]
-_NEUTRAL = [matrix_to_quaternion(_REST_FOREARMS[k].T @ REST_PALM[s]) for k, s in enumerate(SIDES)]
 _RELAXED = np.radians(RELAXED.ravel()) * ARC_RADIUS_M
 
 
@@ -66,12 +71,12 @@ class LiveHands:
 
             detector = MediaPipeHandsDetector(max_side=max_side)
         self.detector = detector
-        self.sides = [_Side(_NEUTRAL[k], smoothing) for k in range(2)]
+        self.sides = [_Side(NEUTRAL_PALM[k], smoothing) for k in range(2)]
 
     def __call__(self, image: np.ndarray, body_xy: np.ndarray, world: np.ndarray, up_camera: np.ndarray,
                  t: float) -> dict[str, np.ndarray]:  # fmt: skip
         attached = assign_to_wrists(self.detector.detect(image), np.asarray(body_xy)[list(WRISTS)])
-        forearms = world_rotations(np.asarray(world, dtype=np.float64)[None])[0, _FOREARMS]
+        forearms = world_rotations(np.asarray(world, dtype=np.float64)[None])[0, FOREARMS]
         to_world = camera_to_blender(np.eye(3)).T @ rotation_between(up_camera, CAMERA_UP)
         out = {"angles": np.zeros((2, 5, 4)), "rotation": np.zeros((2, 3, 3)), "seen": np.zeros(2, bool)}
         for s, hand in enumerate(attached):

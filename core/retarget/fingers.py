@@ -165,8 +165,8 @@ def drive_hands(result: RetargetResult, rig: TargetRig, hands: dict[str, HandBon
         for f, finger in enumerate(FINGER_NAMES):
             for k, b in enumerate(hand.fingers.get(finger, ())):
                 targets[b] = src[:, 1 + 3 * f + k]
-        wanted = {b: s @ (frame(seg, np.cross(seg, normal)).T @ rest[b])
-                  for b, seg in _segments(rig, hand).items() for s in [targets[b]]}  # fmt: skip
+        wanted = {b: targets[b] @ frame(seg, np.cross(seg, normal)).T @ rest[b]
+                  for b, seg in _segments(rig, hand).items()}  # fmt: skip
         # Forward kinematics down the hand's subtree: driven bones take their wanted rotation, others keep their pose.
         for b in sorted({hand.hand, *_descendants(rig, hand.hand), *_descendants(rig, hand.holder)}):
             p = rig.parents[b]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from addon_fakes import enable_addon
+from addon_fakes import import_adventurer
 from hand_synth import SOURCE, landmarks, walking_hands
 from retarget_synth import FPS, walk
 
@@ -17,30 +17,13 @@ FRAMES = 40
 TARGET = {"Thumb": ("Thumb1", "Thumb2", "Thumb3"), "Index": ("Index2", "Index3", "Index4"),
           "Middle": ("Middle2", "Middle3", "Middle4"), "Ring": ("Ring2", "Ring3", "Ring4"),
           "Pinky": ("Pinky2", "Pinky3", "Pinky4")}  # fmt: skip
+
+
 @pytest.fixture(scope="module")
 def retargeted(shared_dir):  # noqa: ANN001, ANN201
     import bpy
 
-    enable_addon()
-    from video_mocap.operators import retarget
-    from video_mocap.panels import retarget_panel
-
-    if not hasattr(bpy.types.Scene, "video_mocap_retarget"):
-        retarget.register()
-        retarget_panel.register()
-    for collection in (bpy.data.objects, bpy.data.armatures, bpy.data.actions, bpy.data.meshes):
-        for block in list(collection):
-            collection.remove(block)
-    path = shared_dir / "avatars" / "quaternius_adventurer.gltf"
-    if not path.is_file():
-        pytest.skip(f"{path} not found")
-    assert bpy.ops.import_scene.gltf(filepath=str(path)) == {"FINISHED"}
-    target = next(o for o in bpy.data.objects if o.type == "ARMATURE")
-    if target.animation_data is not None:
-        target.animation_data.action = None
-    for bone in target.pose.bones:
-        bone.location, bone.rotation_quaternion, bone.scale = (0, 0, 0), (1, 0, 0, 0), (1, 1, 1)
-        bone.rotation_euler = (0, 0, 0)
+    target = import_adventurer(shared_dir)
     scene = bpy.context.scene
     scene.render.fps, scene.render.fps_base = int(FPS), 1.0
     scene.frame_set(0)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from addon_fakes import enable_addon
+from addon_fakes import import_adventurer
 from retarget_synth import FPS, walk
 
 FRAMES = 60
@@ -17,26 +17,7 @@ FRAMES = 60
 def adventurer(shared_dir):  # noqa: ANN001, ANN201
     import bpy
 
-    enable_addon()
-    from video_mocap.operators import retarget
-    from video_mocap.panels import retarget_panel
-
-    if not hasattr(bpy.types.Scene, "video_mocap_retarget"):
-        retarget.register()
-        retarget_panel.register()
-    for collection in (bpy.data.objects, bpy.data.armatures, bpy.data.actions, bpy.data.meshes):
-        for block in list(collection):
-            collection.remove(block)
-    path = shared_dir / "avatars" / "quaternius_adventurer.gltf"
-    if not path.is_file():
-        pytest.skip(f"{path} not found")
-    assert bpy.ops.import_scene.gltf(filepath=str(path)) == {"FINISHED"}
-    target = next(o for o in bpy.data.objects if o.type == "ARMATURE")
-    if target.animation_data is not None:
-        target.animation_data.action = None  # the file's own clips (Idle, Run, ...) are not ours
-    for bone in target.pose.bones:  # and the pose its clip left (the Root bone too): back to the rest pose
-        bone.location, bone.rotation_quaternion, bone.scale = (0, 0, 0), (1, 0, 0, 0), (1, 1, 1)
-        bone.rotation_euler = (0, 0, 0)
+    target = import_adventurer(shared_dir)
     scene = bpy.context.scene
     scene.render.fps, scene.render.fps_base = int(FPS), 1.0
     from video_mocap.operators.bake import BakeOptions, bake_joints

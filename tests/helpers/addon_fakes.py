@@ -20,6 +20,35 @@ def enable_addon() -> ModuleType:
     return enable_from_checkout()
 
 
+def import_adventurer(shared_dir: Path) -> Any:
+    """An empty scene with the retarget feature registered and the shared Quaternius "Adventurer" (CC0) imported by
+    Blender's glTF importer: its own clips unassigned and the pose they left (its Root bone too) cleared back to the
+    rest pose. Skips the test when the avatar is absent. Returns the armature object."""
+    import bpy
+
+    enable_addon()
+    from video_mocap.operators import retarget
+    from video_mocap.panels import retarget_panel
+
+    if not hasattr(bpy.types.Scene, "video_mocap_retarget"):
+        retarget.register()
+        retarget_panel.register()
+    for collection in (bpy.data.objects, bpy.data.armatures, bpy.data.actions, bpy.data.meshes):
+        for block in list(collection):
+            collection.remove(block)
+    path = shared_dir / "avatars" / "quaternius_adventurer.gltf"
+    if not path.is_file():
+        pytest.skip(f"{path} not found")
+    assert bpy.ops.import_scene.gltf(filepath=str(path)) == {"FINISHED"}
+    target = next(o for o in bpy.data.objects if o.type == "ARMATURE")
+    if target.animation_data is not None:
+        target.animation_data.action = None  # the file's own clips (Idle, Run, ...) are not ours
+    for bone in target.pose.bones:
+        bone.location, bone.rotation_quaternion, bone.scale = (0, 0, 0), (1, 0, 0, 0), (1, 1, 1)
+        bone.rotation_euler = (0, 0, 0)
+    return target
+
+
 def write_capture(path: Path, joints: np.ndarray, fps: float = 25.0, video: str = "walk.mp4",
                   present: np.ndarray | None = None, warnings: list[str] | None = None,
                   contacts: np.ndarray | None = None, hands: Any = None) -> Path:  # fmt: skip

@@ -106,3 +106,14 @@ def test_resample_keeps_rotations_proper_and_hits_the_samples() -> None:
     np.testing.assert_allclose(new_rot[::2], rotation, atol=1e-9)
     np.testing.assert_allclose(np.linalg.det(new_rot), 1.0, atol=1e-9)
     assert new_angles[1, 0, 0, 0] == pytest.approx(angles[:2, 0, 0, 0].mean())
+
+
+def test_hand_forward_inverts_hand_basis() -> None:
+    """The retarget reads a take's hands with hand_forward; the bake keys them with hand_basis: one model."""
+    from core.hands.rig import hand_basis, hand_forward
+
+    rng = np.random.default_rng(6)
+    frames = np.stack([_random_rotations(rng, 5) for _ in range(16)], axis=1)
+    forearm, rest, forearm_rest = _random_rotations(rng, 5), _random_rotations(rng, 16), _random_rotations(rng, 1)[0]
+    basis = hand_basis(frames, forearm, rest, forearm_rest)
+    np.testing.assert_allclose(hand_forward(basis, forearm, rest, forearm_rest), frames, atol=1e-9)
