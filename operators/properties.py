@@ -120,7 +120,7 @@ class VIDEO_MOCAP_PG_retarget(bpy.types.PropertyGroup):
                                 description="Turn the motion so that it starts facing the way the target faces")
     keep_ik: BoolProperty(name="Keep IK", default=RetargetOptions().keep_ik,
                           description="Rigify limbs left in IK stay in IK: their IK controls are keyed with Rigify's "
-                          "own IK->FK snap (slow: about a quarter second per limb and frame); off: keyed to FK")
+                          "own IK->FK snap (slow: about 0.3 s per limb and frame); off: keyed to FK")
     foot_lock: BoolProperty(name="Foot Locking", default=True,
                             description="Pin each foot while it is planted on the source (no foot sliding)")
     height_tolerance: FloatProperty(name="Contact Height", default=0.05, min=0.001, max=0.5, unit="LENGTH",

@@ -55,7 +55,8 @@ class RetargetOptions:
     align_heading: turn the source about `up` so its rest pose faces like the target's rest pose.
     up: the up axis in the target's armature space. foot_lock: None disables foot locking.
     keep_ik: (the add-on, operators/retarget_ik.py) a Rigify limb left in IK keeps IK, its IK controls keyed by
-    Rigify's own IK->FK snap (≈ 0.25 s per limb and frame on the 2-core machine); off: the limb is keyed to FK."""
+    Rigify's own IK->FK snap (≈ 0.3 s per limb and frame on the 2-core machine, docs/retarget.md); off: the limb is
+    keyed to FK."""
 
     scale_translation: bool = True
     align_heading: bool = True
