@@ -71,6 +71,36 @@ def run_cli(clip: Path, out: Path, workers: int, hands: bool = False) -> float:
     return time.perf_counter() - t0
 
 
+_FLOOR_CODE = """
+import statistics, sys, time
+t0 = time.perf_counter()
+from core.detect import MediaPipePoseDetector
+from core.video import iter_frames
+detector = MediaPipePoseDetector()
+start = time.perf_counter() - t0
+per_frame, t = [], time.perf_counter()
+for frame in iter_frames(sys.argv[1]):
+    detector.detect(frame.image, frame.time_s)
+    now = time.perf_counter()
+    per_frame.append(now - t)
+    t = now
+print(start, statistics.median(per_frame[1:]), len(per_frame))
+"""
+
+
+def detection_floor(clip: Path, cores: int) -> str:
+    """The wall time detection alone needs, from one process's own figures: MediaPipe's import and graph build plus
+    every frame's decode and detection (median), the frames shared by ``cores`` processes with no warm-up overlap."""
+    out = subprocess.run([sys.executable, "-c", _FLOOR_CODE, str(clip)], cwd=REPO, check=True, capture_output=True,
+                         text=True).stdout.split()  # fmt: skip
+    start, frame_s, frames = float(out[0]), float(out[1]), int(out[2])
+    floor = start + frames * frame_s / cores
+    return (f"detection alone, one process: import + graph build {start:.2f} s, decode + detect "
+            f"{1000 * frame_s:.1f} ms per frame (median) → with {cores} processes at best "
+            f"{floor:.2f} s for {frames} frames, "
+            f"{frames / 30.0 / floor:.2f}× real time before any lifting")  # fmt: skip
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--runs", type=int, default=3)
@@ -96,6 +126,7 @@ def main() -> int:
                          f"{duration / med:.2f} ({duration / hi:.2f}–{duration / lo:.2f}) |")  # fmt: skip
         print(f"clip: 1280×720, 30 fps, {duration:.1f} s; {args.runs} runs each")
         print("\n".join(lines))
+        print(detection_floor(clip, cores))
         a, b = tracks[1], tracks[default_workers()]
         seams = [c[0] for c in plan_chunks(0, len(a) - 1, default_workers())[1:]]
         box = np.nanmax(np.ptp(a[..., 1], axis=1))

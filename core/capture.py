@@ -66,10 +66,13 @@ def _timed(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, floa
     return fn(*args, **kwargs), round(time.perf_counter() - t0, 3)
 
 
-def _load_lifter(weights: Path, device: str) -> Any:
-    from .lift import load_lifter  # torch: imported here, in the loader thread
+def _load_lifter(weights: Path, requested_device: str) -> tuple[Any, str]:
+    """(model, device). torch is imported here, in the loader thread, even to choose the device: its import is
+    ≈ 2 s of CPU on the 2-core machine, which detection no longer waits for."""
+    from .lift import load_lifter
 
-    return load_lifter(weights, device=device)
+    device = resolve_device(requested_device)
+    return load_lifter(weights, device=device), device
 
 
 def _detect(video: str | os.PathLike[str], start: int, end: int, options: CaptureOptions, detector: Detector | None,
@@ -128,16 +131,17 @@ def run_capture(
     _check_output(output)
     info = probe(video)  # cheap, and the most common mistake: check the video before loading anything
     start, end = resolve_range(info, options.frame_start, options.frame_end)
-    device = resolve_device(options.device)
+    if options.device == "cuda":
+        resolve_device("cuda")  # a missing GPU is reported now, not after 2D
     weights = Path(options.weights) if options.weights else default_weights(options.model)
     if not weights.is_file():
         from .lift import load_lifter
 
-        load_lifter(weights, device=device)  # raises the user-facing "weights not found" error now, not after 2D
+        load_lifter(weights, device="cpu")  # raises the user-facing "weights not found" error now, not after 2D
     # The lifter loads in the background while detection starts: torch's import alone is ~2 s on the 2-core machine
     # (a process's first capture; the worker imports it once).
     loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lifter-load")
-    model_future = loader.submit(_timed, _load_lifter, weights, device)
+    model_future = loader.submit(_timed, _load_lifter, weights, options.device)
     loader.shutdown(wait=False)
     total = end - start + 1
     if progress is not None:
@@ -155,7 +159,7 @@ def run_capture(
     presence = assess_presence(raw.xy, raw.conf, raw.detected, raw.times, info.height)
     raw.detected = presence.real  # phantoms are not detections: never lifted, never used to fill a gap
     track = clean_track(raw, options.min_confidence)
-    model, timings["load_s"] = model_future.result()
+    (model, device), timings["load_s"] = model_future.result()
     notes: list[str] = []
     kind = lifter_model(model)  # decided once, here: the rest of the pipeline follows the weights
     if kind != options.model:

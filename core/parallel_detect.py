@@ -31,7 +31,9 @@ from .detect import MediaPipePoseDetector, Track2D, detect_track
 from .errors import Cancelled, CaptureError
 from .video import iter_frames
 
-OVERLAP_FRAMES = 30  # warm-up frames a helper detects and drops before its chunk (1 s at 30 fps)
+# Warm-up frames a helper detects and drops before its chunk: the tracker's first frame runs the person detector and
+# MediaPipe's landmark smoothing settles within a few frames (bench/capture_cli.py compares the seams with one process).
+OVERLAP_FRAMES = 10
 HEAD_START_FRAMES = OVERLAP_FRAMES  # a warm helper spends that many frames on warm-up: the first chunk is that longer
 MIN_CHUNK_FRAMES = 60  # below this a chunk costs more in warm-up than it saves
 
@@ -96,10 +98,6 @@ def detect_clip(
     wait(_pending, timeout=30)  # helpers of a cancelled capture stop within a frame of starting; never share them
     cancel.clear()
     _drain(progress)
-    _pending[:] = futures = [
-        executor.submit(_detect_chunk, str(video), max(start, a - OVERLAP_FRAMES), a, b, hands)
-        for a, b in chunks[1:]
-    ]
     done = {"own": 0, "helpers": 0}
 
     def report(n: int) -> None:
@@ -108,8 +106,13 @@ def detect_clip(
         if on_frame is not None:
             on_frame(done["own"] + done["helpers"])
 
-    detector, hand_detector = MediaPipePoseDetector(), _hands_detector(hands)
+    detector = hand_detector = None
     try:
+        _pending[:] = futures = [
+            executor.submit(_detect_chunk, str(video), max(start, a - OVERLAP_FRAMES), a, b, hands)
+            for a, b in chunks[1:]
+        ]
+        detector, hand_detector = MediaPipePoseDetector(), _hands_detector(hands)
         parts = [detect_track(iter_frames(video, *chunks[0]), detector, on_frame=report, should_stop=should_stop,
                               hands=hand_detector)]  # fmt: skip
         parts += [_wait(f, report, done, should_stop, cancel) for f in futures]
@@ -206,7 +209,7 @@ def _exit_with(parent: int) -> None:
     """End this helper when its parent is gone: a killed worker (or CLI) would otherwise leave it waiting forever
     for work (it holds both ends of its task pipe, so it never sees end-of-file) with MediaPipe in memory."""
     while os.getppid() == parent:
-        time.sleep(0.5)
+        time.sleep(0.1)  # a CLI that has written its result exits at once: its helpers follow within 0.1 s
     os._exit(0)
 
 

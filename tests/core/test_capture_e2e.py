@@ -21,7 +21,7 @@ from repo import REPO_ROOT
 
 from core.capture import run_capture
 from core.detect import MediaPipePoseDetector, fix_lr_swaps
-from core.errors import Cancelled
+from core.errors import Cancelled, CaptureError
 from core.options import CaptureOptions
 from core.postprocess import ANKLE_FRACTION
 from core.skeleton import FLIP_PERMUTATION, H36M_JOINTS, JOINT_INDEX
@@ -114,6 +114,34 @@ def test_pipeline_cancel_and_frame_range(tmp_path: Path, weights: str) -> None:
     run_capture(video, tmp_path / "r.npz", CaptureOptions(weights=weights, frame_start=10, frame_end=29), detector=fake)
     with np.load(tmp_path / "r.npz") as d:
         assert d["frame_indices"].tolist() == list(range(10, 30))
+
+
+def test_detection_does_not_wait_for_torch(tmp_path: Path, weights: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The device is chosen in the lifter's loader thread (torch's import is ≈ 2 s of CPU); only an explicit "cuda"
+    is checked before detection, so that a missing GPU is reported before the 2D, not after."""
+    import threading
+
+    import core.capture
+
+    video = write_video(tmp_path / "clip.mp4", 12, size=(320, 240))
+    callers: list[tuple[str, bool]] = []
+    real = core.capture.resolve_device
+
+    def recording(requested: str) -> str:
+        callers.append((requested, threading.current_thread() is threading.main_thread()))
+        return real(requested)
+
+    monkeypatch.setattr(core.capture, "resolve_device", recording)
+    fake = ScriptedDetector(stick_figure(12), np.ones((12, 17)), np.ones(12, bool))
+    summary = run_capture(video, tmp_path / "a.npz", CaptureOptions(weights=weights), detector=fake)
+    assert callers == [("auto", False)] and summary["device"] in ("cpu", "cuda")
+    import torch
+
+    if not torch.cuda.is_available():
+        fake = ScriptedDetector(stick_figure(12), np.ones((12, 17)), np.ones(12, bool))
+        with pytest.raises(CaptureError) as err:
+            run_capture(video, tmp_path / "c.npz", CaptureOptions(weights=weights, device="cuda"), detector=fake)
+        assert err.value.kind == "device_unavailable" and fake.calls == 0 and not (tmp_path / "c.npz").exists()
 
 
 def _soles(world: np.ndarray, height: float) -> np.ndarray:

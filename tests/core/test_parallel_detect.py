@@ -17,8 +17,9 @@ CLIP = REPO_ROOT / "assets" / "pose2sim_balance_cam04.mp4"  # committed: 100 fra
 def test_plan_chunks_by_hand() -> None:
     assert plan_chunks(0, 9, 4) == [(0, 9)]  # too short to split
     assert plan_chunks(0, 216, 1) == [(0, 216)]
-    # 217 frames, 2 workers: the first chunk is HEAD_START_FRAMES (30) longer than the second
-    assert plan_chunks(0, 216, 2) == [(0, 123), (124, 216)]  # 124 and 93 frames: (217 - 30) / 2 = 93.5
+    # 217 frames, 2 workers: the first chunk is HEAD_START_FRAMES (10) longer than the second
+    assert HEAD_START_FRAMES == 10
+    assert plan_chunks(0, 216, 2) == [(0, 113), (114, 216)]  # 114 and 103 frames: (217 - 10) / 2 = 103.5
     chunks = plan_chunks(10, 1009, 4)
     assert chunks[0][0] == 10 and chunks[-1][1] == 1009 and len(chunks) == 4
     assert all(b[0] == a[1] + 1 for a, b in zip(chunks, chunks[1:]))  # contiguous, no gaps, no overlap
@@ -39,7 +40,7 @@ def test_two_processes_match_one_away_from_the_seam() -> None:
     np.testing.assert_allclose(par.times, ref.times)
     assert par.detected.all() and ref.detected.all()
     seam = plan_chunks(0, 99, 2, 30)[1][0]
-    assert seam == 65
+    assert seam == 55  # (100 - 10) / 2 + 10
     box = np.ptp(ref.xy[..., 1], axis=1).max()
     err = np.linalg.norm(par.xy - ref.xy, axis=-1).max(axis=1) / box  # per frame, worst joint, box heights
     assert np.all(err[:seam] < 1e-6)  # the first chunk is the same computation
@@ -93,19 +94,22 @@ def test_helpers_end_when_their_parent_is_killed(tmp_path) -> None:  # noqa: ANN
         parent.kill()
 
 
-def test_a_script_without_a_main_guard_gets_a_clear_error(tmp_path) -> None:  # noqa: ANN001
+@pytest.mark.parametrize("prewarm", [False, True])
+def test_a_script_without_a_main_guard_gets_a_clear_error(tmp_path, prewarm: bool) -> None:  # noqa: ANN001
     # Helpers are spawned: they re-import the calling script, which without `if __name__ == "__main__":` tries to
-    # start helpers again and dies. The caller must get a CaptureError saying what to do, not BrokenProcessPool.
+    # start helpers again and dies. The caller must get a CaptureError saying what to do, not BrokenProcessPool —
+    # also when the pool broke before the capture (prewarm, as the CLI does), at the helpers' submission.
     import subprocess
     import sys
 
     script = tmp_path / "capture_script.py"
     script.write_text(
-        "import sys\n"
+        "import sys, time\n"
         f"sys.path.insert(0, {str(REPO_ROOT)!r})\n"
         "from core.errors import CaptureError\n"
-        "from core.parallel_detect import detect_clip\n"
-        "try:\n"
+        "from core.parallel_detect import detect_clip, prewarm\n"
+        + ("prewarm(2)\ntime.sleep(5)\n" if prewarm else "")
+        + "try:\n"
         f"    detect_clip({str(CLIP)!r}, 0, 99, workers=2, min_chunk=30)\n"
         "    print('RESULT ok')\n"
         "except CaptureError as exc:\n"
