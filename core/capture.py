@@ -185,7 +185,8 @@ def run_capture(
         progress("post", 0, 2, 0.0)
     # The whole clip is known: the clip-wide placement (core.world), whichever model lifted it.
     placed = place(camera, track.xy, track.times, info.width, info.height, info.fps, subject_height=options.height,
-                   smoothing=options.smoothing, fov_deg=options.fov_deg, root_motion=options.root_motion)  # fmt: skip
+                   smoothing=options.smoothing, fov_deg=options.fov_deg, root_motion=options.root_motion,
+                   camera_shift=track.camera_shift)  # fmt: skip
     world, post_info = placed.world, placed.info
     hands, hand_track = _hands(options, track, placed, notes)
     timings["post_s"] = time.perf_counter() - t0
@@ -205,6 +206,7 @@ def run_capture(
                  joints_3d_world=world, fps=info.fps, frame_indices=track.frame_indices, times=track.times,
                  lr_swapped=track.swapped, present=presence.present, contacts=placed.contacts,
                  image_size=(info.width, info.height), hands=hands, hand_track=hand_track,
+                 camera_shift=track.camera_shift,
                  options=options.to_dict(),
                  summary=summary)
     if progress is not None:

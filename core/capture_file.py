@@ -20,7 +20,8 @@ from .skeleton import H36M_JOINTS, NUM_JOINTS
 REQUIRED_KEYS = ("joints_2d", "confidence", "detected", "joints_3d_world", "fps", "frame_indices", "image_size",
                  "joint_names")
 # Written by save_capture too; load_capture does not need them (older or hand-made files may lack them).
-OPTIONAL_KEYS = ("joints_3d_camera", "times", "lr_swapped", "present", "contacts", "options_json", "summary_json")
+OPTIONAL_KEYS = ("joints_3d_camera", "times", "lr_swapped", "present", "contacts", "camera_shift", "options_json",
+                 "summary_json")
 CONTACT_FEET = ("left", "right")  # columns of ``contacts``
 # Written only by a capture with hands on (docs/capture.md, "Hands"); ``hands_version`` says which layout.
 HANDS_VERSION = 1
@@ -42,12 +43,15 @@ def save_capture(output: Path, *, joints_2d: np.ndarray, confidence: np.ndarray,
                  times: np.ndarray, lr_swapped: np.ndarray, image_size: tuple[int, int], options: dict[str, Any],
                  summary: dict[str, Any], present: np.ndarray | None = None,
                  contacts: np.ndarray | None = None, hands: HandMotion | None = None,
-                 hand_track: HandTrack | None = None) -> None:  # fmt: skip
+                 hand_track: HandTrack | None = None, camera_shift: np.ndarray | None = None) -> None:  # fmt: skip
     """Write the .npz atomically (a temp file renamed), so a cancelled or killed run never leaves half a file.
     ``contacts`` (T, 2) bool, feet planted (CONTACT_FEET order, core.world.contacts); omitted when None.
+    ``camera_shift`` (T, 2) px, the background's motion per frame (core.camera_motion); omitted when None.
     ``hands`` (core.hands.track) and the attached detections ``hand_track``: the HAND_KEYS; omitted when None."""
     tmp = output.with_name(output.name + ".part")
     extra = {} if contacts is None else {"contacts": np.asarray(contacts, bool)}
+    if camera_shift is not None:
+        extra["camera_shift"] = np.asarray(camera_shift, np.float32)
     if hands is not None:
         extra |= _hand_arrays(hands, hand_track)
     with open(tmp, "wb") as f:  # a file object: np.savez would append ".npz" to a path not ending in it
@@ -117,7 +121,8 @@ class Capture:
     detected (T,) bool; fps; frame_indices (T,) video frame numbers; image_size (w, h); options from the worker;
     present (T,) bool: a person is in the frame (core.presence; files without the key: every frame);
     contacts (T, 2) bool or None: left/right foot planted (core.world; None in files written before it);
-    hands: finger motion (core.hands.track.HandMotion) or None (captured without hands)."""
+    hands: finger motion (core.hands.track.HandMotion) or None (captured without hands);
+    camera_shift (T, 2) px or None: the background's motion per frame (core.camera_motion; None in older files)."""
 
     path: Path
     joints_world: np.ndarray
@@ -132,6 +137,7 @@ class Capture:
     present: np.ndarray
     contacts: np.ndarray | None = None
     hands: HandMotion | None = None
+    camera_shift: np.ndarray | None = None
 
     @property
     def frames(self) -> int:
@@ -181,10 +187,13 @@ def load_capture(path: str | Path) -> Capture:
     contacts = np.asarray(arrays["contacts"], dtype=bool) if "contacts" in arrays else None
     if contacts is not None and contacts.shape != (t, len(CONTACT_FEET)):
         raise ValueError(f"{path.name}: contacts has shape {contacts.shape}, expected ({t}, {len(CONTACT_FEET)})")
+    shift = np.asarray(arrays["camera_shift"], dtype=np.float64) if "camera_shift" in arrays else None
+    if shift is not None and shift.shape != (t, 2):
+        raise ValueError(f"{path.name}: camera_shift has shape {shift.shape}, expected ({t}, 2)")
     return Capture(path, joints, np.asarray(arrays["joints_2d"], dtype=np.float64),
                    np.asarray(arrays["confidence"], dtype=np.float64), np.asarray(arrays["detected"], dtype=bool),
                    fps, np.asarray(arrays["frame_indices"]).astype(int), (size[0], size[1]), options, summary,
-                   present, contacts, _load_hands(arrays, t, path))  # fmt: skip
+                   present, contacts, _load_hands(arrays, t, path), shift)  # fmt: skip
 
 
 def _json(arrays: dict[str, np.ndarray], key: str, path: Path) -> dict[str, Any]:

@@ -148,6 +148,8 @@ class Track2D:
     xy: (T, 17, 2) pixels; conf: (T, 17); detected: (T,) bool (a person was found in that frame);
     frame_indices: (T,) int, 0-based clip frame numbers; times: (T,) s presentation times;
     swapped: (T,) bool, frames whose left/right labels ``clean_track`` swapped back.
+    camera_shift: (T, 2) px, the background's displacement since the previous frame (``core.camera_motion``; NaN
+    where unknown), or None when not measured.
     hands: the raw hands (``core.hands.detect.pack_hands``: arrays ``hand_xy`` (T, 2, 21, 2) px, ``hand_world``
     (T, 2, 21, 3) m, ``hand_score`` (T, 2), in MediaPipe's order, NaN/0 where fewer than two were seen), or None
     when hands were not detected. Not yet attached to a wrist: that needs the cleaned body (``core.hands.track``).
@@ -160,16 +162,19 @@ class Track2D:
     times: np.ndarray
     swapped: np.ndarray
     hands: dict[str, np.ndarray] | None = None
+    camera_shift: np.ndarray | None = None
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Every per-frame array by name (the hands' too): what a detection helper sends back, what merging joins."""
         out = {k: getattr(self, k) for k in TRACK_KEYS}
+        if self.camera_shift is not None:
+            out["camera_shift"] = self.camera_shift
         return out | (self.hands or {})
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> Track2D:
-        hands = {k: v for k, v in arrays.items() if k not in TRACK_KEYS}
-        return cls(**{k: arrays[k] for k in TRACK_KEYS}, hands=hands or None)
+        hands = {k: v for k, v in arrays.items() if k not in (*TRACK_KEYS, "camera_shift")}
+        return cls(**{k: arrays[k] for k in TRACK_KEYS}, hands=hands or None, camera_shift=arrays.get("camera_shift"))
 
     @property
     def detection_rate(self) -> float:
@@ -188,8 +193,10 @@ def detect_track(
     kept).
 
     ``on_frame(n)`` is called after the n-th frame (for progress); ``should_stop()`` is polled per frame and raises
-    ``Cancelled``. Undetected frames hold NaN in ``xy`` and 0 in ``conf``.
+    ``Cancelled``. Undetected frames hold NaN in ``xy`` and 0 in ``conf``. The camera's own motion is measured on
+    the same frames (``Track2D.camera_shift``, ``core.camera_motion``).
     """
+    from .camera_motion import BackgroundMotion
     from .hands.detect import pack_hands, stack_hands
 
     hand_frames: list[dict[str, np.ndarray]] = []
@@ -198,6 +205,8 @@ def detect_track(
     detected: list[bool] = []
     indices: list[int] = []
     times: list[float] = []
+    shift: list[tuple[float, float]] = []
+    background = BackgroundMotion()
     missing_xy = np.full((NUM_JOINTS, 2), np.nan, dtype=np.float32)
     missing_conf = np.zeros(NUM_JOINTS, dtype=np.float32)
     for frame in frames:
@@ -209,6 +218,7 @@ def detect_track(
         xy.append(missing_xy if pose is None else np.asarray(pose[0], dtype=np.float32))
         conf.append(missing_conf if pose is None else np.asarray(pose[1], dtype=np.float32))
         detected.append(pose is not None)
+        shift.append(background.step(frame.image, None if pose is None else xy[-1]))
         indices.append(frame.index)
         times.append(frame.time_s)
         if on_frame is not None:
@@ -222,6 +232,7 @@ def detect_track(
         times=np.array(times, dtype=np.float64),
         swapped=np.zeros(T, dtype=bool),
         hands=None if hands is None else stack_hands(hand_frames),
+        camera_shift=np.array(shift, dtype=np.float32).reshape(T, 2),
     )
 
 
@@ -290,4 +301,4 @@ def clean_track(track: Track2D, min_confidence: float = 0.3, fix_swaps: bool = T
         valid = track.detected[:, None] & np.ones_like(valid)  # every joint is unsure: keep them rather than fail
     filled = fill_gaps(xy, valid)
     return Track2D(filled.astype(np.float32), conf, track.detected.copy(), track.frame_indices, track.times, swapped,
-                   track.hands)
+                   track.hands, track.camera_shift)

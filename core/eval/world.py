@@ -156,11 +156,12 @@ def pose2sim(model, reference: Path | None) -> list[dict[str, float]]:  # noqa: 
 
 def shared_clips(videos: Path, workers: int, weights: Path | None = None) -> list[dict[str, float | str]]:
     """Capture every clip in ``videos`` with the default options (the CLI's pipeline) and measure what needs no
-    truth: the lowest point below the floor, the frames where a foot is still in the image (the 2D half of the
-    contact rule: the person stands) but both soles are more than 10 cm up, the root's top speed and whether a
-    faster-than-human root came with a warning."""
+    truth: the lowest point below the floor, the frames where a foot is still in the image, the camera's own motion
+    removed (the 2D half of the contact rule: the person stands) but both soles are more than 10 cm up, the root's
+    top speed and whether a faster-than-human root came with a warning."""
     import tempfile
 
+    from ..camera_motion import stabilised
     from ..capture import run_capture
     from ..capture_file import load_capture
     from ..postprocess import pixels_per_metre
@@ -176,7 +177,8 @@ def shared_clips(videos: Path, workers: int, weights: Path | None = None) -> lis
         z = world[..., 2].copy()
         z[:, list(FEET)] -= ANKLE_FRACTION * options.height
         rel = world - world[:, :1]
-        still = (image_speed(cap.joints_2d, times, pixels_per_metre(rel, cap.joints_2d)) < SPEED_TOL_M_S).any(axis=1)
+        xy = stabilised(cap.joints_2d, cap.camera_shift)  # a foot is still against the ground, not the frame
+        still = (image_speed(xy, times, pixels_per_metre(rel, xy)) < SPEED_TOL_M_S).any(axis=1)
         standing = still & cap.present
         floating = (z[:, list(FEET)] > 0.10).all(axis=1)
         root_speed = baseline_speed(world[:, None, _P], times)[:, 0]
@@ -190,6 +192,7 @@ def shared_clips(videos: Path, workers: int, weights: Path | None = None) -> lis
                 "root_top_speed": float(root_speed.max()),
                 "jump_unwarned": float(root_speed.max() > MAX_HUMAN_SPEED_M_S and not warned),
                 "contact_fraction": float(cap.contacts.mean()) if cap.contacts is not None else float("nan"),
+                "camera_moved_px": float(summary.get("camera_moved_px", 0.0)),
             }
         )
     return rows
@@ -198,13 +201,14 @@ def shared_clips(videos: Path, workers: int, weights: Path | None = None) -> lis
 def clips_table(rows: list[dict[str, float | str]]) -> str:
     lines = [
         "| shared clip | frames | lowest joint below floor m | standing frames with both feet > 10 cm up | "
-        "root top speed m/s | faster than a person without a warning | contact frames |",
-        "|---|---|---|---|---|---|---|",
+        "root top speed m/s | faster than a person without a warning | contact frames | camera moved px |",
+        "|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['clip']} | {r['frames']:.0f} | {r['below_floor_m']:.3f} | {r['floating_standing']:.1%} | "
-            f"{r['root_top_speed']:.1f} | {'yes' if r['jump_unwarned'] else 'no'} | {r['contact_fraction']:.0%} |"
+            f"{r['root_top_speed']:.1f} | {'yes' if r['jump_unwarned'] else 'no'} | {r['contact_fraction']:.0%} | "
+            f"{r['camera_moved_px']:.0f} |"
         )
     return "\n".join(lines)
 

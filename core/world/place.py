@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..camera_motion import camera_path, stabilised
 from ..postprocess import (
     ANKLE_FRACTION,
     camera_to_blender,
@@ -86,20 +87,25 @@ def contact_floor(world: np.ndarray, contacts: np.ndarray, fps: float, ankle_off
 def place(
     rel: np.ndarray, xy_px: np.ndarray, times: np.ndarray, width: int, height: int, fps: float, *,
     subject_height: float, smoothing: float, fov_deg: float = 60.0, root_motion: bool = True,
+    camera_shift: np.ndarray | None = None,
 ) -> Placement:  # fmt: skip
-    """Root-relative camera-space lifter output (T, 17, 3) and the 2D track (T, 17, 2) px → :class:`Placement`."""
+    """Root-relative camera-space lifter output (T, 17, 3) and the 2D track (T, 17, 2) px → :class:`Placement`.
+
+    ``camera_shift`` (T, 2) px: the background's motion per frame (``core.camera_motion``); speeds and the root's
+    image position are read from the 2D with the camera's pan and tilt removed."""
     stature = estimate_stature(rel)
     scale = subject_height / max(stature, 1e-6)
     rel = (rel - rel[:, :1]) * scale
+    still_xy = stabilised(xy_px, camera_shift)  # as a still camera would have seen it
     px_per_m = pixels_per_metre(rel, xy_px)
     pose = smooth(rel, times, smoothing, causal=False) if smoothing > 0 else rel
-    speed = image_speed(xy_px, times, px_per_m, joints=(*FEET, _J["pelvis"]))  # feet, then the pelvis
+    speed = image_speed(still_xy, times, px_per_m, joints=(*FEET, _J["pelvis"]))  # feet, then the pelvis
     contacts, up, from_contacts = contacts_and_up(pose, speed[:, :2], fps, speed[:, 2])
     level = rotation_between(up, CAMERA_UP)
     lengths = bone_lengths(pose)
     body = camera_to_blender(rigid(pose - pose[:, :1], lengths) @ level.T)
     if root_motion:
-        size_root = root_trajectory(rel, xy_px, width, height, focal_from_fov(width, height, fov_deg), px_per_m)
+        size_root = root_trajectory(rel, still_xy, width, height, focal_from_fov(width, height, fov_deg), px_per_m)
         size_root[:, 2:] = smooth(size_root[:, 2:], times, max(smoothing, 0.5), causal=False)  # depth: the noisiest
         size_root = camera_to_blender(size_root @ level.T)
         size_root = smooth(size_root, times, smoothing, causal=False) if smoothing > 0 else size_root
@@ -116,8 +122,16 @@ def place(
     info: dict[str, float | str] = {
         "stature_model_m": float(stature), "scale": float(scale), "camera_pitch_deg": pitch, "camera_roll_deg": roll,
         "up_from": "contacts" if from_contacts else "body axis", "contact_fraction": float(contacts.mean()),
+        "camera_moved_px": _camera_moved(camera_shift),
     }  # fmt: skip
     return Placement(world.astype(np.float32), contacts, up, info)
+
+
+def _camera_moved(shift: np.ndarray | None) -> float:
+    """How far the background travelled in the image over the clip (the largest distance from its first position)."""
+    if shift is None or not len(shift):
+        return 0.0
+    return round(float(np.linalg.norm(camera_path(shift), axis=-1).max()), 1)
 
 
 def _lowest(world: np.ndarray, ankle_offset: float) -> np.ndarray:

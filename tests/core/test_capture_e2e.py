@@ -20,6 +20,7 @@ from capture_helpers import ScriptedDetector, stick_figure, tiny_checkpoint, wri
 from repo import REPO_ROOT
 
 from core.capture import run_capture
+from core.capture_file import load_capture
 from core.detect import MediaPipePoseDetector, fix_lr_swaps
 from core.errors import Cancelled, CaptureError
 from core.options import CaptureOptions
@@ -101,6 +102,12 @@ def test_pipeline_with_a_fake_detector_short_clip(tmp_path: Path, weights: str) 
     with np.load(out) as d:
         assert d["detected"].tolist() == detected.tolist() and d["joints_3d_world"].shape == (6, 17, 3)
         assert json.loads(str(d["summary_json"]))["frames"] == 6
+        arrays = dict(d)
+    assert load_capture(out).camera_shift.shape == (6, 2)
+    arrays["camera_shift"] = np.zeros((5, 2), np.float32)
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(ValueError, match="camera_shift has shape"):
+        load_capture(tmp_path / "bad.npz")
 
 
 def test_pipeline_cancel_and_frame_range(tmp_path: Path, weights: str) -> None:
@@ -163,7 +170,7 @@ def test_file_format(balance: dict[str, Any]) -> None:
     T = 100
     shapes = {"joints_2d": (T, 17, 2), "confidence": (T, 17), "detected": (T,), "joints_3d_camera": (T, 17, 3),
               "joints_3d_world": (T, 17, 3), "fps": (), "frame_indices": (T,), "image_size": (2,),
-              "options_json": (), "joint_names": (17,)}  # fmt: skip
+              "options_json": (), "joint_names": (17,), "camera_shift": (T, 2)}  # fmt: skip
     for key, shape in shapes.items():
         assert d[key].shape == shape, key
     assert d["detected"].dtype == bool and np.isfinite(d["joints_3d_world"]).all()
@@ -172,6 +179,8 @@ def test_file_format(balance: dict[str, Any]) -> None:
     assert tuple(d["joint_names"]) == H36M_JOINTS
     assert json.loads(str(d["options_json"]))["height"] == 1.75
     assert (d["joints_3d_camera"][:, 0] == 0).all()  # root-relative
+    # the Pose2Sim cameras stand on tripods: the background barely moves (sub-pixel per frame, a few px in all)
+    assert np.abs(d["camera_shift"]).max() < 1.0 and json.loads(str(d["summary_json"]))["camera_moved_px"] < 5.0
 
 
 def test_detection_rate(balance: dict[str, Any], walking: dict[str, Any]) -> None:

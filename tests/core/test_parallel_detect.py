@@ -47,6 +47,9 @@ def test_two_processes_match_one_away_from_the_seam() -> None:
     # after OVERLAP_FRAMES of warm-up the helper's tracker is within detector jitter of the single run
     assert np.median(err[seam:]) < 0.02 and err[seam:].max() < 0.06, (seam, OVERLAP_FRAMES, err[seam:].round(3))
     assert seen and seen[-1] == 100 and seen == sorted(seen)
+    # the camera's motion is measured in every process; a helper's first kept frame against its last warm-up frame
+    assert par.camera_shift.shape == (100, 2) and par.camera_shift[0].tolist() == [0.0, 0.0]
+    np.testing.assert_allclose(par.camera_shift, ref.camera_shift, atol=0.2)
 
 
 def test_cancel_stops_every_process() -> None:

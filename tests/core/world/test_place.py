@@ -112,3 +112,26 @@ def test_planted_feet_steady_a_noisy_root() -> None:
     both = placed.contacts[1:] & placed.contacts[:-1]
     slide = np.linalg.norm(np.diff(out[:, [J["l_ankle"], J["r_ankle"]], :2], axis=0), axis=-1)
     assert slide[both].max() < 1e-3  # planted feet do not slide (float32 output; a leg at full stretch: < 1 mm)
+
+
+def test_a_panning_camera_is_not_foot_or_root_motion() -> None:
+    # A hand-held camera pans and tilts: the whole image slides. Given the background's motion (core.camera_motion),
+    # the placement sees what a still camera would: the same contacts and root path as the still film.
+    T, fps = 120, 30.0
+    t = np.arange(T) / fps
+    world = np.repeat(standing_world(1.75)[None], T, axis=0)
+    x = _feet_x(t)
+    world[:, J["l_ankle"], 0] += x[:, 0]
+    world[:, J["r_ankle"], 0] += x[:, 1]
+    body = [i for i in range(17) if i not in (J["l_ankle"], J["r_ankle"])]
+    world[:, body, 0] += x.mean(axis=1)[:, None]
+    rel, xy, _ = _film(world, 10.0, 0.0, noise_px=1.0)
+    pan = np.stack([120.0 * np.sin(2.0 * t), 40.0 * np.sin(3.0 * t)], axis=1)  # px: up to 3 px per frame
+    shift = np.diff(pan, axis=0, prepend=pan[:1])
+    still = place(rel, xy, t, W, H, fps, subject_height=1.75, smoothing=0.3)
+    panned = place(rel, xy + pan[:, None], t, W, H, fps, subject_height=1.75, smoothing=0.3, camera_shift=shift)
+    np.testing.assert_array_equal(panned.contacts, still.contacts)
+    np.testing.assert_allclose(panned.world, still.world, atol=1e-4)
+    assert panned.info["camera_moved_px"] == pytest.approx(np.linalg.norm(pan - pan[0], axis=1).max(), abs=0.1)
+    ignored = place(rel, xy + pan[:, None], t, W, H, fps, subject_height=1.75, smoothing=0.3)
+    assert (ignored.contacts != still.contacts).mean() > 0.1  # the pan read as foot motion: the test can fail

@@ -1,0 +1,86 @@
+"""The camera's own motion in the image: how far the background moved from one frame to the next.
+
+World placement reads a foot that keeps still in the image as planted and a body that crosses the image as walking;
+both assume a still camera. A hand-held phone or a drone pans and tilts: the whole scene slides in the image, planted
+feet "move", a person standing still "walks". A small pan or tilt of the camera (a rotation of a few degrees) moves
+every background point by nearly the same number of pixels, so the per-frame background displacement is the
+correction: subtract its running sum from the 2D track (``stabilised``) before reading speeds and the root's image
+position (``core.world.place``); the lifter still gets the true 2D.
+
+Measured with OpenCV's pyramidal Lucas-Kanade flow of corner features on a small grey copy of each frame, features on
+the person (their box, enlarged) left out, and the median displacement taken (robust to a passer-by). Zooms and a
+camera that moves through the scene (a dolly, a walk) are not modelled: their background motion is not one shift.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+WIDTH = 320  # px: the grey copy's width (features on a 1280-px frame are not steadier, only slower)
+MAX_CORNERS = 150
+MIN_TRACKED = 12  # fewer tracked background features: the motion is unknown (a blank wall, a person filling the frame)
+BOX_MARGIN = 0.15  # the person's box grows by this fraction of its size on every side before it is masked out
+
+
+class BackgroundMotion:
+    """Frame by frame: ``step(image, person_xy)`` → the background's displacement (dx, dy) in the frame's pixels since
+    the previous frame (0, 0 for the first; NaN where it cannot be measured)."""
+
+    def __init__(self) -> None:
+        import cv2  # here, not at the top: core.world imports this module's pure functions, also where cv2 is absent
+
+        self._cv2 = cv2
+        self._prev: np.ndarray | None = None
+        self._prev_box: tuple[int, int, int, int] | None = None
+        self._scale = 1.0
+
+    def step(self, image: np.ndarray, person_xy: np.ndarray | None) -> tuple[float, float]:
+        """``image`` (H, W, 3) BGR uint8; ``person_xy`` (J, 2) the person's joints in pixels, or None."""
+        cv2 = self._cv2
+        height, width = image.shape[:2]
+        self._scale = min(1.0, WIDTH / width)
+        small = cv2.resize(image, (round(width * self._scale), round(height * self._scale)),
+                           interpolation=cv2.INTER_AREA)  # fmt: skip
+        grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+        box = self._box(person_xy, grey.shape)
+        prev, prev_box = self._prev, self._prev_box
+        self._prev, self._prev_box = grey, box
+        if prev is None or prev.shape != grey.shape:
+            return (0.0, 0.0)
+        mask = np.full(grey.shape, 255, np.uint8)
+        for b in (prev_box, box):
+            if b is not None:
+                mask[b[1] : b[3], b[0] : b[2]] = 0
+        corners = cv2.goodFeaturesToTrack(prev, MAX_CORNERS, 0.01, 6, mask=mask)
+        if corners is None or len(corners) < MIN_TRACKED:
+            return (float("nan"), float("nan"))
+        moved, status, _ = cv2.calcOpticalFlowPyrLK(prev, grey, corners, None, winSize=(15, 15), maxLevel=3)
+        ok = status[:, 0] == 1
+        if ok.sum() < MIN_TRACKED:
+            return (float("nan"), float("nan"))
+        shift = np.median((moved[ok] - corners[ok])[:, 0], axis=0) / self._scale
+        return (float(shift[0]), float(shift[1]))
+
+    def _box(self, xy: np.ndarray | None, shape: tuple[int, ...]) -> tuple[int, int, int, int] | None:
+        """The person's enlarged box on the grey copy (x0, y0, x1, y1), or None without a person."""
+        if xy is None or not np.isfinite(xy).all():
+            return None
+        lo, hi = xy.min(axis=0) * self._scale, xy.max(axis=0) * self._scale
+        pad = BOX_MARGIN * (hi - lo) + 4.0
+        x0, y0 = np.floor(lo - pad).astype(int)
+        x1, y1 = np.ceil(hi + pad).astype(int)
+        return (max(0, x0), max(0, y0), min(shape[1], x1), min(shape[0], y1))
+
+
+def camera_path(shift: np.ndarray) -> np.ndarray:
+    """(T, 2) per-frame background displacements (NaN: unknown, taken as no motion) → (T, 2) their running sum: where
+    the background has moved to since the first frame, in pixels."""
+    return np.cumsum(np.nan_to_num(np.asarray(shift, np.float64)), axis=0)
+
+
+def stabilised(xy: np.ndarray, shift: np.ndarray | None) -> np.ndarray:
+    """(T, J, 2) pixels → the same points as a still camera would have seen them (the camera's motion removed);
+    ``shift`` None: unchanged."""
+    if shift is None:
+        return xy
+    return xy - camera_path(shift)[:, None, :]
