@@ -16,8 +16,8 @@ from __future__ import annotations
 
 import numpy as np
 
-WIDTH = 320  # px: the grey copy's width (features on a 1280-px frame are not steadier, only slower)
-MAX_CORNERS = 150
+WIDTH = 320  # px: about the grey copy's width (features on a 1280-px frame are not steadier, only slower)
+MAX_CORNERS = 80
 MIN_TRACKED = 12  # fewer tracked background features: the motion is unknown (a blank wall, a person filling the frame)
 BOX_MARGIN = 0.15  # the person's box grows by this fraction of its size on every side before it is masked out
 
@@ -37,11 +37,10 @@ class BackgroundMotion:
     def step(self, image: np.ndarray, person_xy: np.ndarray | None) -> tuple[float, float]:
         """``image`` (H, W, 3) BGR uint8; ``person_xy`` (J, 2) the person's joints in pixels, or None."""
         cv2 = self._cv2
-        height, width = image.shape[:2]
-        self._scale = min(1.0, WIDTH / width)
-        small = cv2.resize(image, (round(width * self._scale), round(height * self._scale)),
-                           interpolation=cv2.INTER_AREA)  # fmt: skip
-        grey = cv2.cvtColor(small, cv2.COLOR_BGR2GRAY)
+        grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        while grey.shape[1] > 1.5 * WIDTH:  # Gaussian pyramid halvings: filtered, and cheaper than INTER_AREA
+            grey = cv2.pyrDown(grey)
+        self._scale = grey.shape[1] / image.shape[1]
         box = self._box(person_xy, grey.shape)
         prev, prev_box = self._prev, self._prev_box
         self._prev, self._prev_box = grey, box
@@ -54,7 +53,7 @@ class BackgroundMotion:
         corners = cv2.goodFeaturesToTrack(prev, MAX_CORNERS, 0.01, 6, mask=mask)
         if corners is None or len(corners) < MIN_TRACKED:
             return (float("nan"), float("nan"))
-        moved, status, _ = cv2.calcOpticalFlowPyrLK(prev, grey, corners, None, winSize=(15, 15), maxLevel=3)
+        moved, status, _ = cv2.calcOpticalFlowPyrLK(prev, grey, corners, None, winSize=(11, 11), maxLevel=2)
         ok = status[:, 0] == 1
         if ok.sum() < MIN_TRACKED:
             return (float("nan"), float("nan"))
