@@ -11,7 +11,9 @@ computed with the *same* functions on a bounded history of ``window_s`` seconds 
 * root: ``core.postprocess.root_trajectory`` for the newest frame (its running median uses past frames only), depth
   smoothed by the forward One-Euro pass, steadied by the planted feet with the forward pass of ``core.world.root``;
 * floor: the trailing median (2 s) of the soles of planted feet (``TrailingFloor`` on the lowest sole until the first
-  contact); a foot is locked where its contact starts and released over 0.1 s when it ends.
+  contact); a foot is locked where its contact starts and released over 0.1 s when it ends;
+* the camera's own motion: the session measures it on every frame (``core.camera_motion``) and the 2D that contacts
+  and the root read has it removed, as in capture.
 """
 
 from __future__ import annotations
@@ -203,8 +205,11 @@ class LivePost:
         n = min(self._count, len(self._raw))
         return self._raw[:n], self._poses[:n], self._contacts[:n]
 
-    def __call__(self, joints_cam: np.ndarray, xy_px: np.ndarray, t: float) -> np.ndarray:
-        """joints_cam: (17, 3) root-relative camera space (lifter units); xy_px: (17, 2) pixels; t: seconds.
+    def __call__(self, joints_cam: np.ndarray, xy_px: np.ndarray, t: float,
+                 camera_xy: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+        """joints_cam: (17, 3) root-relative camera space (lifter units); xy_px: (17, 2) pixels; t: seconds;
+        camera_xy: (2,) px, where the background has moved since the session started (``core.camera_motion``: the
+        running sum of its per-frame shifts), removed from ``xy_px`` before speeds and the root read it.
         Returns (17, 3) float64 Blender world joints, metres, Z up, feet on z ≈ 0."""
         joints_cam = np.asarray(joints_cam, dtype=np.float64)
         slot = self._count % len(self._raw)
@@ -213,7 +218,8 @@ class LivePost:
         raw, _, _ = self._history()
         self.scale = self.subject_height / max(estimate_stature(raw), 1e-6)
         self._recent_rel.append(self._raw[slot])
-        self._recent_xy.append(np.asarray(xy_px, dtype=np.float64))
+        still_xy = np.asarray(xy_px, dtype=np.float64) - (0.0 if camera_xy is None else np.asarray(camera_xy, float))
+        self._recent_xy.append(still_xy)
         recent, recent_xy = np.stack(self._recent_rel) * self.scale, np.stack(self._recent_xy)
         px_per_m = pixels_per_metre(recent, recent_xy)
         pose = self._pose(self._raw[slot] * self.scale, t)

@@ -137,8 +137,16 @@ class LiveSession:
         self.size = (self.source.width, self.source.height)
         self.post = self._make_post(*self.size)
         self.track = HeldTrack(options.min_confidence)
+        self._background, self._camera_xy = self._camera_motion()
         keys = ("detect", "lift", "post", "latency") + (("hands",) if self.hands is not None else ())
         self.timings: dict[str, deque[float]] = {k: deque(maxlen=2000) for k in keys}
+
+    @staticmethod
+    def _camera_motion() -> tuple[Any, np.ndarray]:
+        """A fresh background-motion tracker and the camera's running displacement (core.camera_motion)."""
+        from ..camera_motion import BackgroundMotion
+
+        return BackgroundMotion(), np.zeros(2)
 
     def _make_post(self, width: int, height: int) -> Any:
         from .post import LivePost
@@ -185,14 +193,18 @@ class LiveSession:
                 size = (frame.image.shape[1], frame.image.shape[0])
                 if size != self.size:  # a camera that reported no size, or changed its resolution
                     self.size, self.post = size, self._make_post(*size)
+                    self._background, self._camera_xy = self._camera_motion()
                 pose = self.detector.detect(frame.image, frame.time_s)
+                # The background is followed on every frame, a person or not, so its running sum stays whole.
+                shift = self._background.step(frame.image, None if pose is None else pose[0])
+                self._camera_xy = self._camera_xy + np.nan_to_num(shift)
                 t1 = time.perf_counter()
                 xy = self.track.update(pose)
                 if xy is None:
                     continue  # nobody seen yet: nothing to lift
                 rel = self.lift(xy, frame.time_s)
                 t2 = time.perf_counter()
-                world = self.post(rel, xy, frame.time_s)
+                world = self.post(rel, xy, frame.time_s, self._camera_xy)
                 t3 = time.perf_counter()
                 if not np.isfinite(world).all():
                     continue  # degenerate detection (all joints on one pixel): skip rather than send NaN

@@ -112,3 +112,19 @@ def test_take_uses_the_measured_rate_when_the_camera_misstates_it() -> None:
     assert take.fps == pytest.approx(15.0)
     with pytest.raises(ValueError, match="empty"):
         Take(nominal_fps=30.0).on_frame_grid()
+
+
+def test_a_panning_camera_is_removed_before_contacts_and_root() -> None:
+    # A hand-held camera slides the whole image: given where the background has moved (the session's running sum of
+    # core.camera_motion shifts), live placement sees what a still camera would.
+    stature, T, w, h = 1.75, 75, 640, 480
+    cams, xy, times = _steady(T, stature, w, h)
+    pan = np.stack([60.0 * np.sin(2.0 * times), 25.0 * np.sin(3.0 * times)], axis=1)  # px
+    still = LivePost(w, h, 25.0, subject_height=stature, smoothing=0.3)
+    panned = LivePost(w, h, 25.0, subject_height=stature, smoothing=0.3)
+    ignored = LivePost(w, h, 25.0, subject_height=stature, smoothing=0.3)
+    a = np.stack([still(cams[t], xy[t], times[t]) for t in range(T)])
+    b = np.stack([panned(cams[t], xy[t] + pan[t], times[t], pan[t]) for t in range(T)])
+    c = np.stack([ignored(cams[t], xy[t] + pan[t], times[t]) for t in range(T)])
+    np.testing.assert_allclose(b, a, atol=1e-9)
+    assert np.abs(c[:, 0] - a[:, 0]).max() > 0.05  # ignored, the pan moves the root: the test can fail
