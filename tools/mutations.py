@@ -71,6 +71,13 @@ MUTATIONS = (
         ("tests/core/world/test_body_and_contacts.py",),
     ),
     Mutation(
+        "camera-motion-sign",
+        "core/camera_motion.py",
+        "    return xy - camera_path(shift)[:, None, :]",
+        "    return xy + camera_path(shift)[:, None, :]  # mutation: the pan added, not removed",
+        ("tests/core/test_camera_motion.py", "tests/core/world/test_place.py"),
+    ),
+    Mutation(
         "gravity-from-support",
         "core/world/ground.py",
         "    v = unit(centre_of_mass(joints[any_contact]) - support)",
