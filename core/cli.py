@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing.util
 import os
 import sys
 import threading
@@ -111,6 +112,7 @@ def capture(args: argparse.Namespace) -> int:
         return 130
     if bars is not None:
         bars.close()
+    parallel_detect.release()  # the result is written: the 2D helpers are not waited for
     if args.json:
         emit(type="result", id="cli", path=args.output, summary=summary)
     else:
@@ -133,9 +135,11 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     code = main()
-    # The output file is closed by now. os._exit skips the interpreter's teardown: joining the idle 2D helper processes
-    # and unloading MediaPipe and torch took ≈ 0.7 s after the result on the 2-core machine (the helpers end on their
-    # own when this process is gone, core.parallel_detect._exit_with), as the worker does (core/worker/server.py).
+    # The output file is closed and the helpers are gone (parallel_detect.release). The interpreter's own teardown
+    # (unloading torch and MediaPipe) took ≈ 0.7 s after the result on the 2-core machine: skipped, as the worker
+    # does (core/worker/server.py), after multiprocessing's own finalizers (its named semaphores are unlinked, so its
+    # resource tracker has nothing to report).
     sys.stdout.flush()
     sys.stderr.flush()
+    multiprocessing.util._run_finalizers(0)
     os._exit(code)

@@ -60,6 +60,23 @@ def test_cancel_stops_every_process() -> None:
     assert len(track.frame_indices) == 100
 
 
+def test_release_ends_the_helpers_and_a_later_capture_starts_new_ones() -> None:
+    import time
+
+    from core import parallel_detect
+
+    detect_clip(str(CLIP), 0, 99, workers=2, min_chunk=30)
+    helpers = list(parallel_detect._helpers(1)[0]._processes.values())
+    assert helpers and all(h.is_alive() for h in helpers)
+    parallel_detect.release()
+    deadline = time.monotonic() + 5.0
+    while any(h.is_alive() for h in helpers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(h.is_alive() for h in helpers)
+    track = detect_clip(str(CLIP), 0, 99, workers=2, min_chunk=30)
+    assert len(track.frame_indices) == 100
+
+
 def test_helpers_end_when_their_parent_is_killed(tmp_path) -> None:  # noqa: ANN001
     """A killed worker must not leave its 2D helpers behind (they hold MediaPipe in memory)."""
     import os
