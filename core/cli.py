@@ -112,7 +112,6 @@ def capture(args: argparse.Namespace) -> int:
         return 130
     if bars is not None:
         bars.close()
-    parallel_detect.release()  # the result is written: the 2D helpers are not waited for
     if args.json:
         emit(type="result", id="cli", path=args.output, summary=summary)
     else:
@@ -133,13 +132,19 @@ def main(argv: list[str] | None = None) -> int:
     return 2
 
 
-if __name__ == "__main__":
-    code = main()
-    # The output file is closed and the helpers are gone (parallel_detect.release). The interpreter's own teardown
-    # (unloading torch and MediaPipe) took ≈ 0.7 s after the result on the 2-core machine: skipped, as the worker
-    # does (core/worker/server.py), after multiprocessing's own finalizers (its named semaphores are unlinked, so its
-    # resource tracker has nothing to report).
+def _leave(code: int) -> None:
+    """Exit now: the 2D helpers are ended, not waited for (``parallel_detect.release``; also one still starting after
+    an early error), multiprocessing's finalizers unlink its named semaphores (else its resource tracker reports them
+    as leaked), and ``os._exit`` skips the interpreter's teardown — unloading torch and MediaPipe took ≈ 0.7 s after
+    the result on the 2-core machine; the worker exits the same way (core/worker/server.py)."""
+    helpers = sys.modules.get(f"{__package__}.parallel_detect")
+    if helpers is not None:
+        helpers.release()
     sys.stdout.flush()
     sys.stderr.flush()
     multiprocessing.util._run_finalizers(0)
     os._exit(code)
+
+
+if __name__ == "__main__":
+    _leave(main())

@@ -199,7 +199,7 @@ def release() -> None:
     if pool is None:
         return
     executor = pool[0]
-    helpers = list(executor._processes.values())  # private, but the only handle on them (Python 3.11-3.13)
+    helpers = list(executor._processes.values())  # a private attribute of CPython's pool: the only handle on them
     executor.shutdown(wait=False, cancel_futures=True)
     for helper in helpers:
         helper.kill()
