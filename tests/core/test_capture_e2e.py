@@ -243,6 +243,18 @@ def test_cli_json_messages(walking: dict[str, Any]) -> None:
     assert stages[0] == "decode" and stages[-1] == "post" and "detect" in stages and "lift" in stages
 
 
+@pytest.mark.parametrize(("video", "kind"), [("missing.mp4", "video_missing"), ("text.mp4", "video_unreadable")])
+def test_cli_errors_are_one_clear_line(tmp_path: Path, video: str, kind: str) -> None:
+    # The 2D helpers start with the command (prewarm); an early error must end them quietly, not let a helper that is
+    # still starting print a traceback, nor leave semaphores for multiprocessing's resource tracker to report.
+    (tmp_path / "text.mp4").write_text("not a video")
+    out = subprocess.run([sys.executable, "-m", "core.cli", "capture", str(tmp_path / video), "-o",
+                          str(tmp_path / "o.npz")], cwd=REPO, capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert out.returncode == 1 and f"error ({kind})" in out.stderr
+    assert "Traceback" not in out.stderr and "leaked" not in out.stderr, out.stderr[-2000:]
+    assert not (tmp_path / "o.npz").exists()
+
+
 # --- with the trained weights ----------------------------------------------------------------------------------
 
 
