@@ -67,12 +67,13 @@ def _timed(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, floa
 
 
 def _load_lifter(weights: Path, requested_device: str) -> tuple[Any, str]:
-    """(model, device). torch is imported here, in the loader thread, even to choose the device: its import is
-    ≈ 2 s of CPU on the 2-core machine, which detection no longer waits for."""
+    """(model, device), in the loader thread. On the CPU the attention lifter runs in NumPy (``core.lifter_numpy``):
+    torch is not imported at all (its import is ≈ 2 s of CPU on the 2-core machine, which detection needs). Where
+    torch is needed (CUDA, or to find out whether there is a GPU), it is imported here, not before detection."""
     from .lift import load_lifter
 
     device = resolve_device(requested_device)
-    return load_lifter(weights, device=device), device
+    return load_lifter(weights, device=device, numpy_ok=True), device
 
 
 def _detect(video: str | os.PathLike[str], start: int, end: int, options: CaptureOptions, detector: Detector | None,

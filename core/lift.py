@@ -25,23 +25,22 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
 
 from .camera import normalize_screen_coordinates
 from .errors import Cancelled, WeightsError
 from .gaps import resample_times
-from .models import pad_sequence, predict
+from .lifter_numpy import LifterChecksumError, LifterFileError, NumpyLifter, load_numpy_lifter
 
 
 class ShortClipWarning(UserWarning):
     """The clip has fewer frames than the lifter's receptive field; it was padded, the 3D is less reliable."""
 
 
-def load_lifter(path: str | Path, device: str = "cpu") -> Any:
-    """Load a lifter checkpoint, turning every failure into a ``WeightsError`` the user can act on."""
-    from .models import load_model
-    from .models.checkpoint import ChecksumError
+def load_lifter(path: str | Path, device: str = "cpu", numpy_ok: bool = False) -> Any:
+    """Load a lifter checkpoint, turning every failure into a ``WeightsError`` the user can act on.
 
+    ``numpy_ok``: on the CPU an attention lifter is loaded for NumPy inference (``core.lifter_numpy``: no torch
+    import; capture uses it); otherwise, and for CUDA or the VideoPose3D baseline, the torch model."""
     p = Path(path)
     if not p.is_file():
         raise WeightsError(
@@ -49,6 +48,17 @@ def load_lifter(path: str | Path, device: str = "cpu") -> Any:
             "weights/lifter_causal.pt) or choose a weights file in the options.",
             kind="weights_missing",
         )
+    if numpy_ok and device == "cpu":
+        try:
+            return load_numpy_lifter(p)
+        except LifterChecksumError as exc:
+            raise WeightsError(f"Lifter weights are corrupted (checksum mismatch): {p}. {exc}",
+                               kind="weights_corrupt") from exc  # fmt: skip
+        except LifterFileError:
+            pass  # not an attention lifter, or a file only torch reads: torch says what is wrong, below
+    from .models import load_model
+    from .models.checkpoint import ChecksumError
+
     try:
         return load_model(p, device=device)
     except ChecksumError as exc:
@@ -98,6 +108,12 @@ def lift_sequence(
             stacklevel=2,
         )
     norm = normalize_screen_coordinates(np.asarray(xy_px, dtype=np.float32), width, height)
+    if isinstance(model, NumpyLifter):
+        return _lift_numpy(model, norm, flip_tta, chunk, should_stop, on_chunk)
+    import torch
+
+    from .models import pad_sequence, predict
+
     device = next(model.parameters()).device
     inputs = pad_sequence(model, torch.from_numpy(np.ascontiguousarray(norm, dtype=np.float32))[None].to(device))[0]
     out = np.empty((T, norm.shape[1], 3), dtype=np.float32)
@@ -111,6 +127,23 @@ def lift_sequence(
             if on_chunk is not None:
                 on_chunk(stop, T)
     return out  # root-relative by definition: predict() zeroes the root
+
+
+def _lift_numpy(model: NumpyLifter, norm: np.ndarray, flip_tta: bool, chunk: int,
+                should_stop: Callable[[], bool] | None, on_chunk: Callable[[int, int], None] | None) -> np.ndarray:
+    """:func:`lift_sequence`'s loop for a NumPy lifter: the same padding, chunks, flip TTA and root at zero."""
+    T, R = len(norm), model.receptive_field
+    left, right = model.padding()
+    inputs = np.concatenate([np.repeat(norm[:1], left, axis=0), norm, np.repeat(norm[-1:], right, axis=0)])
+    out = np.empty((T, norm.shape[1], 3), dtype=np.float32)
+    for start in range(0, T, chunk):
+        if should_stop is not None and should_stop():
+            raise Cancelled("Capture cancelled during 3D lifting.")
+        stop = min(start + chunk, T)
+        out[start:stop] = model.predict(inputs[start : stop + R - 1], tta=flip_tta)
+        if on_chunk is not None:
+            on_chunk(stop, T)
+    return out
 
 
 def lift_timed(

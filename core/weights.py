@@ -25,8 +25,33 @@ def lifter_model(lifter: Any) -> str:
     return "causal" if lifter.config.causal else "offline"
 
 
+def torch_built_with_cuda() -> bool:
+    """Whether the installed torch is a CUDA build, read from its ``version.py`` (``cuda = None`` in a CPU-only
+    wheel) without importing torch (≈ 2 s of CPU); True when that cannot be told, so that torch decides."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("torch")
+    if spec is None or not spec.submodule_search_locations:
+        return False  # no torch at all: nothing could use a GPU
+    try:
+        text = (Path(next(iter(spec.submodule_search_locations))) / "version.py").read_text(encoding="utf-8")
+    except OSError:
+        return True
+    return version_file_says_cuda(text)
+
+
+def version_file_says_cuda(text: str) -> bool:
+    """False only where torch's ``version.py`` text says ``cuda = None`` (a CPU-only build)."""
+    import re
+
+    return re.search(r"^cuda\s*(?::[^=]*)?=\s*None\s*$", text, flags=re.MULTILINE) is None
+
+
 def resolve_device(requested: str) -> str:
-    """ "auto" → "cuda" when torch sees a GPU and VIDEO_MOCAP_FORCE_CPU is not set, else "cpu"."""
+    """ "auto" → "cuda" when torch sees a GPU and VIDEO_MOCAP_FORCE_CPU is not set, else "cpu". "cpu" and a
+    torch built without CUDA (:func:`torch_built_with_cuda`) answer without importing torch."""
+    if requested == "cpu" or (requested == "auto" and not torch_built_with_cuda()):
+        return "cpu"
     import torch
 
     available = torch.cuda.is_available() and not os.environ.get("VIDEO_MOCAP_FORCE_CPU")

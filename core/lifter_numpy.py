@@ -1,0 +1,254 @@
+"""The attention lifter's inference in NumPy: what a CPU capture runs, so that it never imports torch.
+
+Importing torch costs ≈ 2 s of CPU on the 2-core machine, about a third of a 7 s clip's whole capture, and on a CPU the
+lifting itself is a fraction of a second; the capture's detection processes need those cores. This module reads the
+same ``weights/*.pt`` files without torch (they are zip archives of a pickle and raw little-endian arrays; only the
+few classes a lifter file holds may be unpickled, and the weights' sha256 is checked as ``core.models`` does) and runs
+the model's window forward (``AttentionLifter.forward_windows``: Liu et al. 2020 §3–4, eval mode, BatchNorm folded)
+batched over every target frame. ``tests/core/test_lifter_numpy.py`` holds it equal to the torch model. Training, CUDA,
+live streaming and the VideoPose3D baseline stay with ``core.models``.
+"""
+
+from __future__ import annotations
+
+import collections
+import hashlib
+import pickle
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .lifter_geometry import anchor, num_units, receptive_field, unit_anchors, unit_dilation, unit_taps
+from .skeleton import flip
+
+FORMAT, FORMAT_VERSION = "video_mocap.lifter", 1  # as core.models.checkpoint writes them
+_BN_EPS = 1e-5  # torch.nn.BatchNorm1d's default
+_TARGETS_PER_BATCH = 256
+# torch storage class → (NumPy dtype, the name torch prints for it: part of the weights' sha256)
+_STORAGES = {"FloatStorage": (np.float32, "torch.float32"), "DoubleStorage": (np.float64, "torch.float64"),
+             "HalfStorage": (np.float16, "torch.float16"), "LongStorage": (np.int64, "torch.int64"),
+             "IntStorage": (np.int32, "torch.int32"), "BoolStorage": (np.bool_, "torch.bool")}  # fmt: skip
+
+
+class LifterFileError(ValueError):
+    """The file is not a readable lifter checkpoint."""
+
+
+class LifterChecksumError(LifterFileError):
+    """The weights do not match the sha256 stored with them."""
+
+
+class _Tensor(np.ndarray):
+    """An array that remembers torch's name for its dtype (the sha256 covers it)."""
+
+    torch_dtype = ""
+
+
+def _rebuild_tensor(storage: tuple[np.ndarray, str], offset: int, size: tuple[int, ...], stride: tuple[int, ...],
+                    *_: Any) -> np.ndarray:  # fmt: skip
+    data, name = storage
+    item = data.itemsize
+    view = np.lib.stride_tricks.as_strided(data[offset:], shape=tuple(size), strides=[s * item for s in stride])
+    out = np.array(view, order="C").view(_Tensor)  # a copy; 0-d stays 0-d (ascontiguousarray would make it 1-d)
+    out.torch_dtype = name
+    return out
+
+
+class _Unpickler(pickle.Unpickler):
+    """The classes of a lifter file and nothing else (like ``torch.load(weights_only=True)``)."""
+
+    def __init__(self, file: Any, archive: zipfile.ZipFile, prefix: str) -> None:
+        super().__init__(file)
+        self.archive, self.prefix = archive, prefix
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == ("torch._utils", "_rebuild_tensor_v2"):
+            return _rebuild_tensor
+        if (module, name) == ("collections", "OrderedDict"):
+            return collections.OrderedDict
+        if module == "torch" and name in _STORAGES:
+            return name
+        raise pickle.UnpicklingError(f"{module}.{name} has no place in a lifter file")
+
+    def persistent_load(self, pid: Any) -> tuple[np.ndarray, str]:
+        kind, storage, key, _location, numel = pid
+        if kind != "storage" or storage not in _STORAGES:
+            raise pickle.UnpicklingError(f"unexpected storage {pid!r}")
+        dtype, name = _STORAGES[storage]
+        raw = self.archive.read(f"{self.prefix}/data/{key}")
+        return np.frombuffer(raw, dtype=dtype, count=int(numel)), name
+
+
+def weights_sha256(state: dict[str, np.ndarray]) -> str:
+    """``core.models.checkpoint.weights_sha256`` of arrays read by :func:`read_lifter_file`."""
+    digest = hashlib.sha256()
+    for name in sorted(state):
+        t = state[name]
+        digest.update(f"{name}|{t.torch_dtype}|{tuple(t.shape)}|".encode())
+        digest.update(np.ascontiguousarray(t).tobytes())
+    return digest.hexdigest()
+
+
+def read_lifter_file(path: str | Path) -> dict[str, Any]:
+    """The verified payload of a lifter file (``config`` dict, ``state_dict`` of arrays, ...) without torch."""
+    path = Path(path)
+    try:
+        with zipfile.ZipFile(path) as archive:
+            pickles = [n for n in archive.namelist() if n.endswith("/data.pkl")]
+            if len(pickles) != 1:
+                raise LifterFileError(f"{path} is not a torch archive (no single data.pkl)")
+            prefix = pickles[0][: -len("/data.pkl")]
+            if archive.read(f"{prefix}/byteorder").strip() != b"little":
+                raise LifterFileError(f"{path} stores big-endian arrays")
+            with archive.open(pickles[0]) as f:
+                payload = _Unpickler(f, archive, prefix).load()
+    except (zipfile.BadZipFile, KeyError, pickle.UnpicklingError, ValueError, EOFError, TypeError) as exc:
+        if isinstance(exc, LifterFileError):
+            raise
+        raise LifterFileError(f"{path} could not be read as a lifter checkpoint (damaged or wrong file): {exc}") \
+            from exc
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise LifterFileError(f"{path} is not a Video Mocap lifter checkpoint (expected format {FORMAT!r})")
+    if payload.get("format_version") != FORMAT_VERSION or not {"config", "state_dict", "sha256"} <= set(payload):
+        raise LifterFileError(f"{path} has an unknown lifter format version {payload.get('format_version')!r}")
+    actual = weights_sha256(payload["state_dict"])
+    if actual != payload["sha256"]:
+        raise LifterChecksumError(f"{path}: the weights' sha256 is {actual} but the file records {payload['sha256']}")
+    return payload
+
+
+@dataclass(frozen=True)
+class NumpyConfig:
+    """The fields of a lifter's config that inference reads (``core.models.config.LifterConfig``'s names)."""
+
+    filter_widths: tuple[int, ...]
+    causal: bool
+    channels: int
+    branches: int
+    groups: int
+    num_joints: int
+    activation: str
+    fps: float
+
+
+def _mish(x: np.ndarray) -> np.ndarray:
+    """x · tanh(softplus(x)) = x − 2x / ((1 + eˣ)² + 1) (core.models.blocks)."""
+    return x - 2.0 * x / (np.square(1.0 + np.exp(np.minimum(x, 20.0))) + 1.0)
+
+
+def _relu(x: np.ndarray) -> np.ndarray:
+    return np.maximum(x, 0.0)
+
+
+class NumpyLifter:
+    """An attention lifter's weights (BatchNorm folded) and its batched window forward."""
+
+    def __init__(self, config: dict[str, Any], state: dict[str, np.ndarray]) -> None:
+        if config.get("arch") != "attention":
+            raise LifterFileError(f"NumPy inference covers the attention lifter, not {config.get('arch')!r}")
+        activation = config.get("activation") or "mish"
+        self.config = NumpyConfig(tuple(config["filter_widths"]), bool(config["causal"]), int(config["channels"]),
+                                  int(config["branches"]), int(config["groups"]), int(config["num_joints"]),
+                                  activation, float(config.get("fps", 50.0)))  # fmt: skip
+        self.act = {"mish": _mish, "relu": _relu}[activation]
+        self.receptive_field = receptive_field(self.config.filter_widths)
+        self.causal_shift = (self.receptive_field - 1) // 2 if self.config.causal else 0
+        w = {k: np.asarray(v, np.float32) for k, v in state.items()}
+
+        def bn(prefix: str) -> tuple[np.ndarray, np.ndarray]:
+            scale = w[prefix + ".weight"] / np.sqrt(w[prefix + ".running_var"] + _BN_EPS)
+            return scale, w[prefix + ".bias"] - w[prefix + ".running_mean"] * scale
+
+        k0 = self.config.filter_widths[0]
+        self.expand = (w["expand_conv.weight"].transpose(2, 1, 0).reshape(k0 * 2 * self.config.num_joints, -1),
+                       *bn("expand_bn"))  # fmt: skip
+        self.thetas = [w[f"temporal_attention.thetas.{i}.weight"].T for i in range(len(self.config.filter_widths) - 1)]
+        self.layers = [self._layer(w, bn, i) for i in range(len(self.config.filter_widths) - 1)]
+        self.shrink = (w["shrink.weight"][:, :, 0].T, w["shrink.bias"])
+
+    def _layer(self, w: dict[str, np.ndarray], bn: Any, i: int) -> dict[str, Any]:
+        c, g, k = self.config.channels, self.config.groups, self.config.filter_widths[i + 1]
+        p, cg = f"layers.{i}.", c // g
+        branches = []
+        for m in range(self.config.branches):
+            weight = w[p + f"branch_convs.{m}.weight"].reshape(g, cg, cg, k)  # (group, out, in, tap)
+            branches.append((weight.transpose(0, 3, 2, 1).reshape(g, k * cg, cg), *bn(p + f"branch_bns.{m}")))
+        return {"kernel": k, "branches": branches, "reduce": w[p + "fc_reduce.weight"].T, "reduce_bn": bn(p + "fc_bn"),
+                "expand": w[p + "fc_expand.weight"].T, "expand_b": w[p + "fc_expand.bias"],
+                "point": w[p + "point_conv.weight"][:, :, 0].T, "point_bn": bn(p + "point_bn")}  # fmt: skip
+
+    def _unit(self, layer: dict[str, Any], x: np.ndarray, dilation: int) -> np.ndarray:
+        """An attention layer's unit (``core.models.attention.AttentionLayer.forward``): (N, P, C) → (N, P_out, C)."""
+        n, p, c = x.shape
+        k, g, causal = layer["kernel"], self.config.groups, self.config.causal
+        feats = []
+        for m, (weight, scale, shift) in enumerate(layer["branches"]):
+            taps = unit_taps(p, k, dilation, m, causal)  # (P_out, k), clamped: replicate padding
+            p_out = len(taps)
+            win = x[:, taps].reshape(n * p_out, k, g, c // g).transpose(2, 0, 1, 3).reshape(g, n * p_out, -1)
+            y = np.matmul(win, weight).transpose(1, 0, 2).reshape(n, p_out, c)
+            feats.append(self.act(y * scale + shift))
+        z = _relu(sum(feats).mean(axis=1) @ layer["reduce"] * layer["reduce_bn"][0] + layer["reduce_bn"][1])
+        logits = (z @ layer["expand"] + layer["expand_b"]).reshape(n, len(feats), c)
+        att = np.exp(logits - logits.max(axis=1, keepdims=True))
+        att /= att.sum(axis=1, keepdims=True)
+        v = sum(f * att[:, m, None, :] for m, f in enumerate(feats))
+        y = self.act((v @ layer["point"]) * layer["point_bn"][0] + layer["point_bn"][1])
+        return x[:, unit_anchors(p, k, dilation, causal)] + y
+
+    def windows(self, x: np.ndarray) -> np.ndarray:
+        """(N, n, J, 2) windows of normalised 2D → (N, J, 3): each window's target frame (centre, or last if causal)."""
+        widths, causal = self.config.filter_widths, self.config.causal
+        n_win, n, j, _ = x.shape
+        centred = (x - x.mean(axis=2, keepdims=True)).reshape(n_win, n, 2 * j)  # W^(0): positive NCC (eq. 2)
+        unit = centred / np.maximum(np.linalg.norm(centred, axis=-1, keepdims=True), 1e-8)
+        weights, w = [], np.maximum(np.einsum("nfc,nc->nf", unit, unit[:, anchor(n, causal)]), 0.0)
+        for theta in self.thetas:  # W^(l) = sigmoid(theta^T W^(l-1)) (eq. 3)
+            w = 1.0 / (1.0 + np.exp(-(w @ theta)))
+            weights.append(w)
+        h = x.reshape(n_win, n, 2 * j)
+        pending: dict[int, list[np.ndarray]] = {}
+        k0 = widths[0]
+        for u in range(num_units(widths, 0)):
+            taps = unit_taps(n, k0, unit_dilation(widths, 0, u), 0, causal)
+            y = (h[:, taps].reshape(n_win * len(taps), -1) @ self.expand[0]).reshape(n_win, len(taps), -1)
+            pending.setdefault(u + 1, []).append(self.act(y * self.expand[1] + self.expand[2]))
+        for layer in range(1, len(widths)):
+            x_l = sum(pending.pop(layer)) * weights[layer - 1][:, :, None]
+            for u in range(num_units(widths, layer)):
+                out = self._unit(self.layers[layer - 1], x_l, unit_dilation(widths, layer, u))
+                pending.setdefault(layer + u + 1, []).append(out)
+        out = pending.pop(len(widths))[0][:, 0] @ self.shrink[0] + self.shrink[1]
+        return out.reshape(n_win, j, 3)
+
+    def sequence(self, x: np.ndarray) -> np.ndarray:
+        """(T_in, J, 2) → (T_in − n + 1, J, 3): the model contract for one sequence, in batches of targets."""
+        n, t_out = self.receptive_field, len(x) - self.receptive_field + 1
+        out = np.empty((t_out, x.shape[1], 3), np.float32)
+        for start in range(0, t_out, _TARGETS_PER_BATCH):
+            stop = min(start + _TARGETS_PER_BATCH, t_out)
+            frames = np.arange(start, stop)[:, None] + np.arange(n)[None, :]
+            out[start:stop] = self.windows(x[frames].astype(np.float32))
+        return out
+
+    def padding(self) -> tuple[int, int]:
+        """Edge frames to repeat before and after a sequence (``core.models.padding``)."""
+        pad = (self.receptive_field - 1) // 2
+        return pad + self.causal_shift, pad - self.causal_shift
+
+    def predict(self, x: np.ndarray, tta: bool = True) -> np.ndarray:
+        """``core.models.predict`` for one padded sequence (T_in, J, 2): root zeroed, flip TTA averaged."""
+        pred = self.sequence(x)
+        if tta:
+            pred = 0.5 * (pred + flip(self.sequence(flip(x))))
+        pred[:, 0] = 0.0
+        return pred
+
+
+def load_numpy_lifter(path: str | Path) -> NumpyLifter:
+    """The attention lifter in ``path`` for NumPy inference (raises LifterFileError / LifterChecksumError)."""
+    payload = read_lifter_file(path)
+    return NumpyLifter(dict(payload["config"]), payload["state_dict"])

@@ -1,0 +1,130 @@
+"""core.lifter_numpy: the NumPy inference equals the torch model (shipped weights and tiny random configs), the
+torch-free reader equals torch's and refuses damaged or foreign files, and a CPU capture never imports torch."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+from repo import REPO_ROOT
+
+from core.errors import WeightsError
+from core.lift import load_lifter
+from core.lifter_numpy import LifterChecksumError, LifterFileError, NumpyLifter, load_numpy_lifter, read_lifter_file
+from core.models import LifterConfig, build_model, pad_sequence, predict, save_checkpoint
+from core.models.checkpoint import read_checkpoint
+from core.weights import default_weights, version_file_says_cuda
+
+
+def _torch_predict(model: torch.nn.Module, x: np.ndarray, tta: bool) -> np.ndarray:
+    with torch.inference_mode():
+        return predict(model, pad_sequence(model, torch.from_numpy(x)[None]), tta=tta)[0].numpy()
+
+
+def _numpy_predict(model: NumpyLifter, x: np.ndarray, tta: bool) -> np.ndarray:
+    left, right = model.padding()
+    return model.predict(np.concatenate([np.repeat(x[:1], left, 0), x, np.repeat(x[-1:], right, 0)]), tta=tta)
+
+
+@pytest.mark.parametrize("kind", ["offline", "causal"])
+def test_the_shipped_weights_lift_the_same_in_numpy(kind: str) -> None:
+    path = default_weights(kind)
+    x = np.random.default_rng(3).normal(0.0, 0.3, (120, 17, 2)).astype(np.float32)
+    ours = load_numpy_lifter(path)
+    assert ours.config.causal == (kind == "causal") and ours.receptive_field == 81
+    np.testing.assert_allclose(_numpy_predict(ours, x, True), _torch_predict(load_lifter(path), x, True), atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("widths", "causal", "branches", "activation"),
+    [((3, 3), False, 3, None), ((3, 3, 3), True, 2, None), ((3, 5), False, 3, "relu"), ((3, 3, 5), True, 1, None)],
+)
+def test_tiny_random_lifters_lift_the_same_in_numpy(tmp_path: Path, widths: tuple[int, ...], causal: bool,
+                                                    branches: int, activation: str | None) -> None:  # fmt: skip
+    torch.manual_seed(1)
+    config = LifterConfig(arch="attention", filter_widths=widths, channels=16, groups=4, reduction=4, causal=causal,
+                          branches=branches, activation=activation)  # fmt: skip
+    model = build_model(config)
+    with torch.no_grad():  # BatchNorm statistics that are not the identity
+        for name, buf in model.named_buffers():
+            if name.endswith("running_mean"):
+                buf.normal_(0.0, 0.2)
+            elif name.endswith("running_var"):
+                buf.uniform_(0.5, 2.0)
+    model.eval()
+    path = tmp_path / "tiny.pt"
+    save_checkpoint(path, model)
+    x = np.random.default_rng(2).normal(0.0, 0.5, (40, 17, 2)).astype(np.float32)
+    for tta in (False, True):
+        np.testing.assert_allclose(_numpy_predict(load_numpy_lifter(path), x, tta), _torch_predict(model, x, tta),
+                                   atol=2e-5)  # fmt: skip
+
+
+def test_the_reader_equals_torch_and_refuses_bad_files(tmp_path: Path) -> None:
+    path = default_weights("offline")
+    ours, theirs = read_lifter_file(path), read_checkpoint(path)
+    assert ours["config"] == theirs["config"] and ours["sha256"] == theirs["sha256"]
+    for name, tensor in theirs["state_dict"].items():
+        assert ours["state_dict"][name].shape == tuple(tensor.shape)
+        np.testing.assert_array_equal(ours["state_dict"][name], tensor.numpy())
+    # one weight changed inside the archive: the checksum catches it, and capture reports the file as corrupt
+    damaged = tmp_path / "damaged.pt"
+    with zipfile.ZipFile(path) as src, zipfile.ZipFile(damaged, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename.endswith("/data/0"):
+                data = bytes([data[0] ^ 1]) + data[1:]
+            dst.writestr(item, data)
+    with pytest.raises(LifterChecksumError):
+        read_lifter_file(damaged)
+    with pytest.raises(WeightsError) as err:
+        load_lifter(damaged, numpy_ok=True)
+    assert err.value.kind == "weights_corrupt"
+    (tmp_path / "text.pt").write_text("not a checkpoint")
+    with pytest.raises(LifterFileError):
+        read_lifter_file(tmp_path / "text.pt")
+    foreign = tmp_path / "foreign.pt"  # a pickle that would build something else: never unpickled
+    with zipfile.ZipFile(foreign, "w") as z:
+        z.writestr("x/data.pkl", pickle.dumps({"format": Path("x")}))
+        z.writestr("x/byteorder", "little")
+    with pytest.raises(LifterFileError, match="no place"):
+        read_lifter_file(foreign)
+
+
+def test_a_videopose_file_loads_as_the_torch_model(tmp_path: Path) -> None:
+    model = build_model(LifterConfig(arch="videopose", filter_widths=(3, 3), channels=16)).eval()
+    save_checkpoint(tmp_path / "vp.pt", model)
+    assert isinstance(load_lifter(tmp_path / "vp.pt", numpy_ok=True), torch.nn.Module)
+
+
+def test_cuda_builds_are_told_from_their_version_file() -> None:
+    assert not version_file_says_cuda("__version__ = '2.13.0+cpu'\ncuda: Optional[str] = None\n")
+    assert not version_file_says_cuda("cuda = None\n")
+    assert version_file_says_cuda("__version__ = '2.4.0+cu121'\ncuda: Optional[str] = '12.1'\n")
+
+
+def test_a_cpu_capture_never_imports_torch(tmp_path: Path) -> None:
+    # The capture's whole point on the CPU: torch's ≈ 2 s import no longer competes with detection.
+    script = tmp_path / "capture.py"
+    script.write_text(
+        "import sys\n"
+        f"sys.path[:0] = [{str(REPO_ROOT)!r}, {str(REPO_ROOT / 'tests' / 'helpers')!r}]\n"
+        "import numpy as np\n"
+        "from capture_helpers import ScriptedDetector, stick_figure, write_video\n"
+        "from core.capture import run_capture\n"
+        "from core.options import CaptureOptions\n"
+        "if __name__ == '__main__':\n"
+        f"    video = write_video({str(tmp_path / 'clip.mp4')!r}, 30, size=(320, 240))\n"
+        "    fake = ScriptedDetector(stick_figure(30), np.ones((30, 17)), np.ones(30, bool))\n"
+        f"    out = {str(tmp_path / 'out.npz')!r}\n"
+        "    summary = run_capture(video, out, CaptureOptions(device='cpu'), detector=fake)\n"
+        "    print('RESULT', summary['device'], summary['frames'], 'torch' in sys.modules)\n"
+    )  # fmt: skip
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300)
+    assert "RESULT cpu 30 False" in out.stdout, (out.stdout[-2000:], out.stderr[-2000:])
