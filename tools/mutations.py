@@ -71,6 +71,13 @@ MUTATIONS = (
         ("tests/core/world/test_body_and_contacts.py",),
     ),
     Mutation(
+        "numpy-lifter-residual",
+        "core/lifter_numpy.py",
+        "        return x[:, unit_anchors(p, k, dilation, causal)] + y",
+        "        return y  # mutation: the residual dropped",
+        ("tests/core/test_lifter_numpy.py",),
+    ),
+    Mutation(
         "camera-motion-sign",
         "core/camera_motion.py",
         "    return xy - camera_path(shift)[:, None, :]",
