@@ -24,6 +24,11 @@ from .presence import assess_presence
 from .video import iter_frames, probe, resolve_range
 from .weights import default_weights, lifter_model, resolve_device
 
+# Longest clip lifted in NumPy on the CPU. torch's import costs ≈ 2 s of CPU next to detection (a 7 s clip's CLI
+# capture took 0.74× the wall time without it), while its folded lifter is faster per frame than the NumPy window
+# forward (the 7 s bench clip with flip TTA: `timings.lift_s` ≈ 0.2 s vs ≈ 0.5 s): past ≈ 40 s of clip torch wins.
+NUMPY_LIFT_MAX_S = 40.0
+
 # Called as progress(stage, done, total, frames_per_second).
 ProgressFn = Callable[[str, int, int, float], None]
 
@@ -66,14 +71,14 @@ def _timed(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, floa
     return fn(*args, **kwargs), round(time.perf_counter() - t0, 3)
 
 
-def _load_lifter(weights: Path, requested_device: str) -> tuple[Any, str]:
-    """(model, device), in the loader thread. On the CPU the attention lifter runs in NumPy (``core.lifter_numpy``):
-    torch is not imported at all (its import is ≈ 2 s of CPU on the 2-core machine, which detection needs). Where
-    torch is needed (CUDA, or to find out whether there is a GPU), it is imported here, not before detection."""
+def _load_lifter(weights: Path, requested_device: str, clip_s: float) -> tuple[Any, str]:
+    """(model, device), in the loader thread. On the CPU, for clips up to NUMPY_LIFT_MAX_S, the attention lifter
+    runs in NumPy (``core.lifter_numpy``) and torch is not imported at all. Where torch is needed (CUDA, a long clip,
+    or to find out whether there is a GPU), it is imported here, not before detection."""
     from .lift import load_lifter
 
     device = resolve_device(requested_device)
-    return load_lifter(weights, device=device, numpy_ok=True), device
+    return load_lifter(weights, device=device, numpy_ok=clip_s <= NUMPY_LIFT_MAX_S), device
 
 
 def _detect(video: str | os.PathLike[str], start: int, end: int, options: CaptureOptions, detector: Detector | None,
@@ -142,7 +147,7 @@ def run_capture(
     # The lifter loads in the background while detection starts: torch's import alone is ~2 s on the 2-core machine
     # (a process's first capture; the worker imports it once).
     loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lifter-load")
-    model_future = loader.submit(_timed, _load_lifter, weights, options.device)
+    model_future = loader.submit(_timed, _load_lifter, weights, options.device, (end - start + 1) / info.fps)
     loader.shutdown(wait=False)
     total = end - start + 1
     if progress is not None:

@@ -103,6 +103,15 @@ def test_a_videopose_file_loads_as_the_torch_model(tmp_path: Path) -> None:
     assert isinstance(load_lifter(tmp_path / "vp.pt", numpy_ok=True), torch.nn.Module)
 
 
+def test_long_clips_lift_with_torch_short_ones_in_numpy() -> None:
+    # torch's import pays off once there is enough to lift (core.capture.NUMPY_LIFT_MAX_S)
+    from core.capture import NUMPY_LIFT_MAX_S, _load_lifter
+
+    short, device = _load_lifter(default_weights("offline"), "cpu", NUMPY_LIFT_MAX_S)
+    long, _ = _load_lifter(default_weights("offline"), "cpu", NUMPY_LIFT_MAX_S + 1.0)
+    assert device == "cpu" and isinstance(short, NumpyLifter) and isinstance(long, torch.nn.Module)
+
+
 def test_cuda_builds_are_told_from_their_version_file() -> None:
     assert not version_file_says_cuda("__version__ = '2.13.0+cpu'\ncuda: Optional[str] = None\n")
     assert not version_file_says_cuda("cuda = None\n")
