@@ -88,7 +88,7 @@ print(start, statistics.median(per_frame[1:]), len(per_frame))
 """
 
 
-def detection_floor(clip: Path, cores: int) -> str:
+def detection_floor(clip: Path, cores: int, duration: float) -> str:
     """The wall time detection alone needs, from one process's own figures: MediaPipe's import and graph build plus
     every frame's decode and detection (median), the frames shared by ``cores`` processes with no warm-up overlap."""
     out = subprocess.run([sys.executable, "-c", _FLOOR_CODE, str(clip)], cwd=REPO, check=True, capture_output=True,
@@ -98,7 +98,7 @@ def detection_floor(clip: Path, cores: int) -> str:
     return (f"detection alone, one process: import + graph build {start:.2f} s, decode + detect "
             f"{1000 * frame_s:.1f} ms per frame (median) → with {cores} processes at best "
             f"{floor:.2f} s for {frames} frames, "
-            f"{frames / 30.0 / floor:.2f}× real time before any lifting")  # fmt: skip
+            f"{duration / floor:.2f}× real time before any lifting")  # fmt: skip
 
 
 def main() -> int:
@@ -126,7 +126,7 @@ def main() -> int:
                          f"{duration / med:.2f} ({duration / hi:.2f}–{duration / lo:.2f}) |")  # fmt: skip
         print(f"clip: 1280×720, 30 fps, {duration:.1f} s; {args.runs} runs each")
         print("\n".join(lines))
-        print(detection_floor(clip, cores))
+        print(detection_floor(clip, cores, duration))
         a, b = tracks[1], tracks[default_workers()]
         seams = [c[0] for c in plan_chunks(0, len(a) - 1, default_workers())[1:]]
         box = np.nanmax(np.ptp(a[..., 1], axis=1))

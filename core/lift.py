@@ -19,6 +19,7 @@ same result as one pass while keeping memory bounded and cancellation responsive
 
 from __future__ import annotations
 
+import contextlib
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -29,6 +30,7 @@ import numpy as np
 from .camera import normalize_screen_coordinates
 from .errors import Cancelled, WeightsError
 from .gaps import resample_times
+from .lifter_geometry import edge_padding
 from .lifter_numpy import LifterChecksumError, LifterFileError, NumpyLifter, load_numpy_lifter
 
 
@@ -108,42 +110,37 @@ def lift_sequence(
             stacklevel=2,
         )
     norm = normalize_screen_coordinates(np.asarray(xy_px, dtype=np.float32), width, height)
-    if isinstance(model, NumpyLifter):
-        return _lift_numpy(model, norm, flip_tta, chunk, should_stop, on_chunk)
-    import torch
-
-    from .models import pad_sequence, predict
-
-    device = next(model.parameters()).device
-    inputs = pad_sequence(model, torch.from_numpy(np.ascontiguousarray(norm, dtype=np.float32))[None].to(device))[0]
+    left, right = edge_padding(R, getattr(model, "causal_shift", 0))
+    inputs = np.concatenate([np.repeat(norm[:1], left, axis=0), norm, np.repeat(norm[-1:], right, axis=0)])
+    run, context = _runner(model, flip_tta)
     out = np.empty((T, norm.shape[1], 3), dtype=np.float32)
-    with torch.inference_mode():
+    with context:
         for start in range(0, T, chunk):
             if should_stop is not None and should_stop():
                 raise Cancelled("Capture cancelled during 3D lifting.")
             stop = min(start + chunk, T)
-            window = inputs[start : stop + R - 1][None]  # (1, n + R - 1, J, 2)
-            out[start:stop] = predict(model, window, tta=flip_tta)[0].float().cpu().numpy()
+            out[start:stop] = run(inputs[start : stop + R - 1])  # (n + R - 1, J, 2) → (n, J, 3)
             if on_chunk is not None:
                 on_chunk(stop, T)
-    return out  # root-relative by definition: predict() zeroes the root
+    return out  # root-relative by definition: both predicts zero the root
 
 
-def _lift_numpy(model: NumpyLifter, norm: np.ndarray, flip_tta: bool, chunk: int,
-                should_stop: Callable[[], bool] | None, on_chunk: Callable[[int, int], None] | None) -> np.ndarray:
-    """:func:`lift_sequence`'s loop for a NumPy lifter: the same padding, chunks, flip TTA and root at zero."""
-    T, R = len(norm), model.receptive_field
-    left, right = model.padding()
-    inputs = np.concatenate([np.repeat(norm[:1], left, axis=0), norm, np.repeat(norm[-1:], right, axis=0)])
-    out = np.empty((T, norm.shape[1], 3), dtype=np.float32)
-    for start in range(0, T, chunk):
-        if should_stop is not None and should_stop():
-            raise Cancelled("Capture cancelled during 3D lifting.")
-        stop = min(start + chunk, T)
-        out[start:stop] = model.predict(inputs[start : stop + R - 1], tta=flip_tta)
-        if on_chunk is not None:
-            on_chunk(stop, T)
-    return out
+def _runner(model: Any, flip_tta: bool) -> tuple[Callable[[np.ndarray], np.ndarray], Any]:
+    """(padded window → its poses, the context to run in) for a NumPy lifter or a torch model
+    (``core.models.predict``: root at zero, flip TTA)."""
+    if isinstance(model, NumpyLifter):
+        return (lambda window: model.predict(window, tta=flip_tta)), contextlib.nullcontext()
+    import torch
+
+    from .models import predict
+
+    device = next(model.parameters()).device
+
+    def run(window: np.ndarray) -> np.ndarray:
+        x = torch.from_numpy(np.ascontiguousarray(window, dtype=np.float32))[None].to(device)
+        return predict(model, x, tta=flip_tta)[0].float().cpu().numpy()
+
+    return run, torch.inference_mode()
 
 
 def lift_timed(

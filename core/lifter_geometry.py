@@ -93,6 +93,13 @@ def unit_anchors(num_in: int, kernel: int, unit_dilation_: int, causal: bool) ->
     return np.arange(num_in // stride) * stride + anchor(stride, causal)
 
 
+def edge_padding(receptive_field_: int, causal_shift: int) -> tuple[int, int]:
+    """(past, future) frames of edge padding so that a lifter's output has one pose per input frame: half the
+    receptive field on each side, moved ``causal_shift`` frames into the past."""
+    pad = (int(receptive_field_) - 1) // 2
+    return pad + int(causal_shift), pad - int(causal_shift)
+
+
 def conv_plan(num_in: int, kernel: int, unit_dilation_: int, branch: int, causal: bool) -> tuple[int, int, int, int]:
     """How to run a unit branch as one strided, dilated convolution over a window (the training path).
 

@@ -234,11 +234,6 @@ class NumpyLifter:
             out[start:stop] = self.windows(x[frames].astype(np.float32))
         return out
 
-    def padding(self) -> tuple[int, int]:
-        """Edge frames to repeat before and after a sequence (``core.models.padding``)."""
-        pad = (self.receptive_field - 1) // 2
-        return pad + self.causal_shift, pad - self.causal_shift
-
     def predict(self, x: np.ndarray, tta: bool = True) -> np.ndarray:
         """``core.models.predict`` for one padded sequence (T_in, J, 2): root zeroed, flip TTA averaged."""
         pred = self.sequence(x)

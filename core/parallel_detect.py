@@ -192,29 +192,25 @@ def _helpers(size: int) -> tuple[ProcessPoolExecutor, Any, Any, int]:
 def release() -> None:
     """End the helper processes now, without waiting for them: for a process that has its result and is leaving
     (the CLI). Joining idle helpers at exit, each unloading MediaPipe, took ≈ 0.5 s on the 2-core machine."""
-    global _pool
-    with _pool_lock:
-        pool, _pool = _pool, None
-    _pending.clear()
-    if pool is None:
-        return
-    executor = pool[0]
-    helpers = list(executor._processes.values())  # a private attribute of CPython's pool: the only handle on them
-    executor.shutdown(wait=False, cancel_futures=True)
+    helpers = _forget_pool()
     for helper in helpers:
         helper.kill()
     for helper in helpers:
         helper.join(1.0)
 
 
-def _forget_pool() -> None:
-    """Drop a broken pool, so the next capture starts fresh helpers."""
+def _forget_pool() -> list[Any]:
+    """Drop the pool (broken, or no longer wanted), so the next capture starts fresh helpers; returns its processes
+    (no longer waited for)."""
     global _pool
     with _pool_lock:
-        if _pool is not None:
-            _pool[0].shutdown(wait=False, cancel_futures=True)
-        _pool = None
+        pool, _pool = _pool, None
     _pending.clear()
+    if pool is None:
+        return []
+    helpers = list((pool[0]._processes or {}).values())  # private to CPython's pool, but the only handle on them
+    pool[0].shutdown(wait=False, cancel_futures=True)
+    return helpers
 
 
 def _init_helper(progress: Any, cancel: Any, parent: int) -> None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from ..lifter_geometry import edge_padding
 from .config import LifterConfig
 from .geometry import receptive_field
 
@@ -78,8 +79,7 @@ class LifterBase(nn.Module):
 def padding(model: LifterBase) -> tuple[int, int]:
     """(past, future) frames of edge padding so that the output has one pose per input frame (any object with a
     ``receptive_field`` and optionally a ``causal_shift``, so test doubles work too)."""
-    pad, shift = (int(model.receptive_field) - 1) // 2, int(getattr(model, "causal_shift", 0))
-    return pad + shift, pad - shift
+    return edge_padding(model.receptive_field, getattr(model, "causal_shift", 0))
 
 
 def pad_sequence(model: LifterBase, x: torch.Tensor) -> torch.Tensor:

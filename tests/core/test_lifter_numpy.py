@@ -16,6 +16,7 @@ from repo import REPO_ROOT
 
 from core.errors import WeightsError
 from core.lift import load_lifter
+from core.lifter_geometry import edge_padding
 from core.lifter_numpy import LifterChecksumError, LifterFileError, NumpyLifter, load_numpy_lifter, read_lifter_file
 from core.models import LifterConfig, build_model, pad_sequence, predict, save_checkpoint
 from core.models.checkpoint import read_checkpoint
@@ -28,7 +29,7 @@ def _torch_predict(model: torch.nn.Module, x: np.ndarray, tta: bool) -> np.ndarr
 
 
 def _numpy_predict(model: NumpyLifter, x: np.ndarray, tta: bool) -> np.ndarray:
-    left, right = model.padding()
+    left, right = edge_padding(model.receptive_field, model.causal_shift)
     return model.predict(np.concatenate([np.repeat(x[:1], left, 0), x, np.repeat(x[-1:], right, 0)]), tta=tta)
 
 

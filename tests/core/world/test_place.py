@@ -92,9 +92,8 @@ def _feet_x(t: np.ndarray, step_m: float = 0.3, period_s: float = 0.5, swing_s: 
     return out
 
 
-def test_planted_feet_steady_a_noisy_root() -> None:
-    # The body-size depth estimate jitters with 2D noise; where a foot is planted the root must follow the foot.
-    T, fps = 120, 30.0
+def _walking_sideways(T: int, fps: float) -> tuple[np.ndarray, np.ndarray]:
+    """(T, 17, 3) world joints of a body stepping sideways (``_feet_x``; the body between its feet), (T,) times."""
     t = np.arange(T) / fps
     world = np.repeat(standing_world(1.75)[None], T, axis=0)
     x = _feet_x(t)
@@ -102,6 +101,13 @@ def test_planted_feet_steady_a_noisy_root() -> None:
     world[:, J["r_ankle"], 0] += x[:, 1]
     body = [i for i in range(17) if i not in (J["l_ankle"], J["r_ankle"])]
     world[:, body, 0] += x.mean(axis=1)[:, None]
+    return world, t
+
+
+def test_planted_feet_steady_a_noisy_root() -> None:
+    # The body-size depth estimate jitters with 2D noise; where a foot is planted the root must follow the foot.
+    fps = 30.0
+    world, t = _walking_sideways(120, fps)
     rel, xy, _ = _film(world, 10.0, 0.0, noise_px=1.5)
     placed = place(rel, xy, t, W, H, fps, subject_height=1.75, smoothing=0.3)
     assert placed.contacts.mean() > 0.6  # each foot is planted ≥ 70 % of the time
@@ -117,14 +123,8 @@ def test_planted_feet_steady_a_noisy_root() -> None:
 def test_a_panning_camera_is_not_foot_or_root_motion() -> None:
     # A hand-held camera pans and tilts: the whole image slides. Given the background's motion (core.camera_motion),
     # the placement sees what a still camera would: the same contacts and root path as the still film.
-    T, fps = 120, 30.0
-    t = np.arange(T) / fps
-    world = np.repeat(standing_world(1.75)[None], T, axis=0)
-    x = _feet_x(t)
-    world[:, J["l_ankle"], 0] += x[:, 0]
-    world[:, J["r_ankle"], 0] += x[:, 1]
-    body = [i for i in range(17) if i not in (J["l_ankle"], J["r_ankle"])]
-    world[:, body, 0] += x.mean(axis=1)[:, None]
+    fps = 30.0
+    world, t = _walking_sideways(120, fps)
     rel, xy, _ = _film(world, 10.0, 0.0, noise_px=1.0)
     pan = np.stack([120.0 * np.sin(2.0 * t), 40.0 * np.sin(3.0 * t)], axis=1)  # px: up to 3 px per frame
     shift = np.diff(pan, axis=0, prepend=pan[:1])
