@@ -24,9 +24,10 @@ from .presence import assess_presence
 from .video import iter_frames, probe, resolve_range
 from .weights import default_weights, lifter_model, resolve_device
 
-# Longest clip lifted in NumPy on the CPU. torch's import costs ≈ 2 s of CPU next to detection, while its folded
-# lifter is faster per frame than the NumPy window forward (the 7 s bench clip with flip TTA: the summary's
-# `timings.lift_s` ≈ 0.2 s vs ≈ 0.5 s): past ≈ 40 s of clip torch wins (approximate, one machine).
+# Longest clip lifted in NumPy on the CPU. torch's import costs ≈ 2 s of CPU next to detection (≈ 1 s of wall when
+# two detection processes share the cores), while its folded lifter is faster per frame than the NumPy forward (with
+# flip TTA ≈ 0.33 vs 0.77 s per 1000 frames at the model's 50 fps): past ≈ 40 s of clip torch wins (approximate,
+# one machine).
 NUMPY_LIFT_MAX_S = 40.0
 
 # Called as progress(stage, done, total, frames_per_second).

@@ -41,32 +41,40 @@ class Detector(Protocol):
 
 
 def _defer_matplotlib() -> None:
-    """Stand in for ``matplotlib.pyplot`` until something uses it.
+    """Stand in for ``matplotlib`` and ``matplotlib.pyplot`` until something uses them.
 
     ``import mediapipe`` imports its drawing helpers, which import ``matplotlib.pyplot`` at the top (0.5 s of the
-    0.75 s import on the 2-core machine, in every detection process) for 3D plotting we never call. A stub module
-    takes its place in ``sys.modules``; the first attribute looked up on it imports the real pyplot (which then
-    replaces the stub) and returns the attribute. (importlib's LazyLoader does not help on Python 3.11: the import
-    statement itself reads the module's ``__spec__``, which loads it.) Nothing happens if pyplot is already loaded
-    or matplotlib is absent.
+    0.75 s import on the 2-core machine, in every detection process; matplotlib itself another 0.16 s) for 3D
+    plotting we never call. Stub modules take their places in ``sys.modules``; the first attribute looked up on
+    either (``pyplot.figure``, or the package's ``__path__`` when a submodule such as ``matplotlib.colors`` is
+    imported) imports the real modules, which then replace both stubs. (importlib's LazyLoader does not help on
+    Python 3.11: the import statement itself reads the module's ``__spec__``, which loads it.) Nothing happens if
+    pyplot is already loaded or matplotlib is absent; with matplotlib loaded but not pyplot, only pyplot is stubbed.
     """
     import importlib
     import importlib.util
     import sys
     import types
 
-    name = "matplotlib.pyplot"
-    if name in sys.modules or importlib.util.find_spec("matplotlib") is None:
+    names = [n for n in ("matplotlib", "matplotlib.pyplot") if n not in sys.modules]
+    if "matplotlib.pyplot" not in names or importlib.util.find_spec("matplotlib") is None:
         return
-    stub = types.ModuleType(name, "matplotlib.pyplot, imported on first use (core.detect._defer_matplotlib)")
+    stubs = {n: types.ModuleType(n, f"{n}, imported on first use (core.detect._defer_matplotlib)") for n in names}
 
-    def load(attr: str) -> object:
-        if sys.modules.get(name) is stub:
-            del sys.modules[name]
-        return getattr(importlib.import_module(name), attr)
+    def loader(name: str) -> object:
+        def load(attr: str) -> object:
+            for n, stub in stubs.items():
+                if sys.modules.get(n) is stub:
+                    del sys.modules[n]
+            return getattr(importlib.import_module(name), attr)
 
-    stub.__getattr__ = load  # type: ignore[method-assign]  # PEP 562: called for attributes the stub lacks
-    sys.modules[name] = stub
+        return load
+
+    for name, stub in stubs.items():
+        stub.__getattr__ = loader(name)  # type: ignore[method-assign]  # PEP 562: called for attributes it lacks
+    if "matplotlib" in stubs:
+        stubs["matplotlib"].pyplot = stubs["matplotlib.pyplot"]  # type: ignore[attr-defined]  # `import a.b as c`
+    sys.modules.update(stubs)
 
 
 def mediapipe_rgb(image: np.ndarray, max_side: int) -> np.ndarray:

@@ -196,11 +196,15 @@ class NumpyLifter:
         att = np.exp(logits - logits.max(axis=1, keepdims=True))
         att /= att.sum(axis=1, keepdims=True)
         v = sum(f * att[:, m, None, :] for m, f in enumerate(feats))
-        y = self.act((v @ layer["point"]) * layer["point_bn"][0] + layer["point_bn"][1])
+        # 2-D products: NumPy runs a 3-D @ 2-D product as one small BLAS call per window (4× slower here)
+        point = (v.reshape(-1, c) @ layer["point"]).reshape(v.shape)
+        y = self.act(point * layer["point_bn"][0] + layer["point_bn"][1])
         return x[:, unit_anchors(p, k, dilation, causal)] + y
 
-    def windows(self, x: np.ndarray) -> np.ndarray:
-        """(N, n, J, 2) windows of normalised 2D → (N, J, 3): each window's target frame (centre, or last if causal)."""
+    def _windows(self, x: np.ndarray, pending: dict[int, list[np.ndarray]]) -> np.ndarray:
+        """(N, n, J, 2) windows of normalised 2D and their layer-0 unit outputs ``pending`` (by the layer each feeds:
+        (N, P, C)) → (N, J, 3), each window's target frame (centre, or last if causal): the windows' temporal
+        attention (eq. 2–3) and layers 1.. ."""
         widths, causal = self.config.filter_widths, self.config.causal
         n_win, n, j, _ = x.shape
         centred = (x - x.mean(axis=2, keepdims=True)).reshape(n_win, n, 2 * j)  # W^(0): positive NCC (eq. 2)
@@ -209,13 +213,6 @@ class NumpyLifter:
         for theta in self.thetas:  # W^(l) = sigmoid(theta^T W^(l-1)) (eq. 3)
             w = 1.0 / (1.0 + np.exp(-(w @ theta)))
             weights.append(w)
-        h = x.reshape(n_win, n, 2 * j)
-        pending: dict[int, list[np.ndarray]] = {}
-        k0 = widths[0]
-        for u in range(num_units(widths, 0)):
-            taps = unit_taps(n, k0, unit_dilation(widths, 0, u), 0, causal)
-            y = (h[:, taps].reshape(n_win * len(taps), -1) @ self.expand[0]).reshape(n_win, len(taps), -1)
-            pending.setdefault(u + 1, []).append(self.act(y * self.expand[1] + self.expand[2]))
         for layer in range(1, len(widths)):
             x_l = sum(pending.pop(layer)) * weights[layer - 1][:, :, None]
             for u in range(num_units(widths, layer)):
@@ -224,14 +221,35 @@ class NumpyLifter:
         out = pending.pop(len(widths))[0][:, 0] @ self.shrink[0] + self.shrink[1]
         return out.reshape(n_win, j, 3)
 
+    def _layer0_by_frame(self, x: np.ndarray) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Layer 0's units once per frame of a sequence (T_in, J, 2), for every window to share.
+
+        Layer 0 reads the raw 2D only (the temporal attention weights multiply its output, eq. 4), and its taps are
+        never clamped at a window's edge (``tests/core/test_lifter_numpy.py`` checks filter-width stacks),
+        so a unit's output at a window's position depends on the frames under its taps alone, whichever window
+        holds them. Returns per unit: (features (T', C) indexed by their first tap's frame, the first tap of each
+        window position (P,)).
+        """
+        n, k0, widths = self.receptive_field, self.config.filter_widths[0], self.config.filter_widths
+        h = x.reshape(len(x), -1)
+        units = []
+        for u in range(num_units(widths, 0)):
+            taps = unit_taps(n, k0, unit_dilation(widths, 0, u), 0, self.config.causal)  # (P, k0), the same rows
+            rows = np.arange(len(h) - int(taps[0, -1] - taps[0, 0]))[:, None] + (taps[0] - taps[0, 0])[None, :]
+            y = h[rows].reshape(len(rows), -1) @ self.expand[0]
+            units.append((self.act(y * self.expand[1] + self.expand[2]), taps[:, 0]))
+        return units
+
     def sequence(self, x: np.ndarray) -> np.ndarray:
         """(T_in, J, 2) → (T_in − n + 1, J, 3): the model contract for one sequence, in batches of targets."""
+        x = np.asarray(x, np.float32)
         n, t_out = self.receptive_field, len(x) - self.receptive_field + 1
         out = np.empty((t_out, x.shape[1], 3), np.float32)
+        layer0 = self._layer0_by_frame(x)
         for start in range(0, t_out, _TARGETS_PER_BATCH):
-            stop = min(start + _TARGETS_PER_BATCH, t_out)
-            frames = np.arange(start, stop)[:, None] + np.arange(n)[None, :]
-            out[start:stop] = self.windows(x[frames].astype(np.float32))
+            starts = np.arange(start, min(start + _TARGETS_PER_BATCH, t_out))
+            pending = {u + 1: [f[starts[:, None] + first[None, :]]] for u, (f, first) in enumerate(layer0)}
+            out[starts] = self._windows(x[starts[:, None] + np.arange(n)[None, :]], pending)
         return out
 
     def predict(self, x: np.ndarray, tta: bool = True) -> np.ndarray:

@@ -78,9 +78,9 @@ def _check_file(path: str | os.PathLike[str]) -> Path:
     return p
 
 
-def _open(p: Path) -> cv2.VideoCapture:
+def _open(p: Path, threads: int = 0) -> cv2.VideoCapture:
     # CAP_FFMPEG explicitly: the other backends (GStreamer, images) would read a single JPEG as a 1-frame "video".
-    cap = cv2.VideoCapture(str(p), cv2.CAP_FFMPEG)
+    cap = cv2.VideoCapture(str(p), cv2.CAP_FFMPEG, [cv2.CAP_PROP_N_THREADS, threads] if threads > 0 else [])
     if not cap.isOpened():
         cap.release()
         raise VideoError(
@@ -153,8 +153,8 @@ def resolve_range(info: VideoInfo, frame_start: int | None, frame_end: int | Non
     return start, end
 
 
-def _decode(path: Path, start: int, end: int) -> Iterator[Frame]:
-    cap = _open(path)
+def _decode(path: Path, start: int, end: int, threads: int = 0) -> Iterator[Frame]:
+    cap = _open(path, threads)
     try:
         index = 0
         # grab() without retrieve() skips frames exactly; CAP_PROP_POS_FRAMES seeks to keyframes on some codecs.
@@ -176,25 +176,28 @@ _END = object()
 
 
 def iter_frames(
-    path: str | os.PathLike[str], frame_start: int = 0, frame_end: int | None = None, *, prefetch: int = 4
+    path: str | os.PathLike[str], frame_start: int = 0, frame_end: int | None = None, *, prefetch: int = 4,
+    threads: int = 0,
 ) -> Iterator[Frame]:
     """Yield the frames ``frame_start..frame_end`` (inclusive) one at a time.
 
     Memory is bounded: with ``prefetch > 0`` a background thread decodes at most ``prefetch`` frames ahead (decode
     overlaps with detection on a second core); with ``prefetch == 0`` decoding happens in the caller's thread.
     Closing the generator early (``break``, exception) stops the decoder thread and releases the file.
+    ``threads``: FFmpeg's decoding threads (0: OpenCV's choice, one per core); 1 where every core already runs its
+    own detection process (thread hand-offs then cost CPU: 7.0 vs 7.9 ms per 1088×1920 H.264 frame measured).
     """
     p = _check_file(path)
     end = 2**62 if frame_end is None else frame_end
     if prefetch <= 0:
-        yield from _decode(p, frame_start, end)
+        yield from _decode(p, frame_start, end, threads)
         return
     frames: queue.Queue[object] = queue.Queue(maxsize=prefetch)
     stop = threading.Event()
 
     def produce() -> None:
         try:
-            for frame in _decode(p, frame_start, end):
+            for frame in _decode(p, frame_start, end, threads):
                 while not stop.is_set():
                     try:
                         frames.put(frame, timeout=0.1)

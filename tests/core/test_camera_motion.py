@@ -47,6 +47,19 @@ def test_background_motion_is_measured_and_the_person_ignored() -> None:
     np.testing.assert_allclose(got[1:], steps[1:], atol=0.25)
 
 
+def test_features_followed_into_the_person_are_dropped() -> None:
+    # Features are followed from frame to frame (core.camera_motion.REDETECT_BELOW); the person walking across the
+    # frame covers background features, which would then ride along with the person (8 px off without the drop).
+    scene = _scene()
+    rng = np.random.default_rng(5)
+    steps = np.concatenate([[[0.0, 0.0]], rng.uniform(-1.5, 1.5, (39, 2))])
+    camera = np.cumsum(steps, axis=0)
+    person = np.array([[300.0, 30.0]]) + np.arange(40)[:, None] * np.array([-7.0, 0.0])
+    motion = BackgroundMotion()
+    got = np.array([motion.step(_frame(scene, c, p), _person_joints(p)) for c, p in zip(camera, person, strict=True)])
+    np.testing.assert_allclose(got[1:], steps[1:], atol=0.25)
+
+
 def test_a_blank_frame_gives_unknown_motion() -> None:
     motion = BackgroundMotion()
     blank = np.full((H, W, 3), 128, np.uint8)

@@ -136,7 +136,7 @@ def test_mediapipe_detector_on_a_real_frame_and_an_empty_one() -> None:
     assert xy[10, 1] < xy[0, 1] and xy[3, 1] > xy[2, 1] and xy[6, 1] > xy[5, 1]
 
 
-def test_mediapipe_loads_without_pyplot_until_something_uses_it() -> None:
+def test_mediapipe_loads_without_matplotlib_until_something_uses_it() -> None:
     # A fresh process (this one may have pyplot loaded already): the detector's MediaPipe import leaves pyplot as
     # the stub, and the first use of pyplot loads the real module.
     import subprocess
@@ -146,10 +146,20 @@ def test_mediapipe_loads_without_pyplot_until_something_uses_it() -> None:
         "import sys\n"
         "from core.detect import MediaPipePoseDetector\n"
         "MediaPipePoseDetector().close()\n"
-        "print('matplotlib.figure' in sys.modules)\n"
+        "print('matplotlib.figure' in sys.modules, 'matplotlib.colors' in sys.modules)\n"
         "import matplotlib.pyplot as plt\n"
         "print(callable(plt.figure), 'matplotlib.figure' in sys.modules)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.split() == ["False", "True", "True"], out.stdout
+    assert out.stdout.split() == ["False", "False", "True", "True"], out.stdout
+    # A submodule imported first (reads the stub package's __path__) loads the real package too.
+    code = (
+        "from core.detect import _defer_matplotlib\n"
+        "_defer_matplotlib()\n"
+        "import matplotlib.colors, matplotlib\n"
+        "print(matplotlib.colors.to_hex('red'), hasattr(matplotlib, 'rcParams'))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["#ff0000", "True"], out.stdout

@@ -16,7 +16,7 @@ from repo import REPO_ROOT
 
 from core.errors import WeightsError
 from core.lift import load_lifter
-from core.lifter_geometry import edge_padding
+from core.lifter_geometry import edge_padding, num_units, receptive_field, unit_dilation, unit_taps
 from core.lifter_numpy import LifterChecksumError, LifterFileError, NumpyLifter, load_numpy_lifter, read_lifter_file
 from core.models import LifterConfig, build_model, pad_sequence, predict, save_checkpoint
 from core.models.checkpoint import read_checkpoint
@@ -40,6 +40,22 @@ def test_the_shipped_weights_lift_the_same_in_numpy(kind: str) -> None:
     ours = load_numpy_lifter(path)
     assert ours.config.causal == (kind == "causal") and ours.receptive_field == 81
     np.testing.assert_allclose(_numpy_predict(ours, x, True), _torch_predict(load_lifter(path), x, True), atol=1e-5)
+
+
+@pytest.mark.parametrize("causal", [False, True])
+def test_layer_0_taps_are_one_pattern_per_window_never_clamped(causal: bool) -> None:
+    # What lets the NumPy lifter compute layer 0 once per frame for all windows (NumpyLifter._layer0_by_frame): in
+    # every unit of layer 0, each window position reads the same tap pattern, shifted, inside the window.
+    import itertools
+
+    for depth in (2, 3, 4):
+        for widths in itertools.product((2, 3, 4, 5, 7), repeat=depth):
+            n = receptive_field(widths)
+            for u in range(num_units(widths, 0)):
+                taps = unit_taps(n, widths[0], unit_dilation(widths, 0, u), 0, causal)
+                pattern = taps - taps[:, :1]
+                assert (pattern == pattern[0]).all() and (np.diff(taps[:, 0]) > 0).all(), (widths, u)
+                assert taps.min() >= 0 and taps.max() <= n - 1 and len(np.unique(taps[:, 0])) == len(taps)
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 from repo import REPO_ROOT
@@ -35,7 +36,9 @@ def test_two_processes_match_one_away_from_the_seam() -> None:
     finally:
         one.close()
     seen: list[int] = []
+    threads = cv2.getNumThreads()
     par = detect_clip(str(CLIP), 0, 99, workers=2, on_frame=seen.append, min_chunk=30)
+    assert cv2.getNumThreads() == threads  # one OpenCV thread per process only while detecting (THREADS_EACH)
     np.testing.assert_array_equal(par.frame_indices, np.arange(100))
     np.testing.assert_allclose(par.times, ref.times)
     assert par.detected.all() and ref.detected.all()

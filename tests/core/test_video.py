@@ -10,9 +10,10 @@ import cv2
 import numpy as np
 import pytest
 from capture_helpers import set_mp4_frame_durations, set_mp4_rotation, write_video
+from repo import REPO_ROOT
 
 from core.errors import VideoError
-from core.video import iter_frames, probe, resolve_range
+from core.video import _open, iter_frames, probe, resolve_range
 
 
 def _bar_position(image: np.ndarray) -> int:
@@ -87,6 +88,20 @@ def test_prefetch_matches_direct_decode_and_stops_its_thread(tmp_path: Path) -> 
     next(stream)
     stream.close()  # abandoning the stream early must stop the decoder thread
     assert not any(t.name == "video-decode" for t in threading.enumerate())
+
+
+def test_one_decoding_thread_gives_the_same_frames() -> None:
+    # Detection processes decode with one FFmpeg thread each (core.parallel_detect.THREADS_EACH): same frames, and
+    # the setting reaches the decoder. H.264, as users' clips are.
+    clip = REPO_ROOT / "assets" / "pose2sim_balance_cam04.mp4"
+    default = [f.image for f in iter_frames(clip, 0, 19)]
+    single = [f.image for f in iter_frames(clip, 0, 19, threads=1)]
+    assert len(default) == len(single) == 20 and all(np.array_equal(a, b) for a, b in zip(default, single))
+    cap = _open(clip, threads=1)
+    try:
+        assert cap.get(cv2.CAP_PROP_N_THREADS) == 1
+    finally:
+        cap.release()
 
 
 def test_non_ascii_and_spaces_in_path(tmp_path: Path) -> None:
