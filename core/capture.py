@@ -113,6 +113,18 @@ def _hands(options: CaptureOptions, track: Track2D, placed: Any, notes: list[str
     return hands, hand_track
 
 
+def _fuse_mediapipe(camera: Any, track: Track2D, share: float) -> float:
+    """Average MediaPipe's own 3D into ``camera`` (in place, core/fuse3d.py) where it belongs to the tracked person:
+    real detections whose left/right labels were not swapped back. Returns MediaPipe's mean share over the clip."""
+    if track.world is None or share <= 0.0:
+        return 0.0
+    from .fuse3d import fuse, mediapipe_weights
+
+    weights = mediapipe_weights(track.detected & ~track.swapped, track.times, share)
+    camera[:] = fuse(camera, track.world, weights)
+    return float(weights.mean())
+
+
 def run_capture(
     video: str | os.PathLike[str],
     output: str | os.PathLike[str],
@@ -186,6 +198,7 @@ def run_capture(
         )  # fmt: skip
     timings["lift_s"] = time.perf_counter() - t0
     timings["lift_cpu_s"] = time.process_time() - c0
+    mp_share = _fuse_mediapipe(camera, track, options.mediapipe_3d)
 
     t0 = time.perf_counter()
     if progress is not None:
@@ -204,6 +217,7 @@ def run_capture(
         "rotation": info.rotation, "detection_rate": track.detection_rate, "lr_swaps_fixed": int(track.swapped.sum()),
         "device": device, "weights": str(weights), "receptive_field": int(model.receptive_field),
         "warnings": notes + presence.warnings + [str(w.message) for w in caught], **post_info,
+        "mediapipe_3d_share": round(mp_share, 3),
     }  # fmt: skip
     if hands is not None:  # the fraction of frames each hand (left, right) was detected in
         summary["hands_seen"] = [round(float(f), 3) for f in hands.seen.mean(axis=0)]
@@ -213,7 +227,7 @@ def run_capture(
                  joints_3d_world=world, fps=info.fps, frame_indices=track.frame_indices, times=track.times,
                  lr_swapped=track.swapped, present=presence.present, contacts=placed.contacts,
                  image_size=(info.width, info.height), hands=hands, hand_track=hand_track,
-                 camera_shift=track.camera_shift,
+                 camera_shift=track.camera_shift, joints_3d_mediapipe=track.world,
                  options=options.to_dict(),
                  summary=summary)
     if progress is not None:

@@ -20,8 +20,8 @@ from .skeleton import H36M_JOINTS, NUM_JOINTS
 REQUIRED_KEYS = ("joints_2d", "confidence", "detected", "joints_3d_world", "fps", "frame_indices", "image_size",
                  "joint_names")
 # Written by save_capture too; load_capture does not need them (older or hand-made files may lack them).
-OPTIONAL_KEYS = ("joints_3d_camera", "times", "lr_swapped", "present", "contacts", "camera_shift", "options_json",
-                 "summary_json")
+OPTIONAL_KEYS = ("joints_3d_camera", "times", "lr_swapped", "present", "contacts", "camera_shift",
+                 "joints_3d_mediapipe", "options_json", "summary_json")
 CONTACT_FEET = ("left", "right")  # columns of ``contacts``
 # Written only by a capture with hands on (docs/capture.md, "Hands"); ``hands_version`` says which layout.
 HANDS_VERSION = 1
@@ -43,15 +43,19 @@ def save_capture(output: Path, *, joints_2d: np.ndarray, confidence: np.ndarray,
                  times: np.ndarray, lr_swapped: np.ndarray, image_size: tuple[int, int], options: dict[str, Any],
                  summary: dict[str, Any], present: np.ndarray | None = None,
                  contacts: np.ndarray | None = None, hands: HandMotion | None = None,
-                 hand_track: HandTrack | None = None, camera_shift: np.ndarray | None = None) -> None:  # fmt: skip
+                 hand_track: HandTrack | None = None, camera_shift: np.ndarray | None = None,
+                 joints_3d_mediapipe: np.ndarray | None = None) -> None:  # fmt: skip
     """Write the .npz atomically (a temp file renamed), so a cancelled or killed run never leaves half a file.
     ``contacts`` (T, 2) bool, feet planted (CONTACT_FEET order, core.world.contacts); omitted when None.
     ``camera_shift`` (T, 2) px, the background's motion per frame (core.camera_motion); omitted when None.
+    ``joints_3d_mediapipe`` (T, 17, 3) m, MediaPipe's own 3D as detected (core.fuse3d); omitted when None.
     ``hands`` (core.hands.track) and the attached detections ``hand_track``: the HAND_KEYS; omitted when None."""
     tmp = output.with_name(output.name + ".part")
     extra = {} if contacts is None else {"contacts": np.asarray(contacts, bool)}
     if camera_shift is not None:
         extra["camera_shift"] = np.asarray(camera_shift, np.float32)
+    if joints_3d_mediapipe is not None:
+        extra["joints_3d_mediapipe"] = np.asarray(joints_3d_mediapipe, np.float32)
     if hands is not None:
         extra |= _hand_arrays(hands, hand_track)
     with open(tmp, "wb") as f:  # a file object: np.savez would append ".npz" to a path not ending in it

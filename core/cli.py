@@ -43,6 +43,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="processes detecting 2D in parallel (0 = one per core)")
     cap.add_argument("--hands", action="store_true",
                      help="also capture both hands' fingers (MediaPipe Hands on every frame: slower)")
+    cap.add_argument("--mediapipe-3d", type=float, default=_DEFAULT.mediapipe_3d,
+                     help="share of MediaPipe's own 3D averaged into the lifter's, 0 (lifter alone) .. 1, "
+                          f"default {_DEFAULT.mediapipe_3d}")  # fmt: skip
     cap.add_argument("--json", action="store_true", help="JSON-lines progress/result on stdout instead of a bar")
     return parser
 
@@ -85,7 +88,7 @@ def capture(args: argparse.Namespace) -> int:
         options = CaptureOptions(
             height=args.height, smoothing=args.smoothing, model=args.model, device=args.device,
             frame_start=args.frame_start, frame_end=args.frame_end, weights=args.weights, flip_tta=not args.no_flip_tta,
-            detect_workers=args.detect_workers, hands=args.hands,
+            detect_workers=args.detect_workers, hands=args.hands, mediapipe_3d=args.mediapipe_3d,
         )  # fmt: skip
     except CaptureError as exc:
         print(f"error: {exc}", file=sys.stderr)

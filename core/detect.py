@@ -20,7 +20,7 @@ import numpy as np
 
 from .errors import Cancelled, NoPersonError
 from .gaps import fill_gaps
-from .skeleton import FLIP_PERMUTATION, H36M_LEFT, H36M_RIGHT, NUM_JOINTS, mediapipe_to_h36m
+from .skeleton import FLIP_PERMUTATION, H36M_LEFT, H36M_RIGHT, MEDIAPIPE_WEIGHTS, NUM_JOINTS, mediapipe_to_h36m
 from .video import Frame
 
 Pose2D = tuple[np.ndarray, np.ndarray]  # ((17, 2) pixels, (17,) confidence in [0, 1])
@@ -38,6 +38,9 @@ class Detector(Protocol):
     def close(self) -> None:
         """Release native resources."""
         ...
+
+    # A detector that also estimates the body in 3D (MediaPipe's world landmarks) says so with an attribute
+    # ``last_world``: (17, 3) metres of the last ``detect`` call, camera axes, or None; ``detect_track`` keeps it.
 
 
 def _defer_matplotlib() -> None:
@@ -102,6 +105,7 @@ class MediaPipePoseDetector:
     """
 
     name = "mediapipe_pose_full"
+    last_world: np.ndarray | None = None  # (17, 3) m, hip-centred, camera axes: MediaPipe's own 3D of the last frame
 
     def __init__(
         self,
@@ -126,8 +130,12 @@ class MediaPipePoseDetector:
     def detect(self, image: np.ndarray, time_s: float) -> Pose2D | None:
         height, width = image.shape[:2]
         result = self._pose.process(mediapipe_rgb(image, self.max_side))
+        self.last_world = None
         if result.pose_landmarks is None:
             return None
+        if result.pose_world_landmarks is not None:
+            world = np.array([(p.x, p.y, p.z) for p in result.pose_world_landmarks.landmark], dtype=np.float32)
+            self.last_world = (MEDIAPIPE_WEIGHTS @ world).astype(np.float32)
         arr = np.array([(p.x, p.y, p.visibility) for p in result.pose_landmarks.landmark], dtype=np.float32)
         # Landmarks are normalised to the image MediaPipe saw; scale back to the original frame's pixels.
         xy = arr[:, :2] * np.array([width, height], dtype=np.float32)
@@ -138,6 +146,7 @@ class MediaPipePoseDetector:
 
 
 TRACK_KEYS = ("xy", "conf", "detected", "frame_indices", "times", "swapped")
+_OPTIONAL_KEYS = ("camera_shift", "world")  # Track2D arrays that may be None
 
 
 class HandsDetector(Protocol):
@@ -158,6 +167,8 @@ class Track2D:
     swapped: (T,) bool, frames whose left/right labels ``clean_track`` swapped back.
     camera_shift: (T, 2) px, the background's displacement since the previous frame (``core.camera_motion``; NaN
     where unknown), or None when not measured.
+    world: (T, 17, 3) m, the detector's own 3D (MediaPipe's world landmarks: hip-centred, camera axes; NaN where
+    nobody was found), or None from a detector without one. Used by ``core.fuse3d``.
     hands: the raw hands (``core.hands.detect.pack_hands``: arrays ``hand_xy`` (T, 2, 21, 2) px, ``hand_world``
     (T, 2, 21, 3) m, ``hand_score`` (T, 2), in MediaPipe's order, NaN/0 where fewer than two were seen), or None
     when hands were not detected. Not yet attached to a wrist: that needs the cleaned body (``core.hands.track``).
@@ -171,18 +182,21 @@ class Track2D:
     swapped: np.ndarray
     hands: dict[str, np.ndarray] | None = None
     camera_shift: np.ndarray | None = None
+    world: np.ndarray | None = None
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Every per-frame array by name (the hands' too): what a detection helper sends back, what merging joins."""
         out = {k: getattr(self, k) for k in TRACK_KEYS}
-        if self.camera_shift is not None:
-            out["camera_shift"] = self.camera_shift
+        for k in _OPTIONAL_KEYS:
+            if getattr(self, k) is not None:
+                out[k] = getattr(self, k)
         return out | (self.hands or {})
 
     @classmethod
     def from_arrays(cls, arrays: dict[str, np.ndarray]) -> Track2D:
-        hands = {k: v for k, v in arrays.items() if k not in (*TRACK_KEYS, "camera_shift")}
-        return cls(**{k: arrays[k] for k in TRACK_KEYS}, hands=hands or None, camera_shift=arrays.get("camera_shift"))
+        hands = {k: v for k, v in arrays.items() if k not in (*TRACK_KEYS, *_OPTIONAL_KEYS)}
+        return cls(**{k: arrays[k] for k in TRACK_KEYS}, hands=hands or None,
+                   **{k: arrays.get(k) for k in _OPTIONAL_KEYS})  # fmt: skip
 
     @property
     def detection_rate(self) -> float:
@@ -214,6 +228,8 @@ def detect_track(
     indices: list[int] = []
     times: list[float] = []
     shift: list[tuple[float, float]] = []
+    world: list[np.ndarray] = []
+    missing_world = np.full((NUM_JOINTS, 3), np.nan, dtype=np.float32)
     background = BackgroundMotion()
     missing_xy = np.full((NUM_JOINTS, 2), np.nan, dtype=np.float32)
     missing_conf = np.zeros(NUM_JOINTS, dtype=np.float32)
@@ -226,6 +242,8 @@ def detect_track(
         xy.append(missing_xy if pose is None else np.asarray(pose[0], dtype=np.float32))
         conf.append(missing_conf if pose is None else np.asarray(pose[1], dtype=np.float32))
         detected.append(pose is not None)
+        own_3d = getattr(detector, "last_world", None) if pose is not None else None
+        world.append(missing_world if own_3d is None else np.asarray(own_3d, dtype=np.float32))
         shift.append(background.step(frame.image, None if pose is None else xy[-1]))
         indices.append(frame.index)
         times.append(frame.time_s)
@@ -241,6 +259,7 @@ def detect_track(
         swapped=np.zeros(T, dtype=bool),
         hands=None if hands is None else stack_hands(hand_frames),
         camera_shift=np.array(shift, dtype=np.float32).reshape(T, 2),
+        world=np.stack(world) if T and hasattr(detector, "last_world") else None,
     )
 
 
@@ -309,4 +328,4 @@ def clean_track(track: Track2D, min_confidence: float = 0.3, fix_swaps: bool = T
         valid = track.detected[:, None] & np.ones_like(valid)  # every joint is unsure: keep them rather than fail
     filled = fill_gaps(xy, valid)
     return Track2D(filled.astype(np.float32), conf, track.detected.copy(), track.frame_indices, track.times, swapped,
-                   track.hands, track.camera_shift)
+                   track.hands, track.camera_shift, track.world)

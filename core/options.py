@@ -67,6 +67,8 @@ class CaptureOptions(OptionsBase):
     detect_workers: processes detecting 2D in parallel (core/parallel_detect.py); 0 = one per core.
     hands: also detect both hands (MediaPipe Hands) and capture finger motion (core/hands); MediaPipe Hands runs
     on every frame, so the capture is slower (docs/performance.md, the hands-on row).
+    mediapipe_3d: 0..1, the share of MediaPipe's own 3D (its world landmarks) in the pose, averaged with the
+    lifter's where MediaPipe is trusted (core/fuse3d.py); 0 = the lifter alone.
     """
 
     WHAT: ClassVar[str] = "capture option"
@@ -84,6 +86,7 @@ class CaptureOptions(OptionsBase):
     min_confidence: float = 0.3
     detect_workers: int = 0
     hands: bool = False
+    mediapipe_3d: float = 0.5
 
     def __post_init__(self) -> None:
         check_shared_options(self, self.WHAT, bools=("flip_tta", "root_motion", "hands"))
@@ -110,6 +113,7 @@ class LiveOptions(OptionsBase):
     mirrored pose (2× lifter time). root_motion, fov_deg, min_confidence: as in capture. loop: restart a video file
     at its end. max_side: frames are downscaled to this longest side before MediaPipe (it works on a 256×256 crop).
     hands: also track both hands' fingers (MediaPipe Hands on every frame; its cost per frame is reported).
+    mediapipe_3d: as in capture, causally (core.fuse3d.LiveFusion).
     """
 
     WHAT: ClassVar[str] = "live option"
@@ -125,6 +129,7 @@ class LiveOptions(OptionsBase):
     loop: bool = False
     max_side: int = 640
     hands: bool = False
+    mediapipe_3d: float = 0.5
 
     def __post_init__(self) -> None:
         check_shared_options(self, self.WHAT, bools=("flip_tta", "root_motion", "loop", "hands"))
@@ -133,11 +138,13 @@ class LiveOptions(OptionsBase):
 
 
 def check_shared_options(options: Any, what: str, bools: tuple[str, ...]) -> None:
-    """Validate the fields capture and live mode share (height, smoothing, fov_deg, min_confidence, device, weights)
+    """Validate the fields capture and live mode share (height, smoothing, fov_deg, mediapipe_3d, min_confidence,
+    device, weights)
     and the boolean fields named in ``bools``; ``what`` prefixes the messages ("capture option", "live option")."""
     check_number("height", options.height, 0.5, 2.5, what)
     check_number("smoothing", options.smoothing, 0.0, 1.0, what)
     check_number("fov_deg", options.fov_deg, 10.0, 150.0, what)
+    check_number("mediapipe_3d", options.mediapipe_3d, 0.0, 1.0, what)
     check_number("min_confidence", options.min_confidence, 0.0, 1.0, what)
     for name in bools:
         if not isinstance(getattr(options, name), bool):

@@ -36,7 +36,8 @@ def capture_options(settings: Any, device: str, weights: str = "") -> CaptureOpt
     try:
         return CaptureOptions(height=bpy_float(settings.height), smoothing=bpy_float(settings.smoothing),
                               model=settings.model.lower(), device=device, weights=weights or None,
-                              hands=bool(settings.hands), **frames)  # fmt: skip
+                              hands=bool(settings.hands), mediapipe_3d=bpy_float(settings.mediapipe_3d),
+                              **frames)  # fmt: skip
     except OptionsError as exc:
         raise ValueError(str(exc)) from exc
 

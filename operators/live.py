@@ -140,7 +140,8 @@ def _make_preview(context: bpy.types.Context) -> LivePreview:
 
     live = context.scene.video_mocap_live
     options = LiveOptions(height=bpy_float(context.scene.video_mocap.height), smoothing=bpy_float(live.smoothing),
-                          loop=live.source == "FILE" and live.loop, hands=bool(live.hands))
+                          loop=live.source == "FILE" and live.loop, hands=bool(live.hands),
+                          mediapipe_3d=bpy_float(live.mediapipe_3d))
     if live.source == "CAMERA":
         request = LiveRequest(camera=live.camera_index, options=options.to_dict())
     else:

@@ -49,6 +49,10 @@ class VIDEO_MOCAP_PG_settings(bpy.types.PropertyGroup):
     hands: BoolProperty(name="Hands", description="Also capture both hands' fingers (MediaPipe Hands on every frame: "
                         "a slower capture); the armature gets finger bones",
                         default=CaptureOptions.field_default("hands"))  # fmt: skip
+    mediapipe_3d: FloatProperty(name="MediaPipe 3D", description="Share of MediaPipe's own 3D averaged into the "
+                                "lifter's pose where MediaPipe is trusted (0 = the lifter alone)",
+                                default=CaptureOptions.field_default("mediapipe_3d"), min=0.0, max=1.0,
+                                subtype="FACTOR")  # fmt: skip
 
     # Summary of the last run (kept in the file so the panel can show it after reopening).
     last_status: StringProperty(name="Last Status")
@@ -146,6 +150,10 @@ class VIDEO_MOCAP_PG_live(bpy.types.PropertyGroup):
     hands: BoolProperty(name="Hands", description="Also track both hands' fingers (MediaPipe Hands on every frame: "
                         "lowers the frame rate; its cost is shown while running)",
                         default=LiveOptions.field_default("hands"))  # fmt: skip
+    mediapipe_3d: FloatProperty(name="MediaPipe 3D", description="Share of MediaPipe's own 3D averaged into the "
+                                "lifter's pose (0 = the lifter alone)",
+                                default=LiveOptions.field_default("mediapipe_3d"), min=0.0, max=1.0,
+                                subtype="FACTOR")  # fmt: skip
     armature: PointerProperty(name="Live Armature", type=bpy.types.Object)
 
 

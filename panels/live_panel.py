@@ -33,6 +33,7 @@ class VIEW3D_PT_video_mocap_live(bpy.types.Panel):
             col.prop(live, "video_path")
             col.prop(live, "loop")
         col.prop(live, "smoothing", slider=True)
+        col.prop(live, "mediapipe_3d", slider=True)
         col.prop(live, "hands")
         if not status.running:
             layout.operator("video_mocap.live_start", icon="PLAY")

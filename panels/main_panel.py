@@ -23,6 +23,7 @@ class VIEW3D_PT_video_mocap(bpy.types.Panel):
         col.prop(settings, "height")
         col.prop(settings, "smoothing", slider=True)
         col.row(align=True).prop(settings, "model", expand=True)
+        col.prop(settings, "mediapipe_3d", slider=True)
         col.prop(settings, "hands")
         col.prop(settings, "use_frame_range")
         row = col.row(align=True)

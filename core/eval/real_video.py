@@ -11,7 +11,8 @@ views) at the clip's 60 fps through :func:`core.lift.lift_timed` with flip TTA, 
 Metrics (mm; all on pelvis-centred poses): **P-MPJPE** (per-frame similarity alignment), **MPJPE after one global
 rotation** (one Kabsch rotation over all frames, no scale), **acceleration error** (rotation-aligned, against the
 reference smoothed with a Gaussian of σ = 1.25 frames, mm/frame²), as defined in the data's README. A single
-subject in one lab: report it beside the CMU evaluation, never tune to it alone.
+subject in one lab: report it beside the CMU evaluation, never tune to it alone. What a capture gives by default,
+the lifter's 3D averaged with MediaPipe's own (``core.fuse3d``), is scored too.
 """
 
 from __future__ import annotations
@@ -90,13 +91,21 @@ def score(pred: np.ndarray, view: RealView) -> dict[str, float]:
 
 
 def evaluate_model(model: Any, views: list[RealView], flip_tta: bool = True) -> dict[str, dict[str, Any]]:
-    """{view: {"ours": metrics, "mediapipe": metrics, "ratio": ours/mediapipe P-MPJPE}} for one lifter."""
+    """{view: {"ours": metrics, "mediapipe": metrics, "ratio": ours/mediapipe P-MPJPE, "fused": metrics of what a
+    capture gives by default (the lifter's 3D averaged with MediaPipe's, ``core.fuse3d``, share
+    ``CaptureOptions.mediapipe_3d``; every frame is a real, unswapped detection here), "fused_share",
+    "fused_ratio"}} for one lifter."""
+    from ..fuse3d import fuse, mediapipe_weights
     from ..lift import lift_timed
+    from ..options import CaptureOptions
 
+    share = float(CaptureOptions.field_default("mediapipe_3d"))
     out = {}
     for view in views:
         times = np.arange(len(view.xy)) / view.fps
-        pred = lift_timed(model, view.xy, times, *view.size, flip_tta=flip_tta)
-        ours, mp = score(pred.astype(np.float64), view), score(view.mediapipe_3d, view)
-        out[view.name] = {"ours": ours, "mediapipe": mp, "ratio": ours["p_mpjpe"] / mp["p_mpjpe"]}
+        pred = lift_timed(model, view.xy, times, *view.size, flip_tta=flip_tta).astype(np.float64)
+        fused = fuse(pred, view.mediapipe_3d, mediapipe_weights(np.ones(len(pred), bool), times, share))
+        ours, mp, both = score(pred, view), score(view.mediapipe_3d, view), score(fused, view)
+        out[view.name] = {"ours": ours, "mediapipe": mp, "ratio": ours["p_mpjpe"] / mp["p_mpjpe"], "fused": both,
+                          "fused_share": share, "fused_ratio": both["p_mpjpe"] / mp["p_mpjpe"]}  # fmt: skip
     return out

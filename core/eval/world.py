@@ -9,7 +9,8 @@ Two yardsticks, one command:
   length is not given). Truth: the camera's up direction, the motion's root path, and foot contacts from the
   mocap (ankle within ``TRUTH_HEIGHT_M`` of the clip's floor and slower than ``TRUTH_SPEED_M_S``).
 * **Pose2Sim** — the two shared real views (``../shared/data/pose2sim_balance``): MediaPipe's own 2D of each view,
-  placed the same way, against the 4-camera triangulation (Z up) and its calibration.
+  lifted and averaged with MediaPipe's own 3D as capture does by default (``core.fuse3d``), placed the same way,
+  against the 4-camera triangulation (Z up) and its calibration.
 
 Figures: up error (degrees between the estimated and the true up direction, in camera space); root path error (mean
 distance between our pelvis path and the true one after one alignment by a turn about the vertical and a shift,
@@ -134,6 +135,7 @@ def synthetic(model, cmu_root: Path, subjects: tuple[str, ...], seed: int, camer
 
 def pose2sim(model, reference: Path | None) -> list[dict[str, float]]:  # noqa: ANN001
     """One row per shared real view (module docstring)."""
+    from ..fuse3d import fuse, mediapipe_weights
     from ..lift import lift_timed
     from .real_video import DEFAULT_REFERENCE, load_views
 
@@ -141,9 +143,12 @@ def pose2sim(model, reference: Path | None) -> list[dict[str, float]]:  # noqa: 
     with np.load(path, allow_pickle=True) as f:
         extrinsics = {str(n): (f["R"][i], f["t"][i].reshape(3)) for i, n in enumerate(f["cam_names"])}
     rows = []
+    share = CaptureOptions.field_default("mediapipe_3d")
     for view in load_views(path):
         times = np.arange(len(view.xy)) / view.fps
         rel = lift_timed(model, view.xy, times, *view.size, flip_tta=True)
+        # as capture does: MediaPipe's own 3D averaged in (every frame is a real, unswapped detection here)
+        rel = fuse(rel, view.mediapipe_3d, mediapipe_weights(np.ones(len(rel), bool), times, share))
         truth = view.reference
         height = estimate_stature(truth)
         placed = place(rel, view.xy, times, *view.size, view.fps, subject_height=height, **_DEFAULTS)

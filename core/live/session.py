@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import CaptureError
+from ..fuse3d import LiveFusion
 from ..options import LiveOptions
 
 Send = Callable[[dict[str, Any]], None]
@@ -137,6 +138,7 @@ class LiveSession:
         self.size = (self.source.width, self.source.height)
         self.post = self._make_post(*self.size)
         self.track = HeldTrack(options.min_confidence)
+        self.fusion = LiveFusion(options.mediapipe_3d)
         self._background, self._camera_xy = self._camera_motion()
         keys = ("detect", "lift", "post", "latency") + (("hands",) if self.hands is not None else ())
         self.timings: dict[str, deque[float]] = {k: deque(maxlen=2000) for k in keys}
@@ -203,6 +205,8 @@ class LiveSession:
                 if xy is None:
                     continue  # nobody seen yet: nothing to lift
                 rel = self.lift(xy, frame.time_s)
+                own_3d = getattr(self.detector, "last_world", None) if pose is not None else None
+                rel = self.fusion(rel, own_3d, frame.time_s)  # MediaPipe's own 3D averaged in (core.fuse3d)
                 t2 = time.perf_counter()
                 world = self.post(rel, xy, frame.time_s, self._camera_xy)
                 t3 = time.perf_counter()

@@ -137,7 +137,7 @@ def test_panel_defaults_are_the_options_defaults(addon) -> None:
     scene = bpy.data.scenes.new("defaults")
     try:
         rna = scene.video_mocap.bl_rna.properties
-        for name in ("smoothing", "height"):
+        for name in ("smoothing", "height", "mediapipe_3d"):
             assert rna[name].default == pytest.approx(getattr(CaptureOptions(), name))
             assert getattr(scene.video_mocap, name) == pytest.approx(getattr(CaptureOptions(), name))
         assert scene.video_mocap.model.lower() == CaptureOptions().model
@@ -146,6 +146,8 @@ def test_panel_defaults_are_the_options_defaults(addon) -> None:
 
         scene.video_mocap.hands = True  # the panel's checkbox reaches the worker's options
         assert capture_options(scene.video_mocap, "cpu").hands is True
+        scene.video_mocap.mediapipe_3d = 0.0  # the slider too
+        assert capture_options(scene.video_mocap, "cpu").mediapipe_3d == 0.0
         live_rna = scene.video_mocap_live.bl_rna.properties
         assert live_rna["smoothing"].default == pytest.approx(LiveOptions().smoothing)
         assert scene.video_mocap_live.smoothing == pytest.approx(LiveOptions().smoothing)

@@ -102,6 +102,7 @@ def test_pipeline_with_a_fake_detector_short_clip(tmp_path: Path, weights: str) 
     with np.load(out) as d:
         assert d["detected"].tolist() == detected.tolist() and d["joints_3d_world"].shape == (6, 17, 3)
         assert json.loads(str(d["summary_json"]))["frames"] == 6
+        assert "joints_3d_mediapipe" not in d.files and summary["mediapipe_3d_share"] == 0.0  # no 3D of its own
         arrays = dict(d)
     assert load_capture(out).camera_shift.shape == (6, 2)
     arrays["camera_shift"] = np.zeros((5, 2), np.float32)
@@ -181,6 +182,21 @@ def test_file_format(balance: dict[str, Any]) -> None:
     assert (d["joints_3d_camera"][:, 0] == 0).all()  # root-relative
     # the Pose2Sim cameras stand on tripods: the background barely moves (sub-pixel per frame, a few px in all)
     assert np.abs(d["camera_shift"]).max() < 1.0 and json.loads(str(d["summary_json"]))["camera_moved_px"] < 5.0
+
+
+def test_the_pose_is_the_lifters_averaged_with_mediapipes_own(balance: dict[str, Any], weights: str) -> None:
+    from core.fuse3d import fuse, mediapipe_weights
+    from core.lift import lift_timed, load_lifter
+
+    d, summary = balance["data"], balance["summary"]
+    w, h = (int(v) for v in d["image_size"])
+    lifted = lift_timed(load_lifter(weights), d["joints_2d"], d["times"], w, h, flip_tta=True)
+    mp = d["joints_3d_mediapipe"]
+    assert mp.shape == (100, 17, 3) and np.isfinite(mp[d["detected"]]).all()
+    share = mediapipe_weights(d["detected"] & ~d["lr_swapped"], d["times"], CaptureOptions().mediapipe_3d)
+    np.testing.assert_allclose(d["joints_3d_camera"], fuse(lifted, mp, share), atol=1e-5)
+    assert np.abs(d["joints_3d_camera"] - lifted).max() > 0.05  # MediaPipe's 3D did count
+    assert summary["mediapipe_3d_share"] == pytest.approx(share.mean(), abs=1e-3) and share.mean() > 0.4
 
 
 def test_detection_rate(balance: dict[str, Any], walking: dict[str, Any]) -> None:

@@ -36,6 +36,30 @@ def test_detect_track_with_scripted_detector(tmp_path: Path) -> None:
     assert np.allclose(track.xy[5], xy[5])
     assert track.frame_indices.tolist() == list(range(12))
     assert track.detection_rate == pytest.approx(10 / 12)
+    assert track.world is None  # a detector without its own 3D
+
+
+class _With3D(ScriptedDetector):
+    """A scripted detector that also has a 3D body of its own (as MediaPipe's world landmarks)."""
+
+    last_world = None
+
+    def detect(self, image: np.ndarray, time_s: float) -> tuple[np.ndarray, np.ndarray] | None:
+        pose = super().detect(image, time_s)
+        self.last_world = None if pose is None else np.full((17, 3), float(self.calls), np.float32)
+        return pose
+
+
+def test_detect_track_keeps_the_detectors_own_3d(tmp_path: Path) -> None:
+    video = write_video(tmp_path / "clip.mp4", 6)
+    detected = np.array([True, False, True, True, False, True])
+    track = detect_track(iter_frames(video), _With3D(stick_figure(6), np.ones((6, 17)), detected))
+    assert track.world.shape == (6, 17, 3) and track.world.dtype == np.float32
+    assert np.isnan(track.world[~detected]).all()
+    assert track.world[detected, 0, 0].tolist() == [1.0, 3.0, 4.0, 6.0]  # the call that found each frame's person
+    cleaned = clean_track(track)  # passed on untouched, and through a helper's arrays
+    assert cleaned.world is track.world
+    np.testing.assert_array_equal(Track2D.from_arrays(track.arrays()).world, track.world)
 
 
 def test_detect_track_cancels(tmp_path: Path) -> None:
@@ -129,6 +153,10 @@ def test_mediapipe_detector_on_a_real_frame_and_an_empty_one() -> None:
     assert pose is not None
     xy, conf = pose
     assert xy.shape == (17, 2) and conf.shape == (17,)
+    # MediaPipe's own 3D (world landmarks), on the same joints: metres, hip-centred, camera axes (y down)
+    world = detector.last_world
+    assert world.shape == (17, 3) and np.abs(world[0]).max() < 0.05
+    assert world[10, 1] < world[0, 1] - 0.4 and world[3, 1] > world[0, 1] + 0.4  # head up, ankles down
     h, w = frame.image.shape[:2]
     assert ((xy >= 0) & (xy <= [w, h])).all()  # pixels of the full-size frame, not of the downscaled copy
     assert conf[[0, 1, 4, 8]].min() > 0.5  # pelvis, hips, thorax clearly visible

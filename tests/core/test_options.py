@@ -28,6 +28,13 @@ def test_bad_options_are_errors(cls, what: str, options: dict, match: str) -> No
     assert what in str(info.value)
 
 
+@pytest.mark.parametrize("share", [-0.1, 1.5, "half", True])
+def test_mediapipe_3d_is_a_share(share: object) -> None:
+    assert CaptureOptions().mediapipe_3d == 0.5 and CaptureOptions.from_dict({"mediapipe_3d": 0}).mediapipe_3d == 0.0
+    with pytest.raises(OptionsError, match="mediapipe_3d"):
+        CaptureOptions.from_dict({"mediapipe_3d": share})
+
+
 def test_model_is_a_choice() -> None:
     assert CaptureOptions().model in MODELS
     assert CaptureOptions.from_dict({"model": "causal"}).model == "causal"

@@ -86,6 +86,42 @@ def test_video_file_session_streams_poses_in_order(clip: str, weights: str) -> N
     assert {"detect", "lift", "post", "latency"} <= set(stopped["timings_ms"])
 
 
+class _With3D(ScriptedDetector):
+    """The scripted detector with a 3D body of its own (as MediaPipe's world landmarks), found on odd calls only."""
+
+    last_world = None
+    seen = 0
+
+    def detect(self, image: np.ndarray, time_s: float) -> Any:
+        self.seen += 1
+        pose = super().detect(image, time_s) if self.seen % 2 == 1 else None
+        self.last_world = None if pose is None else np.full((17, 3), float(self.seen), np.float32)
+        return pose
+
+
+def test_live_fusion_gets_the_detectors_own_3d(clip: str, weights: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.fuse3d import LiveFusion
+
+    calls: list[tuple[float | None, float]] = []
+    original = LiveFusion.__call__
+
+    def spy(self: LiveFusion, lifted: np.ndarray, mediapipe: np.ndarray | None, time_s: float) -> np.ndarray:
+        calls.append((None if mediapipe is None else float(mediapipe[0, 0]), self.share))
+        return original(self, lifted, mediapipe, time_s)
+
+    monkeypatch.setattr(LiveFusion, "__call__", spy)
+    stop = threading.Event()
+    xy = stick_figure(400, size=(480, 270))
+    detector = _With3D(xy, np.ones(xy.shape[:2], np.float32), np.ones(len(xy), bool))
+    send = Recorder(stop, stop_after=6)
+    run_live({"id": "s9", "video": clip, "options": {"weights": weights, "mediapipe_3d": 0.7}}, send, stop,
+             detector=detector)  # fmt: skip
+    assert len(calls) >= 6 and all(share == 0.7 for _, share in calls)
+    found = [v for v, _ in calls if v is not None]
+    assert found and all(v % 2 == 1 for v in found)  # the 3D of the call that found the person
+    assert any(v is None for v, _ in calls)  # and None on frames where nobody was found
+
+
 def test_slow_consumer_gets_the_newest_frame_not_a_queue(clip: str, weights: str) -> None:
     stop = threading.Event()
     send = Recorder(stop, stop_after=8, delay_s=0.25)  # 4 source frames (60 ms each) pass during every send

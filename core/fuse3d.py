@@ -1,0 +1,74 @@
+"""The lifter's 3D averaged with MediaPipe's own 3D (its world landmarks), frame by frame where MediaPipe is trusted.
+
+MediaPipe Pose estimates a 3D body of its own from each image (``pose_world_landmarks``: metres, hip-centred, in
+the camera's axes) at no extra cost: the landmark model that gives the 2D gives it too. Its errors and the lifter's
+come from different evidence (one image's appearance; a second of 2D motion), so their average is better than
+either. On the shared Pose2Sim views (``core.eval.real_video``, the real-video table of docs/accuracy.md) the
+average with equal weights is the default; that weight is a round prior, not fitted to those views.
+
+MediaPipe's 3D is left out where it is not about the tracked person: frames without a real detection (filled gaps,
+rejected phantoms) and frames whose whole-body left/right labels were swapped back (``core.detect.fix_lr_swaps``:
+MediaPipe then saw the body facing the other way, in 3D as well). Its weight fades to 0 over ``RAMP_S`` towards
+such frames instead of switching, because the two estimates differ by centimetres and a switch would show as a jump.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+RAMP_S = 0.25  # s over which MediaPipe's weight fades in and out around frames where it is not used
+
+
+def mediapipe_weights(usable: np.ndarray, times: np.ndarray, weight: float, ramp_s: float = RAMP_S) -> np.ndarray:
+    """Per-frame weight of MediaPipe's 3D: ``weight`` where ``usable``, 0 where not, and linear ramps between.
+
+    Args:
+        usable: (T,) bool, frames where MediaPipe's 3D belongs to the tracked person.
+        times: (T,) s, increasing.
+        weight: 0..1, MediaPipe's share away from unusable frames.
+    Returns:
+        (T,) float64: ``weight · min(1, d / ramp_s)``, d = time to the nearest unusable frame (∞ if none).
+    """
+    usable = np.asarray(usable, dtype=bool)
+    t = np.asarray(times, dtype=np.float64)
+    bad = t[~usable]
+    if bad.size == 0:
+        return np.full(len(t), float(weight))
+    i = np.searchsorted(bad, t)
+    before = np.abs(t - bad[np.clip(i - 1, 0, bad.size - 1)])
+    after = np.abs(bad[np.clip(i, 0, bad.size - 1)] - t)
+    distance = np.minimum(before, after)
+    return float(weight) * np.clip(distance / max(ramp_s, 1e-9), 0.0, 1.0)
+
+
+def fuse(lifted: np.ndarray, mediapipe: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """(T, J, 3) root-relative lifted poses, (T, J, 3) MediaPipe's (any origin; NaN where unknown), (T,) weights →
+    (T, J, 3) root-relative: ``(1 − w) · lifted + w · mediapipe`` with both centred on joint 0 (the pelvis).
+    Frames where MediaPipe's pose is not finite keep the lifted pose."""
+    lifted = np.asarray(lifted)
+    mp = np.asarray(mediapipe, dtype=np.float64)
+    mp = mp - mp[:, :1]
+    w = np.where(np.isfinite(mp).all(axis=(1, 2)), np.asarray(weights, dtype=np.float64), 0.0)[:, None, None]
+    out = (1.0 - w) * (lifted - lifted[:, :1]) + w * np.nan_to_num(mp)
+    return out.astype(lifted.dtype)
+
+
+class LiveFusion:
+    """The causal counterpart for live mode, one frame at a time: only the past is known, so MediaPipe's weight
+    ramps up over ``ramp_s`` after the last frame without its 3D (and drops to 0 on such a frame)."""
+
+    def __init__(self, share: float, ramp_s: float = RAMP_S) -> None:
+        self.share, self.ramp_s = float(share), ramp_s
+        self.last_missing: float | None = None  # time of the last frame without MediaPipe's 3D
+
+    def __call__(self, lifted: np.ndarray, mediapipe: np.ndarray | None, time_s: float) -> np.ndarray:
+        """(J, 3) root-relative lifted pose, (J, 3) MediaPipe's or None, the frame's time (s) → (J, 3)."""
+        if self.share <= 0.0:
+            return lifted
+        if mediapipe is None or not np.isfinite(mediapipe).all():
+            self.last_missing = time_s
+            return lifted
+        w = self.share
+        if self.last_missing is not None:
+            w *= min(1.0, max(0.0, (time_s - self.last_missing) / max(self.ramp_s, 1e-9)))
+        return fuse(lifted[None], np.asarray(mediapipe)[None], np.array([w]))[0]
