@@ -84,14 +84,14 @@ def _load_lifter(weights: Path, requested_device: str, clip_s: float) -> tuple[A
 
 def _detect(video: str | os.PathLike[str], start: int, end: int, options: CaptureOptions, detector: Detector | None,
             hands_detector: HandsDetector | None, report: _Throttle, should_stop: Callable[[], bool] | None,
-            timings: dict[str, float]) -> Track2D:  # fmt: skip
+            timings: dict[str, Any]) -> Track2D:  # fmt: skip
     """The clip's raw 2D (and hands, when on): MediaPipe on every core (core/parallel_detect.py), or a given
     detector in this process."""
     if detector is None:
         workers = options.detect_workers or default_workers()
         timings["detect_workers"] = workers
         return detect_clip(str(video), start, end, workers=workers, on_frame=report, should_stop=should_stop,
-                           hands=options.hands)  # fmt: skip
+                           hands=options.hands, stats=timings)  # fmt: skip
     if options.hands and hands_detector is None:
         from .hands.detect import MediaPipeHandsDetector
 
@@ -165,7 +165,7 @@ def run_capture(
     total = end - start + 1
     if progress is not None:
         progress("decode", 0, total, 0.0)
-    timings: dict[str, float] = {}
+    timings: dict[str, Any] = {}
 
     report = _Throttle(progress, "detect", total, on_first=lambda: timings.setdefault(
         "first_progress_s", round(time.perf_counter() - t_start, 3)))

@@ -10,7 +10,8 @@ needs the whole clip — gap filling, the left/right repair — runs on the merg
 
 The first chunk is longer than the others by the helpers' warm-up frames (``HEAD_START_FRAMES``), so all finish
 together when the helpers are warm (:func:`prewarm`, called by the CLI and the worker at start-up, while the lifter
-loads). One core, one short clip, or a caller's own detector: one process, exactly as before.
+loads), and by ``COLD_START_FRAMES`` more while they are still starting (the CLI's first and only capture). One
+core, one short clip, or a caller's own detector: one process, exactly as before.
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ from .video import iter_frames
 # MediaPipe's landmark smoothing settles within a few frames (bench/capture_cli.py compares the seams with one process).
 OVERLAP_FRAMES = 10
 HEAD_START_FRAMES = OVERLAP_FRAMES  # a warm helper spends that many frames on warm-up: the first chunk is that longer
+# A helper still starting (its own Python, NumPy, OpenCV and MediaPipe imports) begins its chunk ≈ 0.35 s after this
+# process begins its own on the 2-core machine: about this many frames more for the first chunk (measured: helpers
+# then finished 0.4 s after this process with 10 frames of head start, together with 22).
+COLD_START_FRAMES = 12
 MIN_CHUNK_FRAMES = 60  # below this a chunk costs more in warm-up than it saves
 # OpenCV and FFmpeg threads per detecting process once every core has its own process: their hand-offs then only
 # cost CPU (one 720p frame's background motion 1.8 ms of CPU with one thread, 2.9 ms with two; FFmpeg decoding
@@ -45,6 +50,7 @@ THREADS_EACH = 1
 _pool: tuple[ProcessPoolExecutor, Any, Any, int] | None = None  # (executor, progress queue, cancel event, size)
 _pool_lock = threading.Lock()
 _pending: list[Future] = []  # the helper jobs of the last capture
+_warming: list[Future] = []  # prewarm's jobs: done once every helper has imported MediaPipe
 _progress: Any = None  # in a helper: the progress queue and the cancel event
 _cancel: Any = None
 
@@ -54,17 +60,18 @@ def default_workers() -> int:
     return max(1, min(os.cpu_count() or 1, 8))
 
 
-def plan_chunks(start: int, end: int, workers: int, min_chunk: int = MIN_CHUNK_FRAMES) -> list[tuple[int, int]]:
-    """Contiguous (first, last) frame ranges covering ``start..end``; the first one ``HEAD_START_FRAMES`` longer.
+def plan_chunks(start: int, end: int, workers: int, min_chunk: int = MIN_CHUNK_FRAMES,
+                head_start: int = HEAD_START_FRAMES) -> list[tuple[int, int]]:  # fmt: skip
+    """Contiguous (first, last) frame ranges covering ``start..end``; the first one ``head_start`` frames longer.
 
     Fewer chunks when the clip is short: none of the others shorter than ``min_chunk``.
     """
     total = end - start + 1
-    n = max(1, min(workers, (total - HEAD_START_FRAMES) // max(1, min_chunk)))
+    n = max(1, min(workers, (total - head_start) // max(1, min_chunk)))
     if n == 1:
         return [(start, end)]
-    rest = (total - HEAD_START_FRAMES) / n  # the other chunks' length
-    bounds = [start] + [round(start + HEAD_START_FRAMES + rest * k) for k in range(1, n)] + [end + 1]
+    rest = (total - head_start) / n  # the other chunks' length
+    bounds = [start] + [round(start + head_start + rest * k) for k in range(1, n)] + [end + 1]
     return [(a, b - 1) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
@@ -73,8 +80,7 @@ def prewarm(workers: int | None = None) -> None:
     workers = default_workers() if workers is None else workers
     if workers > 1:
         executor = _helpers(workers - 1)[0]
-        for _ in range(workers - 1):
-            executor.submit(_warm)
+        _warming[:] = [executor.submit(_warm) for _ in range(workers - 1)]
 
 
 def detect_clip(
@@ -87,11 +93,16 @@ def detect_clip(
     should_stop: Callable[[], bool] | None = None,
     min_chunk: int = MIN_CHUNK_FRAMES,
     hands: bool = False,
+    stats: dict[str, Any] | None = None,
 ) -> Track2D:
     """MediaPipe 2D of frames ``start..end`` (inclusive), in ``workers`` processes; same result type and progress
     and cancel contract as :func:`core.detect.detect_track` (``on_frame(n)`` with the frames done so far).
-    ``hands``: MediaPipe Hands too, on every frame, in the same processes (``core.hands.detect``)."""
-    chunks = plan_chunks(start, end, workers, min_chunk)
+    ``hands``: MediaPipe Hands too, on every frame, in the same processes (``core.hands.detect``). ``stats``, when
+    given, receives ``detect_seams``: the first frame of each helper's chunk (none when one process did all)."""
+    cold = not _warming or not all(f.done() for f in _warming)  # helpers not started, or still importing
+    chunks = plan_chunks(start, end, workers, min_chunk, HEAD_START_FRAMES + (COLD_START_FRAMES if cold else 0))
+    if stats is not None:
+        stats["detect_seams"] = [a for a, _ in chunks[1:]]
     if len(chunks) == 1:
         detector, hand_detector = MediaPipePoseDetector(), _hands_detector(hands)
         try:

@@ -21,6 +21,7 @@ def test_plan_chunks_by_hand() -> None:
     # 217 frames, 2 workers: the first chunk is HEAD_START_FRAMES (10) longer than the second
     assert HEAD_START_FRAMES == 10
     assert plan_chunks(0, 216, 2) == [(0, 113), (114, 216)]  # 114 and 103 frames: (217 - 10) / 2 = 103.5
+    assert plan_chunks(0, 216, 2, head_start=22) == [(0, 119), (120, 216)]  # 22 + (217 - 22) / 2 = 119.5 → 120
     chunks = plan_chunks(10, 1009, 4)
     assert chunks[0][0] == 10 and chunks[-1][1] == 1009 and len(chunks) == 4
     assert all(b[0] == a[1] + 1 for a, b in zip(chunks, chunks[1:]))  # contiguous, no gaps, no overlap
@@ -37,13 +38,14 @@ def test_two_processes_match_one_away_from_the_seam() -> None:
         one.close()
     seen: list[int] = []
     threads = cv2.getNumThreads()
-    par = detect_clip(str(CLIP), 0, 99, workers=2, on_frame=seen.append, min_chunk=30)
+    stats: dict = {}
+    par = detect_clip(str(CLIP), 0, 99, workers=2, on_frame=seen.append, min_chunk=30, stats=stats)
     assert cv2.getNumThreads() == threads  # one OpenCV thread per process only while detecting (THREADS_EACH)
     np.testing.assert_array_equal(par.frame_indices, np.arange(100))
     np.testing.assert_allclose(par.times, ref.times)
     assert par.detected.all() and ref.detected.all()
-    seam = plan_chunks(0, 99, 2, 30)[1][0]
-    assert seam == 55  # (100 - 10) / 2 + 10
+    (seam,) = stats["detect_seams"]
+    assert seam in (55, 61)  # (100 - 10) / 2 + 10 with warm helpers, (100 - 22) / 2 + 22 while they start
     box = np.ptp(ref.xy[..., 1], axis=1).max()
     err = np.linalg.norm(par.xy - ref.xy, axis=-1).max(axis=1) / box  # per frame, worst joint, box heights
     assert np.all(err[:seam] < 1e-6)  # the first chunk is the same computation
@@ -58,6 +60,21 @@ def test_two_processes_match_one_away_from_the_seam() -> None:
     # the camera's motion is measured in every process; a helper's first kept frame against its last warm-up frame
     assert par.camera_shift.shape == (100, 2) and par.camera_shift[0].tolist() == [0.0, 0.0]
     np.testing.assert_allclose(par.camera_shift, ref.camera_shift, atol=0.2)
+
+
+def test_the_head_start_covers_helpers_still_starting() -> None:
+    from concurrent.futures import wait
+
+    from core import parallel_detect
+
+    parallel_detect.release()  # fresh helpers, as in a new CLI process
+    parallel_detect.prewarm(2)
+    stats: dict = {}
+    detect_clip(str(CLIP), 0, 99, workers=2, min_chunk=30, stats=stats)  # at once: the helper is still importing
+    assert stats["detect_seams"] == [61]  # (100 - 22) / 2 + 22: COLD_START_FRAMES more for the first chunk
+    wait(parallel_detect._warming)
+    detect_clip(str(CLIP), 0, 99, workers=2, min_chunk=30, stats=stats)
+    assert stats["detect_seams"] == [55]  # warm helpers: HEAD_START_FRAMES only
 
 
 def test_cancel_stops_every_process() -> None:
