@@ -274,16 +274,22 @@ def test_cli_errors_are_one_clear_line(tmp_path: Path, video: str, kind: str) ->
 # --- with the trained weights ----------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def trained(balance: dict[str, Any]) -> dict[str, Any]:
+@pytest.fixture(scope="module", params=["lifter", "with MediaPipe 3D"])
+def trained(balance: dict[str, Any], request: pytest.FixtureRequest) -> dict[str, Any]:
+    """The shipped offline lifter on the real clip, alone and averaged with MediaPipe's own 3D as capture does by
+    default (core.fuse3d), placed in the world."""
     path = default_weights("offline")
     if not path.is_file():
         pytest.skip(f"trained weights not present ({path}); the 3D plausibility checks need them")
+    from core.fuse3d import fuse, mediapipe_weights
     from core.lift import lift_timed, load_lifter
 
     d = balance["data"]
     w, h = (int(v) for v in d["image_size"])
     camera = lift_timed(load_lifter(path), d["joints_2d"], d["times"], w, h)  # at the model's rate, as capture does
+    if request.param != "lifter":
+        share = mediapipe_weights(d["detected"] & ~d["lr_swapped"], d["times"], CaptureOptions().mediapipe_3d)
+        camera = fuse(camera, d["joints_3d_mediapipe"], share)
     world = place(camera, d["joints_2d"], d["times"], w, h, float(d["fps"]), subject_height=1.75, smoothing=0.5).world
     return {"camera": camera, "world": world, "xy": d["joints_2d"]}
 
