@@ -118,10 +118,9 @@ def _fuse_mediapipe(camera: Any, track: Track2D, share: float) -> float:
     real detections whose left/right labels were not swapped back. Returns MediaPipe's mean share over the clip."""
     if track.world is None or share <= 0.0:
         return 0.0
-    from .fuse3d import fuse, mediapipe_weights
+    from .fuse3d import fuse_clip
 
-    weights = mediapipe_weights(track.detected & ~track.swapped, track.times, share)
-    camera[:] = fuse(camera, track.world, weights)
+    camera[:], weights = fuse_clip(camera, track.world, track.detected & ~track.swapped, track.times, share)
     return float(weights.mean())
 
 

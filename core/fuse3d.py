@@ -17,6 +17,10 @@ from __future__ import annotations
 import numpy as np
 
 RAMP_S = 0.25  # s over which MediaPipe's weight fades in and out around frames where it is not used
+# MediaPipe's 3D comes frame by frame, with independent frame-to-frame jitter (its acceleration error is ≈ 3× the
+# lifter's on the shared views); a clip's capture smooths it over time before the average, with a Gaussian of one
+# frame at the lifter's 50 fps (it keeps ≈ 80 % of a 5 Hz motion). Live mode does not: it would add latency.
+SMOOTH_S = 0.02
 
 
 def mediapipe_weights(usable: np.ndarray, times: np.ndarray, weight: float, ramp_s: float = RAMP_S) -> np.ndarray:
@@ -39,6 +43,38 @@ def mediapipe_weights(usable: np.ndarray, times: np.ndarray, weight: float, ramp
     after = np.abs(bad[np.clip(i, 0, bad.size - 1)] - t)
     distance = np.minimum(before, after)
     return float(weight) * np.clip(distance / max(ramp_s, 1e-9), 0.0, 1.0)
+
+
+def fuse_clip(lifted: np.ndarray, mediapipe: np.ndarray, usable: np.ndarray, times: np.ndarray,
+              share: float) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """A whole clip, as capture does it: MediaPipe's 3D (T, J, 3) smoothed over time (:func:`smooth_over_time`,
+    ``SMOOTH_S``), weighted per frame (:func:`mediapipe_weights` of ``usable`` (T,) at ``times`` (T,) s) and averaged
+    with ``lifted`` (T, J, 3) (:func:`fuse`). Returns (the fused poses, the per-frame weights)."""
+    weights = mediapipe_weights(usable, times, share)
+    return fuse(lifted, smooth_over_time(mediapipe, times, SMOOTH_S), weights), weights
+
+
+def smooth_over_time(x: np.ndarray, times: np.ndarray, sigma_s: float) -> np.ndarray:
+    """(T, ...) values (NaN where unknown), (T,) s → smoothed with a Gaussian of ``sigma_s`` in frames of the clip's
+    median frame interval (radius 3σ); unknown frames neither count nor are filled (normalised convolution)."""
+    x = np.asarray(x, dtype=np.float64)
+    if len(x) < 2 or sigma_s <= 0:
+        return x
+    sigma = sigma_s / max(float(np.median(np.diff(times))), 1e-9)
+    radius = int(np.ceil(3 * sigma))
+    if radius < 1:
+        return x
+    known = np.isfinite(x).reshape(len(x), -1).all(axis=1)
+    values = np.where(known.reshape((-1,) + (1,) * (x.ndim - 1)), x, 0.0)
+    total, norm = np.zeros_like(values), np.zeros(len(x))
+    for k in range(-radius, radius + 1):
+        w = np.exp(-0.5 * (k / sigma) ** 2)
+        lo, hi = max(0, -k), min(len(x), len(x) - k)  # out[i] += w · values[i + k]
+        total[lo:hi] += w * values[lo + k : hi + k]
+        norm[lo:hi] += w * known[lo + k : hi + k]
+    out = total / np.maximum(norm, 1e-12).reshape((-1,) + (1,) * (x.ndim - 1))
+    out[~known] = np.nan
+    return out
 
 
 def fuse(lifted: np.ndarray, mediapipe: np.ndarray, weights: np.ndarray) -> np.ndarray:

@@ -95,7 +95,7 @@ def evaluate_model(model: Any, views: list[RealView], flip_tta: bool = True) -> 
     capture gives by default (the lifter's 3D averaged with MediaPipe's, ``core.fuse3d``, share
     ``CaptureOptions.mediapipe_3d``; every frame is a real, unswapped detection here), "fused_share",
     "fused_ratio"}} for one lifter."""
-    from ..fuse3d import fuse, mediapipe_weights
+    from ..fuse3d import fuse_clip
     from ..lift import lift_timed
     from ..options import CaptureOptions
 
@@ -104,7 +104,7 @@ def evaluate_model(model: Any, views: list[RealView], flip_tta: bool = True) -> 
     for view in views:
         times = np.arange(len(view.xy)) / view.fps
         pred = lift_timed(model, view.xy, times, *view.size, flip_tta=flip_tta).astype(np.float64)
-        fused = fuse(pred, view.mediapipe_3d, mediapipe_weights(np.ones(len(pred), bool), times, share))
+        fused, _ = fuse_clip(pred, view.mediapipe_3d, np.ones(len(pred), bool), times, share)
         ours, mp, both = score(pred, view), score(view.mediapipe_3d, view), score(fused, view)
         out[view.name] = {"ours": ours, "mediapipe": mp, "ratio": ours["p_mpjpe"] / mp["p_mpjpe"], "fused": both,
                           "fused_share": share, "fused_ratio": both["p_mpjpe"] / mp["p_mpjpe"]}  # fmt: skip

@@ -135,7 +135,7 @@ def synthetic(model, cmu_root: Path, subjects: tuple[str, ...], seed: int, camer
 
 def pose2sim(model, reference: Path | None) -> list[dict[str, float]]:  # noqa: ANN001
     """One row per shared real view (module docstring)."""
-    from ..fuse3d import fuse, mediapipe_weights
+    from ..fuse3d import fuse_clip
     from ..lift import lift_timed
     from .real_video import DEFAULT_REFERENCE, load_views
 
@@ -148,7 +148,7 @@ def pose2sim(model, reference: Path | None) -> list[dict[str, float]]:  # noqa: 
         times = np.arange(len(view.xy)) / view.fps
         rel = lift_timed(model, view.xy, times, *view.size, flip_tta=True)
         # as capture does: MediaPipe's own 3D averaged in (every frame is a real, unswapped detection here)
-        rel = fuse(rel, view.mediapipe_3d, mediapipe_weights(np.ones(len(rel), bool), times, share))
+        rel, _ = fuse_clip(rel, view.mediapipe_3d, np.ones(len(rel), bool), times, share)
         truth = view.reference
         height = estimate_stature(truth)
         placed = place(rel, view.xy, times, *view.size, view.fps, subject_height=height, **_DEFAULTS)

@@ -185,7 +185,7 @@ def test_file_format(balance: dict[str, Any]) -> None:
 
 
 def test_the_pose_is_the_lifters_averaged_with_mediapipes_own(balance: dict[str, Any], weights: str) -> None:
-    from core.fuse3d import fuse, mediapipe_weights
+    from core.fuse3d import SMOOTH_S, fuse, mediapipe_weights, smooth_over_time
     from core.lift import lift_timed, load_lifter
 
     d, summary = balance["data"], balance["summary"]
@@ -194,7 +194,8 @@ def test_the_pose_is_the_lifters_averaged_with_mediapipes_own(balance: dict[str,
     mp = d["joints_3d_mediapipe"]
     assert mp.shape == (100, 17, 3) and np.isfinite(mp[d["detected"]]).all()
     share = mediapipe_weights(d["detected"] & ~d["lr_swapped"], d["times"], CaptureOptions().mediapipe_3d)
-    np.testing.assert_allclose(d["joints_3d_camera"], fuse(lifted, mp, share), atol=1e-5)
+    expected = fuse(lifted, smooth_over_time(mp, d["times"], SMOOTH_S), share)
+    np.testing.assert_allclose(d["joints_3d_camera"], expected, atol=1e-5)
     assert np.abs(d["joints_3d_camera"] - lifted).max() > 0.05  # MediaPipe's 3D did count
     assert summary["mediapipe_3d_share"] == pytest.approx(share.mean(), abs=1e-3) and share.mean() > 0.4
 
@@ -281,15 +282,15 @@ def trained(balance: dict[str, Any], request: pytest.FixtureRequest) -> dict[str
     path = default_weights("offline")
     if not path.is_file():
         pytest.skip(f"trained weights not present ({path}); the 3D plausibility checks need them")
-    from core.fuse3d import fuse, mediapipe_weights
+    from core.fuse3d import fuse_clip
     from core.lift import lift_timed, load_lifter
 
     d = balance["data"]
     w, h = (int(v) for v in d["image_size"])
     camera = lift_timed(load_lifter(path), d["joints_2d"], d["times"], w, h)  # at the model's rate, as capture does
     if request.param != "lifter":
-        share = mediapipe_weights(d["detected"] & ~d["lr_swapped"], d["times"], CaptureOptions().mediapipe_3d)
-        camera = fuse(camera, d["joints_3d_mediapipe"], share)
+        camera, _ = fuse_clip(camera, d["joints_3d_mediapipe"], d["detected"] & ~d["lr_swapped"], d["times"],
+                              CaptureOptions().mediapipe_3d)  # fmt: skip
     world = place(camera, d["joints_2d"], d["times"], w, h, float(d["fps"]), subject_height=1.75, smoothing=0.5).world
     return {"camera": camera, "world": world, "xy": d["joints_2d"]}
 

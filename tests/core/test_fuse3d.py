@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.fuse3d import LiveFusion, fuse, mediapipe_weights
+from core.fuse3d import LiveFusion, fuse, mediapipe_weights, smooth_over_time
 
 
 def test_weights_ramp_to_zero_around_unusable_frames() -> None:
@@ -88,3 +88,22 @@ def test_capture_leaves_mediapipe_out_where_it_saw_another_body() -> None:
     assert np.abs(camera[20] - lifted[20]).max() > 0.1 and 0.3 < share < 0.5
     untouched = lifted.copy()
     assert _fuse_mediapipe(untouched, track, 0.0) == 0.0 and np.array_equal(untouched, lifted)
+
+
+def test_smoothing_over_time_by_hand() -> None:
+    times = np.arange(15) / 50.0
+    impulse = np.zeros((15, 1))
+    impulse[7] = 1.0
+    out = smooth_over_time(impulse, times, 0.02)  # σ = 1 frame, radius 3: frames 4..10 see their whole kernel
+    w = np.exp(-0.5 * np.arange(-3, 4) ** 2)
+    np.testing.assert_allclose(out[4:11, 0], w / w.sum(), atol=1e-12)
+    assert (out[:4, 0] == 0.0).all() and (out[11:, 0] == 0.0).all()
+    times = times[:9]
+    np.testing.assert_allclose(smooth_over_time(np.full((9, 2), 3.0), times, 0.02), 3.0)  # a constant stays
+    gappy = np.arange(9, dtype=float)[:, None]
+    gappy[4] = np.nan
+    out = smooth_over_time(gappy, times, 0.02)
+    assert np.isnan(out[4, 0]) and np.isfinite(np.delete(out, 4, axis=0)).all()  # unknown: neither counted nor filled
+    weights = np.exp(-0.5 * np.array([-3, -2, -1, 0, 2, 3]) ** 2)  # frame 3's neighbourhood without frame 4
+    np.testing.assert_allclose(out[3, 0], (weights * np.array([0, 1, 2, 3, 5, 6])).sum() / weights.sum())
+    np.testing.assert_array_equal(smooth_over_time(gappy, times, 0.0), gappy)
