@@ -105,6 +105,27 @@ MUTATIONS = (
         "            self.net = self.model  # mutation: ranks never synchronise",
         ("tests/core/train/test_train.py", "-k", "ddp"),
     ),
+    Mutation(
+        "fuse-swapped-frames",
+        "core/capture.py",
+        "track.detected & ~track.swapped, track.times, share)",
+        "track.detected, track.times, share)  # mutation: MediaPipe's 3D kept on swapped frames",
+        ("tests/core/test_fuse3d.py",),
+    ),
+    Mutation(
+        "camera-motion-followed-into-person",
+        "core/camera_motion.py",
+        "            points = points[_outside(points[:, 0], boxes)]",
+        "            pass  # mutation: followed features that enter the person are kept",
+        ("tests/core/test_camera_motion.py",),
+    ),
+    Mutation(
+        "numpy-lifter-layer0-shift",
+        "core/lifter_numpy.py",
+        "pending = {u + 1: [f[starts[:, None] + first[None, :]]]",
+        "pending = {u + 1: [f[np.minimum(starts[:, None] + first[None, :] + 1, len(f) - 1)]]",
+        ("tests/core/test_lifter_numpy.py",),
+    ),
 )
 
 _IGNORE = shutil.ignore_patterns(".venv*", ".git", "runs", "out", "dist", ".cache", "__pycache__", ".pytest_cache",
