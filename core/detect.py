@@ -168,7 +168,9 @@ class Track2D:
     camera_shift: (T, 2) px, the background's displacement since the previous frame (``core.camera_motion``; NaN
     where unknown), or None when not measured.
     world: (T, 17, 3) m, the detector's own 3D (MediaPipe's world landmarks: hip-centred, camera axes; NaN where
-    nobody was found), or None from a detector without one. Used by ``core.fuse3d``.
+    nobody was found), or None from a detector without one. Used by ``core.fuse3d``. As detected: ``clean_track``
+    does not relabel it on swapped frames, where MediaPipe saw the body facing the other way (fuse3d leaves those
+    frames out).
     hands: the raw hands (``core.hands.detect.pack_hands``: arrays ``hand_xy`` (T, 2, 21, 2) px, ``hand_world``
     (T, 2, 21, 3) m, ``hand_score`` (T, 2), in MediaPipe's order, NaN/0 where fewer than two were seen), or None
     when hands were not detected. Not yet attached to a wrist: that needs the cleaned body (``core.hands.track``).

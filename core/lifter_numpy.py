@@ -5,8 +5,9 @@ lifting itself is a fraction of a second; the capture's detection processes need
 same ``weights/*.pt`` files without torch (they are zip archives of a pickle and raw little-endian arrays; only the
 few classes a lifter file holds may be unpickled, and the weights' sha256 is checked as ``core.models`` does) and runs
 the model's window forward (``AttentionLifter.forward_windows``: Liu et al. 2020 §3–4, eval mode, BatchNorm folded)
-batched over every target frame. ``tests/core/test_lifter_numpy.py`` holds it equal to the torch model. Training, CUDA,
-live streaming and the VideoPose3D baseline stay with ``core.models``.
+batched over every target frame, with layer 0 computed once per frame and shared by the windows.
+``tests/core/test_lifter_numpy.py`` holds it equal to the torch model. Training, CUDA, live streaming and the
+VideoPose3D baseline stay with ``core.models``.
 """
 
 from __future__ import annotations

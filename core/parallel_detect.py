@@ -216,6 +216,7 @@ def _helpers(size: int) -> tuple[ProcessPoolExecutor, Any, Any, int]:
             executor = ProcessPoolExecutor(size, mp_context=ctx, initializer=_init_helper,
                                            initargs=(progress, cancel, os.getpid()))  # fmt: skip
             _pool = (executor, progress, cancel, size)
+            _warming.clear()  # new helpers: cold until a prewarm of theirs is done
         return _pool
 
 
@@ -236,6 +237,7 @@ def _forget_pool() -> list[Any]:
     with _pool_lock:
         pool, _pool = _pool, None
     _pending.clear()
+    _warming.clear()
     if pool is None:
         return []
     helpers = list((pool[0]._processes or {}).values())  # private to CPython's pool, but the only handle on them
