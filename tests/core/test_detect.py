@@ -167,9 +167,6 @@ def test_mediapipe_detector_on_a_real_frame_and_an_empty_one() -> None:
 def test_mediapipe_loads_without_matplotlib_until_something_uses_it() -> None:
     # A fresh process (this one may have pyplot loaded already): the detector's MediaPipe import leaves pyplot as
     # the stub, and the first use of pyplot loads the real module.
-    import subprocess
-    import sys
-
     code = (
         "import sys\n"
         "from core.detect import MediaPipePoseDetector\n"
@@ -178,9 +175,7 @@ def test_mediapipe_loads_without_matplotlib_until_something_uses_it() -> None:
         "import matplotlib.pyplot as plt\n"
         "print(callable(plt.figure), 'matplotlib.figure' in sys.modules)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
-    assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.split() == ["False", "False", "True", "True"], out.stdout
+    assert _fresh_python(code) == ["False", "False", "True", "True"]
     # A submodule imported first (reads the stub package's __path__) loads the real package too.
     code = (
         "from core.detect import _defer_matplotlib\n"
@@ -188,6 +183,14 @@ def test_mediapipe_loads_without_matplotlib_until_something_uses_it() -> None:
         "import matplotlib.colors, matplotlib\n"
         "print(matplotlib.colors.to_hex('red'), hasattr(matplotlib, 'rcParams'))\n"
     )
+    assert _fresh_python(code) == ["#ff0000", "True"]
+
+
+def _fresh_python(code: str) -> list[str]:
+    """The words ``code`` prints in a new interpreter (this one may have matplotlib loaded already)."""
+    import subprocess
+    import sys
+
     out = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
-    assert out.stdout.split() == ["#ff0000", "True"], out.stdout
+    return out.stdout.split()
