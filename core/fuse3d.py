@@ -19,7 +19,10 @@ import numpy as np
 RAMP_S = 0.25  # s over which MediaPipe's weight fades in and out around frames where it is not used
 # MediaPipe's 3D comes frame by frame, with independent frame-to-frame jitter (its acceleration error is ≈ 3× the
 # lifter's on the shared views); a clip's capture smooths it over time before the average, with a Gaussian of one
-# frame at the lifter's 50 fps (it keeps ≈ 80 % of a 5 Hz motion). Live mode does not: it would add latency.
+# frame of the clip, and at least one frame at the lifter's 50 fps (SMOOTH_S: it keeps ≈ 80 % of a 5 Hz motion).
+# One clip frame because the jitter is per frame at any frame rate (20 ms is a third of a frame at 17 fps, and left
+# a low-rate clip's pose visibly jittery); the jitter that remains, beside the lifter's alone, is in the shared-clips
+# table of docs/capture.md (python -m core.eval.world). Live mode does not smooth: it would add latency.
 SMOOTH_S = 0.02
 
 
@@ -48,10 +51,16 @@ def mediapipe_weights(usable: np.ndarray, times: np.ndarray, weight: float, ramp
 def fuse_clip(lifted: np.ndarray, mediapipe: np.ndarray, usable: np.ndarray, times: np.ndarray,
               share: float) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """A whole clip, as capture does it: MediaPipe's 3D (T, J, 3) smoothed over time (:func:`smooth_over_time`,
-    ``SMOOTH_S``), weighted per frame (:func:`mediapipe_weights` of ``usable`` (T,) at ``times`` (T,) s) and averaged
-    with ``lifted`` (T, J, 3) (:func:`fuse`). Returns (the fused poses, the per-frame weights)."""
+    :func:`smoothing_s`), weighted per frame (:func:`mediapipe_weights` of ``usable`` (T,) at ``times`` (T,) s) and
+    averaged with ``lifted`` (T, J, 3) (:func:`fuse`). Returns (the fused poses, the per-frame weights)."""
     weights = mediapipe_weights(usable, times, share)
-    return fuse(lifted, smooth_over_time(mediapipe, times, SMOOTH_S), weights), weights
+    return fuse(lifted, smooth_over_time(mediapipe, times, smoothing_s(times)), weights), weights
+
+
+def smoothing_s(times: np.ndarray) -> float:
+    """The Gaussian's σ (s) for MediaPipe's 3D of a clip with frame times ``times`` (T,): one frame of the clip (its
+    median interval), at least ``SMOOTH_S``."""
+    return max(SMOOTH_S, float(np.median(np.diff(times)))) if len(times) > 1 else SMOOTH_S
 
 
 def smooth_over_time(x: np.ndarray, times: np.ndarray, sigma_s: float) -> np.ndarray:

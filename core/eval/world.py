@@ -26,6 +26,7 @@ frames (a true contact) where both our feet are more than 10 cm above the floor.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -163,7 +164,9 @@ def shared_clips(videos: Path, workers: int, weights: Path | None = None) -> lis
     """Capture every clip in ``videos`` with the default options (the CLI's pipeline) and measure what needs no
     truth: the lowest point below the floor, the frames where a foot is still in the image, the camera's own motion
     removed (the 2D half of the contact rule: the person stands) but both soles are more than 10 cm up, the root's
-    top speed and whether a faster-than-human root came with a warning."""
+    top speed and whether a faster-than-human root came with a warning; and the pose's jitter (mean frame-to-frame
+    acceleration of the root-relative joints, mm/frame²) beside that of the lifter alone (``mediapipe_3d`` 0: a
+    second capture), so that what MediaPipe's own 3D adds to the motion shows (``core.fuse3d``)."""
     import tempfile
 
     from ..camera_motion import stabilised
@@ -174,10 +177,13 @@ def shared_clips(videos: Path, workers: int, weights: Path | None = None) -> lis
 
     rows: list[dict[str, float | str]] = []
     options = CaptureOptions(detect_workers=workers, weights=str(weights) if weights else None)
+    lifter_alone = dataclasses.replace(options, mediapipe_3d=0.0)
     for video in sorted(videos.glob("*.mp4")):
         with tempfile.TemporaryDirectory() as tmp:
             summary = run_capture(video, Path(tmp) / "take.npz", options)
             cap = load_capture(Path(tmp) / "take.npz")
+            run_capture(video, Path(tmp) / "lifter.npz", lifter_alone)
+            alone = load_capture(Path(tmp) / "lifter.npz").joints_world
         world, times = cap.joints_world, cap.frame_indices / cap.fps
         z = world[..., 2].copy()
         z[:, list(FEET)] -= ANKLE_FRACTION * options.height
@@ -198,22 +204,31 @@ def shared_clips(videos: Path, workers: int, weights: Path | None = None) -> lis
                 "jump_unwarned": float(root_speed.max() > MAX_HUMAN_SPEED_M_S and not warned),
                 "contact_fraction": float(cap.contacts.mean()) if cap.contacts is not None else float("nan"),
                 "camera_moved_px": float(summary.get("camera_moved_px", 0.0)),
+                "jitter_mm": _jitter_mm(world),
+                "jitter_lifter_mm": _jitter_mm(alone),
             }
         )
     return rows
 
 
+def _jitter_mm(world: np.ndarray) -> float:
+    """(T, 17, 3) m → mean frame-to-frame acceleration of the root-relative joints, mm/frame²."""
+    rel = world - world[:, :1]
+    return 1000.0 * float(np.linalg.norm(np.diff(rel, 2, axis=0), axis=-1).mean()) if len(rel) > 2 else 0.0
+
+
 def clips_table(rows: list[dict[str, float | str]]) -> str:
     lines = [
         "| shared clip | frames | lowest joint below floor m | standing frames with both feet > 10 cm up | "
-        "root top speed m/s | faster than a person without a warning | contact frames | camera moved px |",
-        "|---|---|---|---|---|---|---|---|",
+        "root top speed m/s | faster than a person without a warning | contact frames | camera moved px | "
+        "pose jitter mm/frame² (lifter alone) |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         lines.append(
             f"| {r['clip']} | {r['frames']:.0f} | {r['below_floor_m']:.3f} | {r['floating_standing']:.1%} | "
             f"{r['root_top_speed']:.1f} | {'yes' if r['jump_unwarned'] else 'no'} | {r['contact_fraction']:.0%} | "
-            f"{r['camera_moved_px']:.0f} |"
+            f"{r['camera_moved_px']:.0f} | {r['jitter_mm']:.1f} ({r['jitter_lifter_mm']:.1f}) |"
         )
     return "\n".join(lines)
 

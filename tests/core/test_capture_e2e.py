@@ -185,7 +185,7 @@ def test_file_format(balance: dict[str, Any]) -> None:
 
 
 def test_the_pose_is_the_lifters_averaged_with_mediapipes_own(balance: dict[str, Any], weights: str) -> None:
-    from core.fuse3d import SMOOTH_S, fuse, mediapipe_weights, smooth_over_time
+    from core.fuse3d import fuse, mediapipe_weights, smooth_over_time, smoothing_s
     from core.lift import lift_timed, load_lifter
 
     d, summary = balance["data"], balance["summary"]
@@ -194,7 +194,8 @@ def test_the_pose_is_the_lifters_averaged_with_mediapipes_own(balance: dict[str,
     mp = d["joints_3d_mediapipe"]
     assert mp.shape == (100, 17, 3) and np.isfinite(mp[d["detected"]]).all()
     share = mediapipe_weights(d["detected"] & ~d["lr_swapped"], d["times"], CaptureOptions().mediapipe_3d)
-    expected = fuse(lifted, smooth_over_time(mp, d["times"], SMOOTH_S), share)
+    assert smoothing_s(d["times"]) == 0.02  # 60 fps: one frame at 50 fps
+    expected = fuse(lifted, smooth_over_time(mp, d["times"], 0.02), share)
     np.testing.assert_allclose(d["joints_3d_camera"], expected, atol=1e-5)
     assert np.abs(d["joints_3d_camera"] - lifted).max() > 0.05  # MediaPipe's 3D did count
     assert summary["mediapipe_3d_share"] == pytest.approx(share.mean(), abs=1e-3) and share.mean() > 0.4

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from core.fuse3d import LiveFusion, fuse, mediapipe_weights, smooth_over_time
+from core.fuse3d import SMOOTH_S, LiveFusion, fuse, mediapipe_weights, smooth_over_time, smoothing_s
 
 
 def test_weights_ramp_to_zero_around_unusable_frames() -> None:
@@ -107,3 +107,9 @@ def test_smoothing_over_time_by_hand() -> None:
     weights = np.exp(-0.5 * np.array([-3, -2, -1, 0, 2, 3]) ** 2)  # frame 3's neighbourhood without frame 4
     np.testing.assert_allclose(out[3, 0], (weights * np.array([0, 1, 2, 3, 5, 6])).sum() / weights.sum())
     np.testing.assert_array_equal(smooth_over_time(gappy, times, 0.0), gappy)
+
+
+def test_mediapipe_is_smoothed_over_one_clip_frame_at_least_20_ms() -> None:
+    assert smoothing_s(np.arange(10) / 60.0) == SMOOTH_S == 0.02
+    assert smoothing_s(np.arange(10) / 16.667) == pytest.approx(0.06, abs=1e-4)  # a 16.7 fps clip: one frame
+    assert smoothing_s(np.array([0.0])) == SMOOTH_S
