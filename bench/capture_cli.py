@@ -80,7 +80,8 @@ from core.video import iter_frames
 detector = MediaPipePoseDetector()
 start = time.perf_counter() - t0
 per_frame, t = [], time.perf_counter()
-for frame in iter_frames(sys.argv[1]):
+first, last = (int(sys.argv[2]), int(sys.argv[3])) if len(sys.argv) > 3 else (0, None)
+for frame in iter_frames(sys.argv[1], first, last, threads=1 if len(sys.argv) > 3 else 0):
     detector.detect(frame.image, frame.time_s)
     now = time.perf_counter()
     per_frame.append(now - t)
@@ -91,15 +92,32 @@ print(start, statistics.median(per_frame[1:]), len(per_frame))
 
 def detection_floor(clip: Path, cores: int, duration: float) -> str:
     """The wall time detection alone needs, from one process's own figures: MediaPipe's import and graph build plus
-    every frame's decode and detection (median), the frames shared by ``cores`` processes with no warm-up overlap."""
+    every frame's decode and detection (median), the frames shared by ``cores`` processes with no warm-up overlap;
+    and the same measured with ``cores`` processes running at once."""
     out = subprocess.run([sys.executable, "-c", _FLOOR_CODE, str(clip)], cwd=REPO, check=True, capture_output=True,
                          text=True).stdout.split()  # fmt: skip
     start, frame_s, frames = float(out[0]), float(out[1]), int(out[2])
     floor = start + frames * frame_s / cores
+    together = _detection_together(clip, frames, cores)
     return (f"detection alone, one process: import + graph build {start:.2f} s, decode + detect "
             f"{1000 * frame_s:.1f} ms per frame (median) → with {cores} processes at best "
             f"{floor:.2f} s for {frames} frames, "
-            f"{duration / floor:.2f}× real time before any lifting")  # fmt: skip
+            f"{duration / floor:.2f}× real time before any lifting; measured, {cores} such processes at once on "
+            f"equal parts (one OpenCV thread each, as capture runs them): {together:.2f} s, "
+            f"{duration / together:.2f}× real time")  # fmt: skip
+
+
+def _detection_together(clip: Path, frames: int, cores: int) -> float:
+    """Wall time of ``cores`` fresh processes detecting equal parts of the clip at the same time (imports included):
+    what detection alone costs when every core runs one, sharing caches and memory bandwidth."""
+    bounds = [round(frames * k / cores) for k in range(cores + 1)]
+    t0 = time.perf_counter()
+    procs = [subprocess.Popen([sys.executable, "-c", _FLOOR_CODE, str(clip), str(a), str(b - 1)], cwd=REPO,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             for a, b in zip(bounds[:-1], bounds[1:])]  # fmt: skip
+    for p in procs:
+        p.wait()
+    return time.perf_counter() - t0
 
 
 def main() -> int:
