@@ -38,13 +38,13 @@ from .video import iter_frames
 OVERLAP_FRAMES = 10
 HEAD_START_FRAMES = OVERLAP_FRAMES  # a warm helper spends that many frames on warm-up: the first chunk is that longer
 # A helper still starting (its own Python, NumPy, OpenCV and MediaPipe imports) begins its chunk ≈ 0.35 s after this
-# process begins its own on the 2-core machine: about this many frames more for the first chunk (measured: helpers
-# then finished 0.4 s after this process with 10 frames of head start, together with 22).
+# process begins its own on the 2-core machine: about this many frames more for the first chunk (approximate, one
+# machine: helpers finished ≈ 0.4 s after this process with 10 frames of head start, together with 22).
 COLD_START_FRAMES = 12
 MIN_CHUNK_FRAMES = 60  # below this a chunk costs more in warm-up than it saves
 # OpenCV and FFmpeg threads per detecting process once every core has its own process: their hand-offs then only
-# cost CPU (one 720p frame's background motion 1.8 ms of CPU with one thread, 2.9 ms with two; FFmpeg decoding
-# likewise, core.video.iter_frames).
+# cost CPU (approximate, one machine: one 720p frame's background motion ≈ 1.8 ms of CPU with one thread, ≈ 2.9 ms
+# with two; FFmpeg decoding likewise, core.video.iter_frames).
 THREADS_EACH = 1
 
 _pool: tuple[ProcessPoolExecutor, Any, Any, int] | None = None  # (executor, progress queue, cancel event, size)

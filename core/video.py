@@ -185,7 +185,8 @@ def iter_frames(
     overlaps with detection on a second core); with ``prefetch == 0`` decoding happens in the caller's thread.
     Closing the generator early (``break``, exception) stops the decoder thread and releases the file.
     ``threads``: FFmpeg's decoding threads (0: OpenCV's choice, one per core); 1 where every core already runs its
-    own detection process (thread hand-offs then cost CPU: 7.0 vs 7.9 ms per 1088×1920 H.264 frame measured).
+    own detection process (thread hand-offs then cost CPU: ≈ 7.0 vs 7.9 ms per 1088×1920 H.264 frame, approximate,
+    one machine).
     """
     p = _check_file(path)
     end = 2**62 if frame_end is None else frame_end
