@@ -81,6 +81,9 @@ detector = MediaPipePoseDetector()
 start = time.perf_counter() - t0
 per_frame, t = [], time.perf_counter()
 first, last = (int(sys.argv[2]), int(sys.argv[3])) if len(sys.argv) > 3 else (0, None)
+if len(sys.argv) > 3:  # one part of several processes at once: one OpenCV thread each, as capture runs them
+    import cv2
+    cv2.setNumThreads(1)
 for frame in iter_frames(sys.argv[1], first, last, threads=1 if len(sys.argv) > 3 else 0):
     detector.detect(frame.image, frame.time_s)
     now = time.perf_counter()
