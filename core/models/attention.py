@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .blocks import make_activation
-from .geometry import anchor, conv_plan, num_positions, unit_anchors
+from .geometry import anchor, num_positions, unit_anchors, unit_taps
 
 
 def normalized_poses(x: torch.Tensor, eps: float = 1e-8) -> torch.Tensor:
@@ -88,20 +88,30 @@ class AttentionLayer(nn.Module):
         self.point_bn = nn.BatchNorm1d(channels)
         self.act = make_activation(act)
         self.drop = nn.Dropout(dropout)
+        self._tap_cache: dict[
+            tuple[int, int, int, str], torch.Tensor | None
+        ] = {}  # (P_in, m, dilation, device) -> taps
 
     def branch(self, x: torch.Tensor, m: int, dilation: int) -> torch.Tensor:
-        """Branch m of the unit with ``dilation``: (N, C, P) -> (N, C, P // (k * dilation)), before BN."""
-        pad_left, pad_right, start, num_out = conv_plan(x.shape[-1], self.kernel, dilation, m, self.causal)
-        if pad_left or pad_right:
-            x = F.pad(x, (pad_left, pad_right), mode="replicate")
-        y = F.conv1d(
-            x[..., start:],
-            self.branch_convs[m].weight,
-            stride=self.kernel * dilation,
-            dilation=dilation * (m + 1),
-            groups=self.groups,
-        )
-        return y[..., :num_out]
+        """Branch m of the unit with ``dilation``: (N, C, P) -> (N, C, P // (k * dilation)), before BN.
+
+        The strided, dilated grouped convolution reads only ``P_out * k`` of the P positions: they are gathered first
+        (replicate padding = clamped positions, :func:`core.lifter_geometry.unit_taps`) and convolved with stride k.
+        PyTorch's CPU convolution backward works over every input position, so a high-dilation unit with 1-3 outputs
+        of an 81-position window cost as much as unit 0: the gather makes layer 1's branches ~1.6x faster forward
+        plus backward (approximate, one machine); same function, tested against the padded dilated convolution.
+        """
+        taps = self._taps(x.shape[-1], m, dilation, x.device)
+        window = x if taps is None else x.index_select(2, taps)
+        return F.conv1d(window, self.branch_convs[m].weight, stride=self.kernel, groups=self.groups)
+
+    def _taps(self, p_in: int, m: int, dilation: int, device: torch.device) -> torch.Tensor | None:
+        """(P_out * k,) positions read by branch m's taps, output by output; None when that is every position."""
+        key = (p_in, m, dilation, str(device))
+        if key not in self._tap_cache:
+            taps = unit_taps(p_in, self.kernel, dilation, m, self.causal).flatten()
+            self._tap_cache[key] = None if torch.equal(taps, torch.arange(p_in)) else taps.to(device)
+        return self._tap_cache[key]
 
     def select(self, u_sum: torch.Tensor) -> torch.Tensor:
         """Kernel attention weights (eq. 5-6): pooled (N, C) -> (N, M, C), soft-maxed across the M branches."""

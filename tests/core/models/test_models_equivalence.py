@@ -205,3 +205,33 @@ def test_mish_module_matches_torch_values_and_gradients() -> None:
     (g_got,) = torch.autograd.grad(got.sum(), x)
     assert torch.allclose(got, ref, atol=1e-12) and torch.allclose(g_got, g_ref, atol=1e-10)
     assert torch.autograd.gradcheck(Mish(), (torch.randn(20, dtype=torch.float64, requires_grad=True),))
+
+
+@pytest.mark.parametrize("causal", [False, True])
+@pytest.mark.parametrize(
+    ("p_in", "kernel", "dilation"), [(81, 3, 1), (81, 3, 3), (81, 3, 9), (81, 3, 27), (25, 5, 5), (9, 3, 1)]
+)
+def test_attention_branch_equals_padded_dilated_convolution(
+    causal: bool, p_in: int, kernel: int, dilation: int
+) -> None:
+    """The gathered-taps branch (training path) is the strided, dilated, replicate-padded grouped convolution."""
+    from core.models.attention import AttentionLayer
+    from core.models.geometry import conv_plan
+
+    torch.manual_seed(1)
+    layer = AttentionLayer(16, kernel, 3, 4, 4, "relu", 0.0, causal)
+    for m in range(3):
+        x = torch.randn(5, 16, p_in, requires_grad=True)
+        weight = layer.branch_convs[m].weight
+        left, right, start, num_out = conv_plan(p_in, kernel, dilation, m, causal)
+        padded = torch.nn.functional.pad(x, (left, right), mode="replicate")[..., start:]
+        expected = torch.nn.functional.conv1d(
+            padded, weight, stride=kernel * dilation, dilation=dilation * (m + 1), groups=4
+        )[..., :num_out]
+        got = layer.branch(x, m, dilation)
+        assert got.shape == expected.shape == (5, 16, p_in // (kernel * dilation))
+        torch.testing.assert_close(got, expected, atol=1e-5, rtol=1e-5)
+        g_got = torch.autograd.grad(got.square().sum(), (x, weight))
+        g_expected = torch.autograd.grad(expected.square().sum(), (x, weight))
+        for a, b in zip(g_got, g_expected):
+            torch.testing.assert_close(a, b, atol=1e-4, rtol=1e-4)
