@@ -13,6 +13,10 @@ output mirrored back and averaged. Mirroring is a *spatial* operation, so it kee
 it for both models in capture (it halves the variance of per-frame errors for 2× the lifter time, which is a few
 percent of the pipeline). Live mode (one frame at a time, latency bound) may turn it off.
 
+Upright input (``core.upright``): the 2D is turned about the image centre so that the body's image axis points up,
+and the 3D turned back about the optical axis — an exact symmetry of the projection that the lifter, trained on
+mostly upright bodies, lifts better.
+
 Long clips are lifted in chunks of output frames whose inputs overlap by ``R - 1`` frames, which gives exactly the
 same result as one pass while keeping memory bounded and cancellation responsive.
 """
@@ -32,6 +36,7 @@ from .errors import Cancelled, WeightsError
 from .gaps import resample_times
 from .lifter_geometry import edge_padding
 from .lifter_numpy import LifterChecksumError, LifterFileError, NumpyLifter, load_numpy_lifter
+from .upright import body_roll, turn_2d, turn_3d
 
 
 class ShortClipWarning(UserWarning):
@@ -80,6 +85,7 @@ def lift_sequence(
     height: int,
     *,
     flip_tta: bool = True,
+    upright: bool = True,
     chunk: int = 128,
     should_stop: Callable[[], bool] | None = None,
     on_chunk: Callable[[int, int], None] | None = None,
@@ -91,6 +97,8 @@ def lift_sequence(
         xy_px: (T, J, 2) pixel coordinates, gaps already filled.
         width, height: image size in pixels (for normalize_screen_coordinates).
         flip_tta: average with the mirrored input's mirrored output.
+        upright: lift the 2D turned so that the body's image axis points up, and turn the 3D back about the optical
+            axis (``core.upright``: an exact symmetry of the projection that the lifter lifts better).
         chunk: output frames per forward pass. ``on_chunk(done, total)`` reports progress in frames;
             ``should_stop()`` is polled between chunks and raises ``Cancelled``.
     Returns:
@@ -110,6 +118,9 @@ def lift_sequence(
             stacklevel=2,
         )
     norm = normalize_screen_coordinates(np.asarray(xy_px, dtype=np.float32), width, height)
+    roll = body_roll(norm) if upright else 0.0
+    if roll:
+        norm = turn_2d(norm, -roll)  # the image centre is the origin of the normalised coordinates
     left, right = edge_padding(R, getattr(model, "causal_shift", 0))
     inputs = np.concatenate([np.repeat(norm[:1], left, axis=0), norm, np.repeat(norm[-1:], right, axis=0)])
     run, context = _runner(model, flip_tta)
@@ -122,7 +133,7 @@ def lift_sequence(
             out[start:stop] = run(inputs[start : stop + R - 1])  # (n + R - 1, J, 2) → (n, J, 3)
             if on_chunk is not None:
                 on_chunk(stop, T)
-    return out  # root-relative by definition: both predicts zero the root
+    return turn_3d(out, roll) if roll else out  # root-relative by definition: both predicts zero the root
 
 
 def _runner(model: Any, flip_tta: bool) -> tuple[Callable[[np.ndarray], np.ndarray], Any]:

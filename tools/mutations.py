@@ -126,6 +126,20 @@ MUTATIONS = (
         "pending = {u + 1: [f[np.minimum(starts[:, None] + first[None, :] + 1, len(f) - 1)]]",
         ("tests/core/test_lifter_numpy.py",),
     ),
+    Mutation(
+        "training-branch-taps-undilated",
+        "core/models/attention.py",
+        "taps = unit_taps(p_in, self.kernel, dilation, m, self.causal).flatten()",
+        "taps = unit_taps(p_in, self.kernel, dilation, 0, self.causal).flatten()",
+        ("tests/core/models/test_models_equivalence.py", "-k", "branch_equals_padded"),
+    ),
+    Mutation(
+        "upright-3d-turned-back-the-wrong-way",
+        "core/lift.py",
+        "return turn_3d(out, roll) if roll else out",
+        "return turn_3d(out, -roll) if roll else out",
+        ("tests/core/test_upright.py",),
+    ),
 )
 
 _IGNORE = shutil.ignore_patterns(".venv*", ".git", "runs", "out", "dist", ".cache", "__pycache__", ".pytest_cache",

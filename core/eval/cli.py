@@ -27,6 +27,7 @@ from .. import metrics
 from ..camera import normalize_screen_coordinates
 from ..data.validation_set import EvalSequence
 from ..models import load_model, pad_sequence, predict
+from ..upright import body_roll, turn_2d, turn_3d
 from .report import comparison_markdown, model_card, to_json, to_markdown
 
 METRICS = ("mpjpe", "p_mpjpe", "n_mpjpe", "mpjve", "accel")
@@ -41,20 +42,23 @@ _LOST_FRAMES = {"mpjpe": 0, "p_mpjpe": 0, "n_mpjpe": 0, "mpjve": 1, "accel": 2} 
 
 
 @torch.no_grad()
-def predict_sequence(model: torch.nn.Module, x2d: np.ndarray, tta: bool = True) -> np.ndarray:
-    """(T, J, 2) normalised 2D → (T, J, 3) root-relative 3D for every frame (edge-replication padding)."""
+def predict_sequence(model: torch.nn.Module, x2d: np.ndarray, tta: bool = True, upright: bool = True) -> np.ndarray:
+    """(T, J, 2) normalised 2D → (T, J, 3) root-relative 3D for every frame (edge-replication padding); ``upright``:
+    as capture lifts (``core.upright``, the body's image axis turned up and the 3D turned back)."""
+    roll = body_roll(x2d) if upright else 0.0
     device = next(model.parameters()).device
-    x = torch.from_numpy(np.ascontiguousarray(x2d, dtype=np.float32))[None].to(device)
-    return predict(model, pad_sequence(model, x), tta=tta)[0].cpu().numpy()
+    x = torch.from_numpy(np.ascontiguousarray(turn_2d(x2d, -roll), dtype=np.float32))[None].to(device)
+    return turn_3d(predict(model, pad_sequence(model, x), tta=tta)[0].cpu().numpy(), roll)
 
 
-def evaluate_sequences(model: torch.nn.Module, sequences: list[EvalSequence], tta: bool = True) -> dict:
+def evaluate_sequences(model: torch.nn.Module, sequences: list[EvalSequence], tta: bool = True,
+                       upright: bool = True) -> dict:  # fmt: skip
     """Runs the model on every sequence; returns {"groups": {group: {metric: mm, "frames": n}}, "mean": {...}}."""
     model.eval()
     sums: dict[str, dict[str, float]] = {}
     t0, frames = time.monotonic(), 0
     for seq in sequences:
-        pred = predict_sequence(model, seq.x2d, tta=tta)
+        pred = predict_sequence(model, seq.x2d, tta=tta, upright=upright)
         gt = seq.y3d.astype(np.float32)
         acc = sums.setdefault(seq.group, {f"{m}_sum": 0.0 for m in METRICS} | {f"{m}_n": 0 for m in METRICS})
         T = len(gt)
@@ -146,7 +150,7 @@ def run(args: argparse.Namespace) -> list[dict]:
         torch.set_num_threads(args.threads)
     paths = list(args.checkpoint) + ([args.baseline] if args.baseline is not None else [])
     models = [load_model(p) for p in paths]
-    tta = args.tta == "on"
+    tta, upright = args.tta == "on", args.upright == "on"
     reports = [
         {
             "checkpoint": str(path),
@@ -159,6 +163,7 @@ def run(args: argparse.Namespace) -> list[dict]:
             "data": args.data,
             "subjects": list(args.subjects) if args.data == "cmu" else ["S9", "S11"],
             "flip_tta": tta,
+            "upright": upright,
             "units": {"mpjpe": "mm", "p_mpjpe": "mm", "n_mpjpe": "mm", "mpjve": "mm/frame", "accel": "mm/frame^2"},
             "results": {},
         }
@@ -172,13 +177,13 @@ def run(args: argparse.Namespace) -> list[dict]:
                 cache[joints] = load_sequences(args.data, condition, args, joints)
             if not cache[joints]:
                 raise SystemExit(f"no {args.data} evaluation sequences found")
-            report["results"][condition] = evaluate_sequences(model, cache[joints], tta=tta)
+            report["results"][condition] = evaluate_sequences(model, cache[joints], tta=tta, upright=upright)
     if args.real_video:
         from .real_video import evaluate_model, load_views
 
         views = load_views(args.real_video_reference) if args.real_video_reference else load_views()
         for report, model in zip(reports, models):
-            report["real_video"] = evaluate_model(model.eval(), views, flip_tta=tta)
+            report["real_video"] = evaluate_model(model.eval(), views, flip_tta=tta, upright=upright)
     return reports
 
 
@@ -197,6 +202,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also score on the shared Pose2Sim reference against MediaPipe's own 3D (core.eval.real_video)")
     p.add_argument("--real-video-reference", type=Path, default=None, help="the reference .npz (default: ../shared)")
     p.add_argument("--tta", choices=("on", "off"), default="on", help="flip test-time augmentation")
+    p.add_argument("--upright", choices=("on", "off"), default="on",
+                   help="lift the 2D turned upright and turn the 3D back, as capture does (core.upright)")
     p.add_argument("--markdown", type=Path, help="write the tables as markdown here")
     p.add_argument("--json", type=Path, help="write the full report as JSON here")
     p.add_argument("--model-card", type=Path, help="write a model card JSON (needs --noise both, --data cmu)")

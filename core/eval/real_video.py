@@ -90,7 +90,8 @@ def score(pred: np.ndarray, view: RealView) -> dict[str, float]:
     }
 
 
-def evaluate_model(model: Any, views: list[RealView], flip_tta: bool = True) -> dict[str, dict[str, Any]]:
+def evaluate_model(model: Any, views: list[RealView], flip_tta: bool = True,
+                   upright: bool = True) -> dict[str, dict[str, Any]]:  # fmt: skip
     """{view: {"ours": metrics, "mediapipe": metrics, "ratio": ours/mediapipe P-MPJPE, "fused": metrics of what a
     capture gives by default (the lifter's 3D averaged with MediaPipe's, ``core.fuse3d``, share
     ``CaptureOptions.mediapipe_3d``; every frame is a real, unswapped detection here), "fused_share",
@@ -103,7 +104,7 @@ def evaluate_model(model: Any, views: list[RealView], flip_tta: bool = True) -> 
     out = {}
     for view in views:
         times = np.arange(len(view.xy)) / view.fps
-        pred = lift_timed(model, view.xy, times, *view.size, flip_tta=flip_tta).astype(np.float64)
+        pred = lift_timed(model, view.xy, times, *view.size, flip_tta=flip_tta, upright=upright).astype(np.float64)
         fused, _ = fuse_clip(pred, view.mediapipe_3d, np.ones(len(pred), bool), times, share)
         ours, mp, both = score(pred, view), score(view.mediapipe_3d, view), score(fused, view)
         out[view.name] = {"ours": ours, "mediapipe": mp, "ratio": ours["p_mpjpe"] / mp["p_mpjpe"], "fused": both,

@@ -38,7 +38,9 @@ def to_markdown(report: dict[str, Any]) -> str:
         "",
         f"- model: {m['config'].get('arch')} (receptive field {m['receptive_field']}, causal shift "
         f"{m['causal_shift']}, {m['params'] / 1e6:.2f} M parameters)",
-        f"- data: {report['data']} ({', '.join(report['subjects'])}), flip TTA {'on' if report['flip_tta'] else 'off'}",
+        f"- data: {report['data']} ({', '.join(report['subjects'])}), flip TTA "
+        f"{'on' if report['flip_tta'] else 'off'}, upright input {'on' if report.get('upright') else 'off'} "
+        "(core/upright.py)",
         "- units: MPJPE, P-MPJPE, N-MPJPE in mm; MPJVE in mm/frame; acceleration error in mm/frame² (50 fps)"
         if report["data"] == "cmu"
         else "- units: mm, mm/frame, mm/frame²",
@@ -78,7 +80,9 @@ def comparison_markdown(reports: list[dict[str, Any]], has_baseline: bool, comma
         "# Accuracy of the lifters",
         "",
         f"- data: {reports[0]['data']} ({', '.join(reports[0]['subjects'])}), flip TTA "
-        f"{'on' if reports[0]['flip_tta'] else 'off'}; errors in mm, protocol means (see each table below)",
+        f"{'on' if reports[0]['flip_tta'] else 'off'}, upright input {'on' if reports[0].get('upright') else 'off'} "
+        "(core/upright.py: the 2D turned so the body's image axis points up, the 3D turned back); errors in mm, "
+        "protocol means (see each table below)",
         f"- joints: each model is scored on data in its own joint definition ({', '.join(defs)}; docs/data.md), so "
         "figures of models with different definitions measure different points; conditions: rig = Human3.6M-like "
         "cameras, wild = random cameras from a seed stream no training uses, noisy = the measured detector noise, "
@@ -197,6 +201,7 @@ def model_card(checkpoint: str | Path, report: dict[str, Any]) -> dict[str, Any]
         },
         "validation": {
             "flip_tta": report["flip_tta"],
+            "upright": report.get("upright", False),
             "command": report.get("command"),
             **{f"{k}_{c}_mm": round(results[c]["mean"][k], 2) for c in results for k in ("mpjpe", "p_mpjpe")},
             **{f"{k}_{c}_mm": round(results[c]["mean"][k], 2) for c in results for k in ("n_mpjpe",)},

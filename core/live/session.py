@@ -32,6 +32,7 @@ import numpy as np
 from ..errors import CaptureError
 from ..fuse3d import LiveFusion
 from ..options import LiveOptions
+from ..upright import LiveUpright, turn_2d, turn_3d
 
 Send = Callable[[dict[str, Any]], None]
 POLL_S = 0.05  # the loop checks ``stop`` at least this often while waiting for a frame
@@ -119,6 +120,7 @@ class LiveSession:
             self.receptive_field = int(model.receptive_field)
             self.streams = [CausalStreamer(model)] + ([CausalStreamer(model)] if options.flip_tta else [])
             self.rate = RateAdapter(self._step, model_fps=float(getattr(model.config, "fps", 50.0)))
+            self.upright = LiveUpright()
             self.own_detector = detector is None
             if detector is None:
                 from ..detect import MediaPipePoseDetector
@@ -159,8 +161,11 @@ class LiveSession:
 
     def lift(self, xy_px: np.ndarray, t_s: float) -> np.ndarray:
         """(17, 2) pixels of the frame at ``t_s`` → (17, 3) root-relative camera-space 3D, lifted at the model's
-        training rate (``core.live.rate.RateAdapter``), flip TTA averaged if enabled."""
-        out = np.asarray(self.rate.push(self._normalize(xy_px.astype(np.float32), *self.size), t_s), np.float64)
+        training rate (``core.live.rate.RateAdapter``), flip TTA averaged if enabled, from upright input (the 2D turned
+        by the running median of the body's image angle, ``core.upright.LiveUpright``, the 3D turned back)."""
+        norm = self._normalize(xy_px.astype(np.float32), *self.size)
+        roll = self.upright.update(norm, t_s)  # upright input, as capture lifts (core/upright.py)
+        out = turn_3d(np.asarray(self.rate.push(turn_2d(norm, -roll), t_s), np.float64), roll)
         out[0] = 0.0  # root-relative by definition
         return out
 

@@ -35,7 +35,7 @@ def test_padding_matches_the_models_own_sequence_inference(model) -> None:  # no
     assert past + future == model.receptive_field - 1
     assert future == (0 if model.config.causal else past)
     xy = stick_figure(40)
-    ours = lift_sequence(model, xy, W, H, flip_tta=False)
+    ours = lift_sequence(model, xy, W, H, flip_tta=False, upright=False)  # the model's own input, as given
     ref = infer_sequence(model, torch.from_numpy(normalize_screen_coordinates(xy, W, H)).float()).numpy()
     assert ours.shape == (40, 17, 3)
     assert np.allclose(ours[:, 1:], ref[:, 1:], atol=1e-5)

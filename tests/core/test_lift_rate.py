@@ -42,7 +42,8 @@ def test_any_rate_is_lifted_at_50_fps_and_returned_per_frame(fps: float) -> None
     times = np.arange(int(3 * fps) + 1) / fps  # 3 seconds
     xy = _track(times)
     model = RecordingLifter()
-    out = lift_timed(model, xy, times, 1000, 1000, flip_tta=False)
+    # upright off: the test reads what the model saw
+    out = lift_timed(model, xy, times, 1000, 1000, flip_tta=False, upright=False)
     assert out.shape == (len(times), 17, 3)
     seen = torch.cat([s[0] for s in model.seen]).numpy()  # (grid frames, 17, 2) normalised
     assert len(seen) == 151  # 3 s at 50 fps, both ends included
@@ -57,7 +58,7 @@ def test_any_rate_is_lifted_at_50_fps_and_returned_per_frame(fps: float) -> None
 def test_clips_at_the_model_rate_are_lifted_unchanged() -> None:
     times = np.arange(40) / 50.0
     model = RecordingLifter()
-    lift_timed(model, _track(times), times, 1000, 1000, flip_tta=False)
+    lift_timed(model, _track(times), times, 1000, 1000, flip_tta=False, upright=False)
     assert sum(len(s[0]) for s in model.seen) == 40
 
 
@@ -65,7 +66,7 @@ def test_variable_frame_rate_uses_the_real_times() -> None:
     rng = np.random.default_rng(0)
     times = np.cumsum(rng.uniform(0.02, 0.06, 60))
     xy = _track(times)
-    out = lift_timed(RecordingLifter(), xy, times, 1000, 1000, flip_tta=False)
+    out = lift_timed(RecordingLifter(), xy, times, 1000, 1000, flip_tta=False, upright=False)
     np.testing.assert_allclose(out[:, 1:, :2], (xy / 1000 * 2 - 1)[:, 1:], atol=1e-5)
     with pytest.raises(ValueError, match="increase"):
         lift_timed(RecordingLifter(), xy, times[::-1].copy(), 1000, 1000)

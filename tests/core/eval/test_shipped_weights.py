@@ -41,6 +41,7 @@ def test_shipped_weights_match_their_model_card(card_path: Path, shared_dir: Pat
     args = evaluate.build_parser().parse_args(words[3:])
     args.cmu_root = shared_dir / "data" / "cmu"  # the card's command ran from the checkout with the default root
     assert args.data == "cmu" and args.tta == ("on" if card["validation"]["flip_tta"] else "off")
+    assert args.upright == ("on" if card["validation"].get("upright") else "off"), "card and command disagree"
     expected: dict[str, dict[str, float]] = {}
     for key, value in card["validation"].items():
         if m := FIGURE.match(key):
@@ -52,7 +53,8 @@ def test_shipped_weights_match_their_model_card(card_path: Path, shared_dir: Pat
     try:
         for condition, figures in expected.items():
             sequences = evaluate.load_sequences("cmu", condition, args, model.config.joints)
-            got = evaluate.evaluate_sequences(model, sequences, tta=args.tta == "on")["mean"]
+            upright = args.upright == "on"
+            got = evaluate.evaluate_sequences(model, sequences, tta=args.tta == "on", upright=upright)["mean"]
             for metric, value in figures.items():
                 assert got[metric] == pytest.approx(value, abs=TOLERANCE_MM), (condition, metric, got[metric], value)
     finally:

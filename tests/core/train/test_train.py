@@ -44,6 +44,18 @@ def test_every_shipped_config_loads(name: str) -> None:
     assert TrainConfig.from_dict(cfg.to_dict()).to_dict() == cfg.to_dict()
 
 
+def test_videopose_baseline_has_the_shipped_attention_recipe_and_budget() -> None:
+    """The ratio in docs/accuracy.md compares architectures only: data, optimisation, seed, receptive field, channels
+    and joints of configs/realvideo_videopose_offline.toml must be those of the shipped attention lifter's config."""
+    attention = TrainConfig.from_toml(REPO / "configs" / "realvideo_offline.toml").to_dict()
+    baseline = TrainConfig.from_toml(REPO / "configs" / "realvideo_videopose_offline.toml").to_dict()
+    assert baseline["data"] == attention["data"] and baseline["optim"] == attention["optim"]
+    assert baseline["run"]["seed"] == attention["run"]["seed"]
+    assert baseline["model"]["arch"] == "videopose" and attention["model"]["arch"] == "attention"
+    for key in ("filter_widths", "channels", "causal", "dropout", "joints"):
+        assert baseline["model"][key] == attention["model"][key], key
+
+
 @pytest.mark.parametrize(
     "raw, message",
     [
