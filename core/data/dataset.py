@@ -279,20 +279,38 @@ def training_motions(cfg: DataConfig, root: Path) -> list[Motion]:
     return train
 
 
-def build_training_data(
-    cfg: DataConfig, receptive_field: int, causal_shift: int, repo_root: Path, seed: int = 1, joints: str = "skeleton"
-) -> TrainingData:
-    """Loads the training motions (validation subjects excluded) and the fixed validation windows, all in the
-    ``joints`` definition of the model being trained."""
+@dataclass
+class TrainingSources:
+    """What :func:`build_training_data` reads from ``../shared/data`` and fits once per run: the training motions,
+    their camera pool (which depends on the run's seed) and the validation sequences, in one joint definition.
+    ``core.train.data_pack`` stores it so a machine without ``../shared`` (a lent GPU) can train the same run."""
+
+    bank: MotionBank
+    pool: CameraPool
+    val_clean: list
+    val_noisy: list
+
+
+def load_training_sources(cfg: DataConfig, repo_root: Path, seed: int = 1, joints: str = "skeleton") -> TrainingSources:
+    """The motions (validation subjects excluded), the camera pool and the validation sequences of ``cfg``."""
     root = _resolve(cfg.cmu_root, repo_root)
     bank = _load_bank(training_motions(cfg, root), cfg, repo_root, joints)
     cameras = vc.RandomCameraConfig.preset(cfg.cameras)
     pool = CameraPool.cached(bank, seed, cfg.segment_frames, cfg.random_cameras_per_segment, cfg.rigs_per_segment,
                              cameras)  # fmt: skip
+    clean = cmu_validation_sequences(root, cfg.val_subjects, noisy=False, seed=cfg.val_seed, joints=joints)
+    noisy = cmu_validation_sequences(root, cfg.val_subjects, noisy=True, seed=cfg.val_seed, joints=joints)
+    return TrainingSources(bank, pool, clean, noisy)
+
+
+def assemble_training_data(
+    sources: TrainingSources, cfg: DataConfig, receptive_field: int, causal_shift: int
+) -> TrainingData:
+    """The window sampler and the fixed validation windows of a model with this receptive field and shift."""
     noise = NoiseConfig.training() if cfg.noise == "training" else NoiseConfig()
     sampler = WindowSampler(
-        bank,
-        pool,
+        sources.bank,
+        sources.pool,
         receptive_field,
         causal_shift,
         rig_fraction=cfg.rig_camera_fraction,
@@ -303,7 +321,14 @@ def build_training_data(
         bone_scale_std=cfg.bone_scale_std,
         tilt_deg=cfg.tilt_deg,
     )
-    clean = cmu_validation_sequences(root, cfg.val_subjects, noisy=False, seed=cfg.val_seed, joints=joints)
-    noisy = cmu_validation_sequences(root, cfg.val_subjects, noisy=True, seed=cfg.val_seed, joints=joints)
-    val = validation_windows(clean, noisy, receptive_field, causal_shift, cfg.val_windows)
+    val = validation_windows(sources.val_clean, sources.val_noisy, receptive_field, causal_shift, cfg.val_windows)
     return TrainingData(train=sampler, val=val)
+
+
+def build_training_data(
+    cfg: DataConfig, receptive_field: int, causal_shift: int, repo_root: Path, seed: int = 1, joints: str = "skeleton"
+) -> TrainingData:
+    """Loads the training motions (validation subjects excluded) and the fixed validation windows, all in the
+    ``joints`` definition of the model being trained."""
+    sources = load_training_sources(cfg, repo_root, seed, joints)
+    return assemble_training_data(sources, cfg, receptive_field, causal_shift)

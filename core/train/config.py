@@ -55,12 +55,13 @@ class RunConfig:
     max_minutes: float = 0.0  # wall-clock cap (0 = none); the run stops cleanly after the batch that crosses it
     threads: int = 0  # torch intra-op threads per process (0 = leave PyTorch's default)
     device: str = "auto"  # "auto" | "cpu" | "cuda"
+    data_workers: int = 1  # 1: one background thread draws the next batch; N > 1: N forked processes (GPU runs)
     flip_tta: bool = True  # flip test-time augmentation in validation
     log_every: int = 10  # steps between JSON-lines log records
 
     def __post_init__(self) -> None:
-        if self.max_minutes < 0 or self.threads < 0 or self.log_every < 1:
-            raise ConfigError("run.max_minutes and run.threads must be >= 0, run.log_every >= 1")
+        if self.max_minutes < 0 or self.threads < 0 or self.log_every < 1 or self.data_workers < 1:
+            raise ConfigError("run.max_minutes and run.threads must be >= 0, run.log_every and run.data_workers >= 1")
         if self.device not in ("auto", "cpu", "cuda"):
             raise ConfigError(f"run.device must be 'auto', 'cpu' or 'cuda', got {self.device!r}")
 

@@ -21,12 +21,10 @@ import math
 import os
 import sys
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 import torch.distributed as dist
 
@@ -35,6 +33,7 @@ from ..metrics import mpjpe
 from ..models import build_model, save_checkpoint
 from .config import TrainConfig
 from .lookahead import ranger
+from .prefetch import BatchQueue
 from .run_log import RunLog, weights_digest
 from .schedules import bn_momentum, cosine_lr, set_bn_momentum, set_lr
 from .state import TrainPosition, load_training_checkpoint, restore_rng, save_training_checkpoint
@@ -87,11 +86,6 @@ def _device(kind: str, d: _Dist) -> torch.device:
     return torch.device("cpu")
 
 
-def _step_seed(*parts: int) -> int:
-    """A 63-bit seed derived from (seed, epoch, step, rank) through numpy's SeedSequence (well mixed)."""
-    return int(np.random.SeedSequence(list(parts)).generate_state(2, np.uint32).astype(np.uint64).dot([1 << 31, 1]))
-
-
 def train(
     config: TrainConfig,
     out_dir: str | Path,
@@ -129,10 +123,14 @@ class _Run:
             raise ValueError(f"optim.batch_size {opt.batch_size} is not divisible by the {self.ddist.world} ranks")
         self.local_batch = opt.batch_size // self.ddist.world
         torch.manual_seed(config.run.seed)  # identical initial weights on every rank
-        self.model = build_model(config.model).to(self.device)
-        m = self.model
+        m = build_model(config.model)
         self.data = data or build_training_data(config.data, m.receptive_field, m.causal_shift, REPO_ROOT,
                                                 seed=config.run.seed, joints=config.model.joints)  # fmt: skip
+        self.steps_per_epoch = math.ceil(config.data.samples_per_epoch / opt.batch_size)
+        # built (and its worker processes forked) before the model reaches a GPU: the workers never touch CUDA
+        self.batches = BatchQueue(self.data, config.run.seed, self.ddist.rank, self.local_batch,
+                                  config.run.data_workers, self.steps_per_epoch, opt.epochs)  # fmt: skip
+        self.model = m.to(self.device)
         self.optimizer = ranger(m.parameters(), lr=opt.lr, betas=opt.betas, eps=opt.eps, alpha=opt.lookahead_alpha,
                                 k=opt.lookahead_k, weight_decay=opt.weight_decay)  # fmt: skip
         self.position, self.elapsed_before = TrainPosition(0, 0), 0.0
@@ -150,7 +148,6 @@ class _Run:
         if self.ddist.world > 1:
             ids = [self.device.index] if self.device.type == "cuda" else None
             self.net = torch.nn.parallel.DistributedDataParallel(self.model, device_ids=ids)
-        self.steps_per_epoch = math.ceil(config.data.samples_per_epoch / opt.batch_size)
         done = self.position.epoch * self.steps_per_epoch + self.position.step
         self.log = RunLog(out_dir, self.ddist.main, self.steps_per_epoch * opt.epochs, done, config.to_dict())
         self.log.record("start", rank_count=self.ddist.world, device=str(self.device), command=command,
@@ -158,7 +155,6 @@ class _Run:
                         train_frames=self.data.train.num_frames,
                         params=sum(p.numel() for p in self.model.parameters()))  # fmt: skip
         self.result = TrainResult()
-        self.prefetch = ThreadPoolExecutor(max_workers=1)
         self.t_start = time.monotonic()
         self.steps_this_call = 0
         self.stop = ""
@@ -166,10 +162,6 @@ class _Run:
 
     def elapsed(self) -> float:
         return self.elapsed_before + time.monotonic() - self.t_start
-
-    def _submit(self, epoch: int, step: int) -> Future:
-        return self.prefetch.submit(_draw, self.data, self.config.run.seed, epoch, step, self.ddist.rank,
-                                    self.local_batch)  # fmt: skip
 
     def train_epoch(self, epoch: int) -> int:
         """Runs the epoch's remaining steps (all, or until a budget stops the run); returns the step reached."""
@@ -180,13 +172,10 @@ class _Run:
         self.net.train()
         step = self.position.step if epoch == self.position.epoch else 0
         t_epoch, samples_epoch = time.monotonic(), 0
-        # The next batch is drawn in a background thread while the model works on this one (numpy and torch
-        # release the GIL in their kernels); each batch depends only on its own seed, so this changes nothing.
-        pending = self._submit(epoch, step)
+        # The next batches are drawn in the background while the model works on this one (core.train.prefetch);
+        # each batch depends only on its own seed, so this changes nothing.
         while step < self.steps_per_epoch:
-            seed, x, y = pending.result()
-            if step + 1 < self.steps_per_epoch:
-                pending = self._submit(epoch, step + 1)
+            seed, x, y = self.batches.get(epoch, step)
             x_t, y_t = torch.from_numpy(x).to(self.device), torch.from_numpy(y).to(self.device)
             torch.manual_seed(seed)
             pred = self.net(x_t)  # (B, K, J, 3): the K target frames of each window
@@ -206,7 +195,6 @@ class _Run:
                                 samples_per_s=self.speed, elapsed_s=self.elapsed())  # fmt: skip
             self.stop = _should_stop(cfg, self.t_start, self.steps_this_call, self.max_steps, self.device)
             if self.stop:
-                pending.cancel()
                 break
         return step
 
@@ -234,7 +222,7 @@ class _Run:
 
     def finish(self, epoch: int) -> TrainResult:
         """``model.pt``, the end record and this rank's receipt."""
-        self.prefetch.shutdown(wait=True, cancel_futures=True)
+        self.batches.close()
         result = self.result
         result.stopped_by, result.finished, result.epochs_done = self.stop, epoch >= self.config.optim.epochs, epoch
         wall = self.elapsed()
@@ -251,15 +239,6 @@ class _Run:
         if self.ddist.world > 1:
             dist.barrier()
         return result
-
-
-def _draw(
-    data: TrainingData, seed: int, epoch: int, step: int, rank: int, batch: int
-) -> tuple[int, np.ndarray, np.ndarray]:
-    """The batch of (epoch, step) on this rank: (its seed, x (B, n + K - 1, J, 2), y (B, K, J, 3))."""
-    step_seed = _step_seed(seed, epoch, step, rank)
-    x, y = data.train.sample(np.random.default_rng(step_seed), batch)
-    return step_seed, x, y
 
 
 def _should_stop(config: TrainConfig, t_start: float, steps: int, max_steps: int | None, device: torch.device) -> str:
@@ -300,6 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--resume", type=Path, help="training checkpoint (last.pt) to continue from")
     parser.add_argument("--out", type=Path, help="run folder (default runs/<config name>)")
     parser.add_argument("--max-steps", type=int, default=None, help="stop this invocation after N steps")
+    parser.add_argument("--data-pack", type=Path, help="training data packed by core.train.data_pack (no ../shared)")
     args = parser.parse_args(argv)
     if args.config is None and args.resume is None:
         parser.error("give --config, --resume, or both")
@@ -316,7 +296,12 @@ def main(argv: list[str] | None = None) -> int:
         config = TrainConfig.from_toml(args.config)
         out = args.out or Path("runs") / args.config.stem
     command = "python -m core.train " + " ".join(argv if argv is not None else sys.argv[1:])
-    result = train(config, out, resume=args.resume, max_steps=args.max_steps, command=command)
+    data = None
+    if args.data_pack is not None:
+        from .data_pack import read_pack
+
+        data = read_pack(args.data_pack, config)
+    result = train(config, out, resume=args.resume, data=data, max_steps=args.max_steps, command=command)
     if dist.is_initialized():
         dist.destroy_process_group()
     if int(os.environ.get("RANK", "0")) == 0:

@@ -65,6 +65,7 @@ def test_videopose_baseline_has_the_shipped_attention_recipe_and_budget() -> Non
         ({"model": {"arch": "attention"}, "optim": {"batch_size": "64"}}, r"optim.*batch_size must be int"),
         ({"model": {"arch": "attention"}, "data": {"flip_probability": 2.0}}, r"flip_probability"),
         ({"data": {}}, r"\[model\] section is required"),
+        ({"model": {"arch": "attention"}, "run": {"data_workers": 0}}, r"data_workers"),
     ],
 )
 def test_config_rejects_bad_input(raw: dict, message: str) -> None:
@@ -106,6 +107,17 @@ def test_resume_continues_exactly(tmp_path: Path) -> None:
     rest = train(cfg, tmp_path / "split", data=tiny_data(cfg), resume=tmp_path / "split" / "last.pt")
     assert rest.finished
     assert first.losses + rest.losses == full.losses  # bit-identical continuation
+
+
+def test_worker_processes_draw_the_same_batches_in_the_same_order(tmp_path: Path) -> None:
+    # 3 epochs of 3 steps: the queue runs ahead across epoch ends, and a budget stop leaves drawn batches unused
+    cfg = tiny_config(optim={"epochs": 3}, data={"samples_per_epoch": 64 * 3})
+    threaded = train(cfg, tmp_path / "thread", data=tiny_data(cfg))
+    forked = tiny_config(optim={"epochs": 3}, data={"samples_per_epoch": 64 * 3}, run={"data_workers": 3})
+    first = train(forked, tmp_path / "fork", data=tiny_data(forked), max_steps=4)
+    rest = train(forked, tmp_path / "fork", data=tiny_data(forked), resume=tmp_path / "fork" / "last.pt")
+    assert len(threaded.losses) == 9 and rest.finished
+    assert first.losses + rest.losses == threaded.losses
 
 
 def test_wall_clock_budget_stops_the_run(tmp_path: Path) -> None:
