@@ -26,7 +26,8 @@ def test_pack_gives_the_same_batches_and_validation_windows(tmp_path: Path, shar
     direct = build_training_data(cfg.data, model.receptive_field, model.causal_shift, REPO_ROOT, seed=cfg.run.seed,
                                  joints=cfg.model.joints)  # fmt: skip
     packed = read_pack(pack, cfg)
-    for a, b in zip(direct.train.sample(np.random.default_rng(5), 16), packed.train.sample(np.random.default_rng(5), 16)):
+    batches = [d.train.sample(np.random.default_rng(5), 16) for d in (direct, packed)]
+    for a, b in zip(*batches):
         np.testing.assert_array_equal(a, b)
     np.testing.assert_array_equal(direct.val.x_noisy, packed.val.x_noisy)
     np.testing.assert_array_equal(direct.val.y, packed.val.y)
