@@ -140,10 +140,24 @@ MUTATIONS = (
         "return turn_3d(out, -roll) if roll else out",
         ("tests/core/test_upright.py",),
     ),
+    Mutation(
+        "worker-process-draws-another-position",
+        "core/train/prefetch.py",
+        "future = self.pool.submit(_draw_in_worker, self.seed, epoch, step, self.rank, self.batch)",
+        "future = self.pool.submit(_draw_in_worker, self.seed, step, epoch, self.rank, self.batch)",
+        ("tests/core/train/test_train.py", "-k", "worker_processes"),
+    ),
+    Mutation(
+        "data-pack-ignores-its-key",
+        "core/train/data_pack.py",
+        'if header["key"] != json.loads(json.dumps(pack_key(config))):',
+        "if False:  # mutation",
+        ("tests/core/train/test_data_pack.py",),
+    ),
 )
 
 _IGNORE = shutil.ignore_patterns(".venv*", ".git", "runs", "out", "dist", ".cache", "__pycache__", ".pytest_cache",
-                                 ".ruff_cache")  # fmt: skip
+                                 ".ruff_cache", ".gpu")  # fmt: skip
 
 
 def python() -> str:
