@@ -68,6 +68,9 @@ class BatchQueue:
         if workers == 1:
             self.pool, self.local = ThreadPoolExecutor(max_workers=1), True
         else:
+            # Windows has no fork; spawning would pickle hundreds of MB of data into every worker
+            if "fork" not in multiprocessing.get_all_start_methods():
+                raise ValueError("[run] data_workers > 1 needs the fork start method (Linux or macOS)")
             context = multiprocessing.get_context("fork")
             self.pool = ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker, initargs=(data,))
             self.local = False
