@@ -102,8 +102,10 @@ def placement_figures(placed: Placement, truth_world: np.ndarray, truth_up_cam: 
     }  # fmt: skip
 
 
-def synthetic(model, cmu_root: Path, subjects: tuple[str, ...], seed: int, cameras: int) -> list[dict[str, float]]:  # noqa: ANN001
-    """One row of figures per (motion, camera) of the held-out subjects (module docstring)."""
+def synthetic(model, cmu_root: Path, subjects: tuple[str, ...], seed: int, cameras: int,  # noqa: ANN001
+              noisy: bool = True) -> list[dict[str, float]]:  # fmt: skip
+    """One row of figures per (motion, camera) of the held-out subjects (module docstring); ``noisy=False`` feeds the
+    exact projections instead (a diagnostic: what the detector's noise costs each figure)."""
     from ..data import virtual_cameras as vc
     from ..data.batch_noise import BatchNoise
     from ..data.cmu import list_motions, load_h36m_joints, split_by_subject
@@ -123,7 +125,7 @@ def synthetic(model, cmu_root: Path, subjects: tuple[str, ...], seed: int, camer
             cam = vc.random_camera(world, rng)
             batch = CameraBatch.stack([cam])
             pixels, x_cam, _ = render_windows(world[None].astype(np.float32), batch, 0)
-            pixels = noise.apply(pixels, np.random.default_rng([seed, i, c, 5]))[0]
+            pixels = noise.apply(pixels, np.random.default_rng([seed, i, c, 5]))[0] if noisy else pixels[0]
             times = np.arange(len(world)) / fps
             rel = lift_timed(model, pixels, times, cam.width, cam.height, flip_tta=True)
             height = estimate_stature(world)
@@ -291,23 +293,27 @@ def main(argv: list[str] | None = None) -> int:
         help="capture every .mp4 here (the shared clips); --videos '' to skip",
     )
     p.add_argument("--detect-workers", type=int, default=0, help="MediaPipe processes for the clips (0 = one per core)")
+    p.add_argument("--clean-2d", action="store_true", help="synthetic table without detector noise (a diagnostic)")
     args = p.parse_args(argv)
+    if args.clean_2d and args.markdown:
+        p.error("--clean-2d is a diagnostic: its tables do not go into the docs' measured section")
     from ..lift import load_lifter
     from ..weights import default_weights
 
     weights = args.checkpoint or default_weights("offline")
     model = load_lifter(weights, device="cpu")
-    synth = synthetic(model, args.cmu_root, tuple(args.subjects), args.seed, args.cameras)
+    synth = synthetic(model, args.cmu_root, tuple(args.subjects), args.seed, args.cameras, noisy=not args.clean_2d)
     real = pose2sim(model, args.reference)
     clips = shared_clips(args.videos, args.detect_workers, args.checkpoint) if str(args.videos) not in ("", ".") else []
     command = (
         "python -m core.eval.world"
         + (f" --checkpoint {args.checkpoint}" if args.checkpoint else "")
         + (f" --markdown {args.markdown}" if args.markdown else "")
+        + (" --clean-2d" if args.clean_2d else "")
     )
     text = (
         f"Measured by `{command}` (weights `{Path(weights).name}`).\n\n"
-        + table(synth, "synthetic: CMU 08, random cameras")
+        + table(synth, "synthetic: CMU 08, random cameras" + (", noise-free 2D" if args.clean_2d else ""))
         + "\n\n"
         + table(real, "Pose2Sim view")
         + ("\n\n" + clips_table(clips) if clips else "")
