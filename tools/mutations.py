@@ -148,6 +148,13 @@ MUTATIONS = (
         ("tests/core/train/test_train.py", "-k", "worker_processes"),
     ),
     Mutation(
+        "contact-cues-read-the-other-foot",
+        "core/world/contact_model.py",
+        "[_log(s[:, j]) for s in speeds]",
+        "[_log(s[:, o]) for s in speeds]",
+        ("tests/core/world/test_contact_model.py",),
+    ),
+    Mutation(
         "data-pack-ignores-its-key",
         "core/train/data_pack.py",
         'if header["key"] != json.loads(json.dumps(pack_key(config))):',

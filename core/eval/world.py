@@ -103,36 +103,21 @@ def placement_figures(placed: Placement, truth_world: np.ndarray, truth_up_cam: 
 
 
 def synthetic(model, cmu_root: Path, subjects: tuple[str, ...], seed: int, cameras: int,  # noqa: ANN001
-              noisy: bool = True) -> list[dict[str, float]]:  # fmt: skip
+              noisy: bool = True, contact_rule: bool = False) -> list[dict[str, float]]:  # fmt: skip
     """One row of figures per (motion, camera) of the held-out subjects (module docstring); ``noisy=False`` feeds the
     exact projections instead (a diagnostic: what the detector's noise costs each figure)."""
-    from ..data import virtual_cameras as vc
-    from ..data.batch_noise import BatchNoise
-    from ..data.cmu import list_motions, load_h36m_joints, split_by_subject
-    from ..data.landmarks import convert
-    from ..data.noise import NoiseConfig
-    from ..data.render import CameraBatch, render_windows
-    from ..lift import lift_timed
+    from ..data.cmu import list_motions, split_by_subject
+    from .rendered import FPS, rendered_clips
 
     _, held_out = split_by_subject(list_motions(cmu_root), subjects)
-    # Left/right label flips are left out: capture repairs them before placement (core.detect.fix_lr_swaps, tested
-    # there); unrepaired, they would swap the feet's contact labels.
-    noise, fps, rows = BatchNoise(NoiseConfig(flip_sequence_prob=0.0, swap_prob=0.0)), 50.0, []
-    for i, motion in enumerate(held_out):
-        world = convert(load_h36m_joints(motion, fps), "mediapipe", motion.skeleton)[:MAX_FRAMES].astype(np.float64)
-        rng = np.random.default_rng([seed, i, 77])  # no training or evaluation stream uses [.., 77]
-        for c in range(cameras):
-            cam = vc.random_camera(world, rng)
-            batch = CameraBatch.stack([cam])
-            pixels, x_cam, _ = render_windows(world[None].astype(np.float32), batch, 0)
-            pixels = noise.apply(pixels, np.random.default_rng([seed, i, c, 5]))[0] if noisy else pixels[0]
-            times = np.arange(len(world)) / fps
-            rel = lift_timed(model, pixels, times, cam.width, cam.height, flip_tta=True)
-            height = estimate_stature(world)
-            placed = place(rel, pixels, times, cam.width, cam.height, fps, subject_height=height, **_DEFAULTS)
-            distance = float(np.linalg.norm(x_cam[0, :, _P], axis=-1).mean())
-            row = placement_figures(placed, world, cam.R @ np.array([0.0, 0.0, 1.0]), distance, fps, height)
-            rows.append({"clip": f"{motion.name}/cam{c}", **row})
+    rows = []
+    for clip in rendered_clips(model, held_out, seed, cameras, noisy=noisy, max_frames=MAX_FRAMES):
+        cam, height = clip.camera, clip.height
+        placed = place(clip.rel, clip.pixels, clip.times, cam.width, cam.height, FPS, subject_height=height,
+                       contact_rule=contact_rule, **_DEFAULTS)  # fmt: skip
+        distance = float(np.linalg.norm(clip.camera_space[:, _P], axis=-1).mean())
+        row = placement_figures(placed, clip.world, cam.R @ np.array([0.0, 0.0, 1.0]), distance, FPS, height)
+        rows.append({"clip": clip.name, **row})
     return rows
 
 
@@ -294,15 +279,17 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("--detect-workers", type=int, default=0, help="MediaPipe processes for the clips (0 = one per core)")
     p.add_argument("--clean-2d", action="store_true", help="synthetic table without detector noise (a diagnostic)")
+    p.add_argument("--contact-rule", action="store_true", help="synthetic table with the contact rule, not the model")
     args = p.parse_args(argv)
-    if args.clean_2d and args.markdown:
+    if (args.clean_2d or args.contact_rule) and args.markdown:
         p.error("--clean-2d is a diagnostic: its tables do not go into the docs' measured section")
     from ..lift import load_lifter
     from ..weights import default_weights
 
     weights = args.checkpoint or default_weights("offline")
     model = load_lifter(weights, device="cpu")
-    synth = synthetic(model, args.cmu_root, tuple(args.subjects), args.seed, args.cameras, noisy=not args.clean_2d)
+    synth = synthetic(model, args.cmu_root, tuple(args.subjects), args.seed, args.cameras, noisy=not args.clean_2d,
+                      contact_rule=args.contact_rule)  # fmt: skip
     real = pose2sim(model, args.reference)
     clips = shared_clips(args.videos, args.detect_workers, args.checkpoint) if str(args.videos) not in ("", ".") else []
     command = (
@@ -310,10 +297,12 @@ def main(argv: list[str] | None = None) -> int:
         + (f" --checkpoint {args.checkpoint}" if args.checkpoint else "")
         + (f" --markdown {args.markdown}" if args.markdown else "")
         + (" --clean-2d" if args.clean_2d else "")
+        + (" --contact-rule" if args.contact_rule else "")
     )
     text = (
         f"Measured by `{command}` (weights `{Path(weights).name}`).\n\n"
-        + table(synth, "synthetic: CMU 08, random cameras" + (", noise-free 2D" if args.clean_2d else ""))
+        + table(synth, "synthetic: CMU 08, random cameras" + (", noise-free 2D" if args.clean_2d else "")
+              + (", contact rule" if args.contact_rule else ""))
         + "\n\n"
         + table(real, "Pose2Sim view")
         + ("\n\n" + clips_table(clips) if clips else "")

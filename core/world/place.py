@@ -16,6 +16,7 @@ reproduces ``joints_3d_world``.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -32,6 +33,7 @@ from ..postprocess import (
 from ..skeleton import JOINT_INDEX
 from ..smoothing import smooth
 from .body import bone_lengths, rigid
+from .contact_model import ContactModel, contact_features
 from .contacts import FEET, foot_contacts, heights_above_lowest, image_speed
 from .footlock import lock_feet
 from .ground import CAMERA_UP, body_axis, camera_angles, rotation_between, up_from_support
@@ -54,15 +56,35 @@ class Placement:
     info: dict[str, float | str]
 
 
-def contacts_and_up(rel: np.ndarray, speed: np.ndarray, fps: float,
-                    body_speed: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, bool]:  # fmt: skip
+@lru_cache(maxsize=1)
+def shipped_contact_model() -> ContactModel:
+    """``weights/contacts.json`` (``core.world.contact_model``), read once."""
+    return ContactModel.load()
+
+
+def scaled_pose(rel: np.ndarray, times: np.ndarray, subject_height: float,
+                smoothing: float) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Lifter output (T, 17, 3) → (root-relative pose scaled to the subject's height, the same smoothed)."""
+    rel = (rel - rel[:, :1]) * subject_height / max(estimate_stature(rel), 1e-6)
+    return rel, (smooth(rel, times, smoothing, causal=False) if smoothing > 0 else rel)
+
+
+def contacts_and_up(rel: np.ndarray, speed: np.ndarray, fps: float, body_speed: np.ndarray | None = None,
+                    cues: np.ndarray | None = None,
+                    model: ContactModel | None = None) -> tuple[np.ndarray, np.ndarray, bool]:  # fmt: skip
     """(T, 17, 3) camera-space pose, (T, 2) foot image speed, (T,) the pelvis's image speed → (contacts (T, 2), up
     (3,), from_contacts). Gravity from the support uses the frames where the body is quasi-static (pelvis slower than
-    STATIC_SPEED_M_S): the centre of mass is over the feet in balance, not in mid-stride."""
+    STATIC_SPEED_M_S): the centre of mass is over the feet in balance, not in mid-stride. With a learned ``model``
+    and its ``cues`` (computed with the body axis as up) the contacts are the model's; else the rule of
+    ``core.world.contacts``, alternating with the up estimate for ROUNDS rounds."""
     fallback = body_axis(rel)
     up, from_contacts = fallback, False
     contacts = np.zeros(speed.shape, bool)
     static = np.ones(len(rel), bool) if body_speed is None else body_speed < STATIC_SPEED_M_S
+    if model is not None and cues is not None:
+        contacts = model.contacts(cues, fps)
+        up, from_contacts = up_from_support(rel, contacts & static[:, None], fallback)
+        return contacts, up, from_contacts
     for _ in range(ROUNDS):
         contacts = foot_contacts(speed, heights_above_lowest(rel[:, list(FEET)], up), fps)
         up, from_contacts = up_from_support(rel, contacts & static[:, None], fallback)
@@ -87,20 +109,22 @@ def contact_floor(world: np.ndarray, contacts: np.ndarray, fps: float, ankle_off
 def place(
     rel: np.ndarray, xy_px: np.ndarray, times: np.ndarray, width: int, height: int, fps: float, *,
     subject_height: float, smoothing: float, fov_deg: float = 60.0, root_motion: bool = True,
-    camera_shift: np.ndarray | None = None,
+    camera_shift: np.ndarray | None = None, contact_rule: bool = False,
 ) -> Placement:  # fmt: skip
     """Root-relative camera-space lifter output (T, 17, 3) and the 2D track (T, 17, 2) px → :class:`Placement`.
 
     ``camera_shift`` (T, 2) px: the background's motion per frame (``core.camera_motion``); speeds and the root's
-    image position are read from the 2D with the camera's pan and tilt removed."""
+    image position are read from the 2D with the camera's pan and tilt removed. Foot contacts come from the shipped
+    learned model (``core.world.contact_model``), or from the rule with ``contact_rule``."""
     stature = estimate_stature(rel)
     scale = subject_height / max(stature, 1e-6)
-    rel = (rel - rel[:, :1]) * scale
+    rel, pose = scaled_pose(rel, times, subject_height, smoothing)
     still_xy = stabilised(xy_px, camera_shift)  # as a still camera would have seen it
     px_per_m = pixels_per_metre(rel, xy_px)
-    pose = smooth(rel, times, smoothing, causal=False) if smoothing > 0 else rel
     speed = image_speed(still_xy, times, px_per_m, joints=(*FEET, _J["pelvis"]))  # feet, then the pelvis
-    contacts, up, from_contacts = contacts_and_up(pose, speed[:, :2], fps, speed[:, 2])
+    model = None if contact_rule else shipped_contact_model()
+    cues = contact_features(still_xy, times, px_per_m, pose, body_axis(pose)) if model is not None else None
+    contacts, up, from_contacts = contacts_and_up(pose, speed[:, :2], fps, speed[:, 2], cues, model)
     level = rotation_between(up, CAMERA_UP)
     lengths = bone_lengths(pose)
     body = camera_to_blender(rigid(pose - pose[:, :1], lengths) @ level.T)

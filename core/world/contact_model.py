@@ -1,0 +1,139 @@
+"""Foot contacts learned from rendered motion capture: a logistic regression over a few per-frame cues.
+
+The rule of ``core.world.contacts`` (image speed below 0.5 m/s, the lower foot) reads one cue at one time scale, and
+MediaPipe-like 2D noise is temporally correlated, so no single speed separates a planted foot from a slowly moving
+one (a heel-off, a shuffle). This model weighs several cues per foot and frame (:func:`contact_features`):
+
+* the foot's image speed over 0.04, 0.12, 0.24 and 0.4 s, and one-sided (the 0.12 s after, the 0.12 s before: a
+  contact's first and last frames are still on one side), in m/s at the body's depth;
+* its height above the lower foot along the current up direction, and its lifted 3D speed relative to the pelvis;
+* the other foot's image speed and height, the pelvis's image speed;
+* the 0.12 s speed 0.06 and 0.12 s before and after (context).
+
+Speeds enter as log(v + 0.05 m/s). The weights are fitted by ``python -m core.world.contact_fit`` on CMU training
+subjects (never subject 08, which ``core.eval.world`` measures) rendered through random cameras with the calibrated
+detector noise and lifted by the shipped offline lifter, against the contacts of the mocap (``core.eval.world``'s
+definition); the decision threshold is the one with the best F1 on those training clips. They live in
+``weights/contacts.json`` with the data, the lifter and a sha256 of the numbers. Offline only: the cues look ahead,
+so live mode keeps the causal rule (``core.live.post``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..skeleton import JOINT_INDEX
+from .contacts import FEET, baseline_speed, clean_runs, heights_above_lowest
+
+BASELINES_S = (0.04, 0.12, 0.24, 0.4)
+CONTEXT_S = (-0.12, -0.06, 0.06, 0.12)
+SPEED_FLOOR_M_S = 0.05  # log(v + floor): jitter-level speeds do not dominate the scale
+FEATURES = (
+    *(f"log speed {b} s" for b in BASELINES_S), "log speed after", "log speed before", "height above lower foot",
+    "log 3D speed to pelvis", "log other foot speed", "other foot height", "log pelvis speed",
+    *(f"log speed at {c:+} s" for c in CONTEXT_S),
+)  # fmt: skip
+FORMAT = "video-mocap contact model v1"
+DEFAULT_PATH = Path(__file__).resolve().parents[2] / "weights" / "contacts.json"
+
+
+class ContactModelError(ValueError):
+    """A contact-model file that is missing, damaged or of another format."""
+
+
+def _log(v: np.ndarray) -> np.ndarray:
+    return np.log(v + SPEED_FLOOR_M_S)
+
+
+def one_sided_speeds(points: np.ndarray, times: np.ndarray, span_s: float) -> tuple[np.ndarray, np.ndarray]:
+    """(T, F, C) positions, (T,) times → ((T, F) speed over the ``span_s`` after each frame, (T, F) over the span
+    before it); at the clip's ends the side that exists stands in for the missing one."""
+    T = len(points)
+    if T < 2:
+        z = np.zeros(points.shape[:2])
+        return z, z
+    n = max(1, int(round(span_s / float(np.median(np.diff(times))))))
+    idx = np.arange(T)
+    hi, lo = np.minimum(idx + n, T - 1), np.maximum(idx - n, 0)
+    after = np.linalg.norm(points[hi] - points, axis=-1) / np.maximum(times[hi] - times, 1e-9)[:, None]
+    before = np.linalg.norm(points - points[lo], axis=-1) / np.maximum(times - times[lo], 1e-9)[:, None]
+    after[-1], before[0] = before[-1], after[0]
+    return after, before
+
+
+def contact_features(xy_px: np.ndarray, times: np.ndarray, px_per_m: np.ndarray, pose: np.ndarray,
+                     up: np.ndarray) -> np.ndarray:  # fmt: skip
+    """(T, 17, 2) pixels (camera motion removed), (T,) times, (T,) pixels per metre, (T, 17, 3) root-relative lifted
+    pose in metres (camera space), (3,) unit up → (T, 2, len(FEATURES)) cues of the left and right foot."""
+    feet_px = xy_px[:, list(FEET)]
+    scale = np.maximum(px_per_m, 1e-6)[:, None]
+    speeds = [baseline_speed(feet_px, times, b) / scale for b in BASELINES_S]  # each (T, 2)
+    after, before = (s / scale for s in one_sided_speeds(feet_px, times, 0.12))
+    pelvis = baseline_speed(xy_px[:, [JOINT_INDEX["pelvis"]]], times, 0.12)[:, 0] / scale[:, 0]
+    height = heights_above_lowest(pose[:, list(FEET)], up)
+    to_pelvis = baseline_speed(pose[:, list(FEET)] - pose[:, :1], times, 0.12)
+    T = len(times)
+    dt = float(np.median(np.diff(times))) if T > 1 else 1.0
+    ctx = [np.clip(np.arange(T) + int(round(c / dt)), 0, T - 1) for c in CONTEXT_S]
+    out = np.empty((T, 2, len(FEATURES)))
+    for j in range(2):
+        o = 1 - j
+        cols = [_log(s[:, j]) for s in speeds] + [_log(after[:, j]), _log(before[:, j]), height[:, j],
+                _log(to_pelvis[:, j]), _log(speeds[1][:, o]), height[:, o], _log(pelvis)]  # fmt: skip
+        cols += [_log(speeds[1][k, j]) for k in ctx]
+        out[:, j] = np.stack(cols, axis=-1)
+    return out
+
+
+@dataclass(frozen=True)
+class ContactModel:
+    """Standardisation (``mean``, ``std``: (D,)), logistic weights (``weights``: D + 1, the bias last) and the
+    decision ``threshold`` on the probability; ``info``: how it was made (data, lifter, command, training figures)."""
+
+    mean: np.ndarray
+    std: np.ndarray
+    weights: np.ndarray
+    threshold: float
+    info: dict
+
+    def probability(self, features: np.ndarray) -> np.ndarray:
+        """(..., D) cues → (...) probability that the foot is planted."""
+        z = (features - self.mean) / self.std
+        return 1.0 / (1.0 + np.exp(-(z @ self.weights[:-1] + self.weights[-1])))
+
+    def contacts(self, features: np.ndarray, fps: float, min_s: float = 0.1, gap_s: float = 0.1) -> np.ndarray:
+        """(T, 2, D) cues → (T, 2) bool contacts: probability above the threshold, gaps shorter than ``gap_s``
+        closed and runs shorter than ``min_s`` dropped (as the rule does)."""
+        raw = self.probability(features) > self.threshold
+        return clean_runs(raw, max(1, int(round(min_s * fps))), int(round(gap_s * fps)))
+
+    def numbers(self) -> dict:
+        return {"features": list(FEATURES), "mean": self.mean.tolist(), "std": self.std.tolist(),
+                "weights": self.weights.tolist(), "threshold": float(self.threshold)}  # fmt: skip
+
+    def save(self, path: str | Path) -> None:
+        numbers = self.numbers()
+        digest = hashlib.sha256(json.dumps(numbers, sort_keys=True).encode()).hexdigest()
+        payload = {"format": FORMAT, **numbers, "sha256": digest, "info": self.info}
+        Path(path).write_text(json.dumps(payload, indent=1) + "\n")
+
+    @classmethod
+    def load(cls, path: str | Path = DEFAULT_PATH) -> ContactModel:
+        try:
+            payload = json.loads(Path(path).read_text())
+        except (OSError, ValueError) as exc:
+            raise ContactModelError(f"cannot read the contact model {path}: {exc}") from exc
+        if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+            raise ContactModelError(f"{path} is not a contact model ({FORMAT})")
+        if payload.get("features") != list(FEATURES):
+            raise ContactModelError(f"{path} was fitted on other cues than this code computes")
+        numbers = {k: payload[k] for k in ("features", "mean", "std", "weights", "threshold")}
+        if hashlib.sha256(json.dumps(numbers, sort_keys=True).encode()).hexdigest() != payload.get("sha256"):
+            raise ContactModelError(f"{path}: its numbers do not match their sha256 (edited or damaged)")
+        arrays = [np.asarray(payload[k], float) for k in ("mean", "std", "weights")]
+        return cls(*arrays, float(payload["threshold"]), dict(payload.get("info", {})))

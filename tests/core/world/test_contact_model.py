@@ -1,0 +1,104 @@
+"""core.world.contact_model (the learned foot contacts) and core.world.contact_fit, on hand-made data; the shipped
+``weights/contacts.json`` loads, says how it was made and separates a planted foot from a swinging one."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from repo import REPO_ROOT
+
+from core.skeleton import JOINT_INDEX
+from core.world.contact_fit import fit
+from core.world.contact_model import (
+    FEATURES,
+    SPEED_FLOOR_M_S,
+    ContactModel,
+    ContactModelError,
+    contact_features,
+    one_sided_speeds,
+)  # fmt: skip
+
+J = JOINT_INDEX
+UP = np.array([0.0, -1.0, 0.0])  # camera space: up is -y
+
+
+def test_one_sided_speeds_by_hand() -> None:
+    x = np.array([0.0, 0.0, 0.0, 1.0, 2.0, 3.0])  # still, then 1 unit per second
+    points = np.stack([x, np.zeros(6)], axis=-1)[:, None]  # (T, 1, 2)
+    after, before = one_sided_speeds(points, np.arange(6.0), span_s=2.0)  # two frames each way
+    np.testing.assert_allclose(after[:, 0], [0.0, 0.5, 1.0, 1.0, 1.0, 1.0])  # last frame: the span before it
+    np.testing.assert_allclose(before[:, 0], [0.0, 0.0, 0.0, 0.5, 1.0, 1.0])  # first frame: the span after it
+
+
+def _planted_left_swinging_right(T: int = 60, fps: float = 30.0) -> tuple[np.ndarray, ...]:
+    """Left ankle still, right ankle moving 2 m/s sideways 0.2 m up; 100 px per metre; pelvis still."""
+    times = np.arange(T) / fps
+    pose = np.zeros((T, 17, 3))
+    pose[:, J["l_ankle"]] = [0.1, 0.9, 0.0]
+    pose[:, J["r_ankle"]] = [-0.1, 0.7, 0.0]  # 0.2 m higher (y down)
+    xy = np.full((T, 17, 2), 500.0)
+    xy[:, J["r_ankle"], 0] += 200.0 * times  # 2 m/s at 100 px/m
+    return xy, times, np.full(T, 100.0), pose
+
+
+def test_cues_of_a_planted_and_a_swinging_foot() -> None:
+    xy, times, px_per_m, pose = _planted_left_swinging_right()
+    f = contact_features(xy, times, px_per_m, pose, UP)
+    assert f.shape == (60, 2, len(FEATURES))
+    column = {name: i for i, name in enumerate(FEATURES)}
+    np.testing.assert_allclose(f[:, 0, column["log speed 0.12 s"]], np.log(SPEED_FLOOR_M_S))  # left: still
+    np.testing.assert_allclose(f[10:50, 1, column["log speed 0.12 s"]], np.log(2.0 + SPEED_FLOOR_M_S))
+    np.testing.assert_allclose(f[:, 1, column["height above lower foot"]], 0.2)
+    np.testing.assert_allclose(f[:, 0, column["other foot height"]], 0.2)
+    np.testing.assert_allclose(f[10:50, 0, column["log other foot speed"]], np.log(2.0 + SPEED_FLOOR_M_S))
+
+
+def _model(rng: np.random.Generator) -> ContactModel:
+    D = len(FEATURES)
+    return ContactModel(rng.normal(size=D), rng.uniform(0.5, 2, D), rng.normal(size=D + 1), 0.4, {"note": "test"})
+
+
+def test_save_load_round_trip_and_refusals(tmp_path: Path) -> None:
+    model = _model(np.random.default_rng(0))
+    model.save(tmp_path / "c.json")
+    back = ContactModel.load(tmp_path / "c.json")
+    np.testing.assert_array_equal(back.weights, model.weights)
+    assert back.threshold == 0.4 and back.info == {"note": "test"}
+    text = (tmp_path / "c.json").read_text()
+    (tmp_path / "edited.json").write_text(text.replace('"threshold": 0.4', '"threshold": 0.3'))
+    with pytest.raises(ContactModelError, match="sha256"):
+        ContactModel.load(tmp_path / "edited.json")
+    (tmp_path / "other.json").write_text(text.replace('"log pelvis speed"', '"log knee speed"'))
+    with pytest.raises(ContactModelError, match="other cues"):
+        ContactModel.load(tmp_path / "other.json")
+    with pytest.raises(ContactModelError, match="cannot read"):
+        ContactModel.load(tmp_path / "missing.json")
+
+
+def test_fit_learns_a_separable_rule_and_picks_its_threshold() -> None:
+    rng = np.random.default_rng(1)
+    D = len(FEATURES)
+
+    def clip(T: int = 200) -> tuple[np.ndarray, np.ndarray]:
+        planted = np.repeat(rng.random((T // 20, 2)) < 0.5, 20, axis=0)  # runs of 20 frames
+        x = rng.normal(size=(T, 2, D))
+        x[..., 1] += np.where(planted, -3.0, 3.0)  # one informative cue
+        return x, planted
+
+    train = [clip() for _ in range(5)]
+    model = fit([x for x, _ in train], [y for _, y in train])
+    assert 0.1 <= model.threshold <= 0.9
+    x, y = clip()
+    assert (model.contacts(x, 50.0) == y).mean() > 0.97
+
+
+def test_shipped_contact_model_says_how_it_was_made_and_works() -> None:
+    model = ContactModel.load(REPO_ROOT / "weights" / "contacts.json")
+    assert model.info["command"].startswith("python -m core.world.contact_fit")
+    assert (REPO_ROOT / "weights" / model.info["lifter"]).is_file()
+    assert "08" not in {name.split("/")[1].split("_")[0] for name in model.info["clips"]}  # the evaluation subject
+    xy, times, px_per_m, pose = _planted_left_swinging_right()
+    c = model.contacts(contact_features(xy, times, px_per_m, pose, UP), fps=30.0)
+    assert c[:, 0].all() and not c[10:50, 1].any()
