@@ -207,6 +207,9 @@ def run_capture(
                    smoothing=options.smoothing, fov_deg=options.fov_deg, root_motion=options.root_motion,
                    camera_shift=track.camera_shift)  # fmt: skip
     world, post_info = placed.world, placed.info
+    if post_info.get("contacts_from") == "rule":
+        notes.append("weights/contacts.json is missing or damaged: foot contacts come from the simpler rule "
+                     "(reinstall the add-on)")  # fmt: skip
     hands, hand_track = _hands(options, track, placed, notes)
     timings["post_s"] = time.perf_counter() - t0
     if progress is not None:

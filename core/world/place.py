@@ -2,8 +2,9 @@
 ground with planted feet, in Blender axes. Steps, in order (each in its own module of this package):
 
 1. scale to the subject (``core.postprocess.estimate_stature``) and smooth the pose (One-Euro, root-relative);
-2. contacts and gravity together (``contacts``, ``ground``): contacts need the up direction (which foot is lower),
-   the up direction needs contacts (centre of mass over the support); three rounds from the body axis;
+2. contacts, then gravity (``contact_model``, ``ground``): the learned contacts (their height cues use the body axis
+   as up), then the up direction from the centre of mass over them; with the rule instead (``contacts``), three
+   rounds of contacts and up from the body axis;
 3. one rigid skeleton (``body.rigid``): bone lengths once per capture, per-frame directions;
 4. level with the full rotation (pitch and roll) and turn into Blender axes;
 5. the root path (``root``): the body-size estimate steadied by the planted feet;
@@ -33,7 +34,7 @@ from ..postprocess import (
 from ..skeleton import JOINT_INDEX
 from ..smoothing import smooth
 from .body import bone_lengths, rigid
-from .contact_model import ContactModel, contact_features
+from .contact_model import ContactModel, ContactModelError, contact_features
 from .contacts import FEET, foot_contacts, heights_above_lowest, image_speed
 from .footlock import lock_feet
 from .ground import CAMERA_UP, body_axis, camera_angles, rotation_between, up_from_support
@@ -57,9 +58,13 @@ class Placement:
 
 
 @lru_cache(maxsize=1)
-def shipped_contact_model() -> ContactModel:
-    """``weights/contacts.json`` (``core.world.contact_model``), read once."""
-    return ContactModel.load()
+def shipped_contact_model() -> ContactModel | None:
+    """``weights/contacts.json`` (``core.world.contact_model``), read once; None where it is missing or damaged (an
+    installation fault): placement then uses the rule, and the summary's ``contacts_from`` says so."""
+    try:
+        return ContactModel.load()
+    except ContactModelError:
+        return None
 
 
 def scaled_pose(rel: np.ndarray, times: np.ndarray, subject_height: float,
@@ -146,6 +151,7 @@ def place(
     info: dict[str, float | str] = {
         "stature_model_m": float(stature), "scale": float(scale), "camera_pitch_deg": pitch, "camera_roll_deg": roll,
         "up_from": "contacts" if from_contacts else "body axis", "contact_fraction": float(contacts.mean()),
+        "contacts_from": "rule" if model is None else "learned model",
         "camera_moved_px": _camera_moved(camera_shift),
     }  # fmt: skip
     return Placement(world.astype(np.float32), contacts, up, info)

@@ -135,3 +135,28 @@ def test_a_panning_camera_is_not_foot_or_root_motion() -> None:
     assert panned.info["camera_moved_px"] == pytest.approx(np.linalg.norm(pan - pan[0], axis=1).max(), abs=0.1)
     ignored = place(rel, xy + pan[:, None], t, W, H, fps, subject_height=1.75, smoothing=0.3)
     assert (ignored.contacts != still.contacts).mean() > 0.1  # the pan read as foot motion: the test can fail
+
+
+def test_contacts_say_where_they_come_from_and_a_damaged_model_falls_back_to_the_rule(monkeypatch) -> None:  # noqa: ANN001
+    from core.world import place as place_module
+    from core.world.contact_model import ContactModel, ContactModelError
+
+    T, fps = 60, 30.0
+    rel, xy, _ = _film(_leaning(T), 10.0, 0.0, noise_px=0.5)
+    times = np.arange(T) / fps
+    learned = place(rel, xy, times, W, H, fps, subject_height=1.75, smoothing=0.3)
+    rule = place(rel, xy, times, W, H, fps, subject_height=1.75, smoothing=0.3, contact_rule=True)
+    assert learned.info["contacts_from"] == "learned model" and rule.info["contacts_from"] == "rule"
+    assert learned.contacts.all() and rule.contacts.all()  # standing still: both feet down, either way
+
+    def damaged(*_args: object) -> ContactModel:
+        raise ContactModelError("damaged")
+
+    monkeypatch.setattr(ContactModel, "load", damaged)
+    place_module.shipped_contact_model.cache_clear()
+    try:
+        fallback = place(rel, xy, times, W, H, fps, subject_height=1.75, smoothing=0.3)
+        assert fallback.info["contacts_from"] == "rule"
+        np.testing.assert_array_equal(fallback.contacts, rule.contacts)
+    finally:
+        place_module.shipped_contact_model.cache_clear()  # the next test reads the real file again
