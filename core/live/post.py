@@ -6,8 +6,10 @@ computed with the *same* functions on a bounded history of ``window_s`` seconds 
 * scale (``estimate_stature``), bone lengths (``core.world.body.bone_lengths``) and the up direction
   (``core.world.ground.up_from_support`` over the history's poses and contacts): they settle within the first
   seconds and then follow slow changes only; bone lengths are therefore constant only once settled;
-* contacts: the rule of ``core.world.contacts`` on the past only (the image speed over the last 0.12 s; a contact
-  counts once it has lasted 0.1 s; short gaps are not closed: that needs the future);
+* contacts: the causal learned model (``core.world.contact_model``: ``weights/contacts_causal.json``, its cues from
+  the past only, computed by ``causal_contact_features`` on the last HISTORY_S seconds) or, where that file is
+  missing or damaged, the rule of ``core.world.contacts`` on the past only (the image speed over the last 0.12 s);
+  either way a contact counts once it has lasted 0.1 s, and short gaps are not closed (that needs the future);
 * root: ``core.postprocess.root_trajectory`` for the newest frame (its running median uses past frames only), depth
   smoothed by the forward One-Euro pass, steadied by the planted feet with the forward pass of ``core.world.root``;
 * floor: the trailing median (2 s) of the soles of planted feet (``TrailingFloor`` on the lowest sole until the first
@@ -34,6 +36,13 @@ from ..retarget.footlock import two_bone_ik
 from ..skeleton import JOINT_INDEX
 from ..smoothing import params_for_strength, smoothing_alpha
 from ..world.body import bone_lengths, rigid
+from ..world.contact_model import (
+    DEFAULT_CAUSAL_PATH,
+    HISTORY_S,
+    ContactModel,
+    ContactModelError,
+    causal_contact_features,
+)  # fmt: skip
 from ..world.contacts import BASELINE_S, FEET, HEIGHT_TOL_M, SPEED_TOL_M_S, heights_above_lowest
 from ..world.footlock import LEGS, body_forward
 from ..world.ground import CAMERA_UP, body_axis, rotation_between, up_from_support
@@ -116,6 +125,37 @@ class _LiveContacts:
         return self._run >= self.min_frames
 
 
+class _LiveLearnedContacts:
+    """The causal contact model on a bounded history: each frame's cues are the last row of
+    ``causal_contact_features`` over the last HISTORY_S seconds (and two frames more), which equals that row over the
+    whole clip; a contact counts once the model said so for ``min_s``."""
+
+    def __init__(self, fps: float, model: ContactModel, min_s: float = 0.1) -> None:
+        self.model = model
+        self.min_frames = max(1, int(round(min_s * fps)))
+        self.keep_s = HISTORY_S + 2.0 / fps
+        self._past: deque[tuple[float, np.ndarray, float, np.ndarray]] = deque()
+        self._run = np.zeros(len(FEET), int)
+
+    def __call__(self, t: float, xy: np.ndarray, px_per_m: float, pose: np.ndarray, up: np.ndarray) -> np.ndarray:
+        """t: seconds; xy: (17, 2) px, camera motion removed; pose: (17, 3) root-relative metres; up: (3,)."""
+        self._past.append((t, xy, px_per_m, pose))
+        while self._past[0][0] < t - self.keep_s:
+            self._past.popleft()
+        times, xys, scales, poses = (np.array(column) for column in zip(*self._past, strict=True))
+        cues = causal_contact_features(xys, times, scales, poses, up)[-1]
+        self._run = np.where(self.model.probability(cues) > self.model.threshold, self._run + 1, 0)
+        return self._run >= self.min_frames
+
+
+def shipped_causal_contact_model() -> ContactModel | None:
+    """``weights/contacts_causal.json``, or None (live mode then uses the rule) where it is missing or damaged."""
+    try:
+        return ContactModel.load(DEFAULT_CAUSAL_PATH)
+    except ContactModelError:
+        return None
+
+
 class _LiveFootLock:
     """``core.world.footlock`` causally: the pin is where the contact starts (set again if the level has turned by
     more than REPIN_DEG since: while the up direction settles), the foot is released over ``ramp`` frames when the
@@ -191,6 +231,8 @@ class LivePost:
         self._root_smooth = OneEuroStream(smoothing)
         self._pose = OneEuroStream(smoothing)
         self._contact_rule = _LiveContacts(fps)
+        model = shipped_causal_contact_model()
+        self._learned_contacts = _LiveLearnedContacts(fps, model) if model is not None else None
         self._lock = _LiveFootLock(fps)
         self._first_floor = TrailingFloor(fps)
         self._soles: deque[tuple[float, float]] = deque()
@@ -224,7 +266,10 @@ class LivePost:
         px_per_m = pixels_per_metre(recent, recent_xy)
         pose = self._pose(self._raw[slot] * self.scale, t)
         heights = heights_above_lowest(pose[None, list(FEET)], self.up)[0]
-        self.contacts = self._contact_rule(float(t), recent_xy[-1][list(FEET)], float(px_per_m[-1]), heights)
+        if self._learned_contacts is not None:
+            self.contacts = self._learned_contacts(float(t), recent_xy[-1], float(px_per_m[-1]), pose, self.up)
+        else:
+            self.contacts = self._contact_rule(float(t), recent_xy[-1][list(FEET)], float(px_per_m[-1]), heights)
         self._poses[slot], self._contacts[slot] = pose, self.contacts
         _, poses, contacts = self._history()
         self.up, _ = up_from_support(poses, contacts, body_axis(poses))

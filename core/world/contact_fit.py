@@ -1,6 +1,7 @@
 """Fit the foot-contact model (``core.world.contact_model``) and write ``weights/contacts.json``:
 
     python -m core.world.contact_fit            # ~2 minutes on 2 cores (approximate, one machine)
+    python -m core.world.contact_fit --causal   # live mode's twin: weights/contacts_causal.json
 
 Data: CMU motions of the training subjects (``core.data.cmu``; subject 08, which ``core.eval.world`` measures, is
 left out; CMU only, so no HDM05 licence applies), one random camera each, the first 12 s, rendered and lifted by the
@@ -22,7 +23,13 @@ from pathlib import Path
 import numpy as np
 
 from ..postprocess import pixels_per_metre
-from .contact_model import DEFAULT_PATH, ContactModel, contact_features
+from .contact_model import (
+    DEFAULT_CAUSAL_PATH,
+    DEFAULT_PATH,
+    ContactModel,
+    causal_contact_features,
+    contact_features,
+)  # fmt: skip
 from .contacts import FEET, precision_recall
 from .ground import body_axis
 
@@ -34,16 +41,18 @@ MAX_FRAMES = 600
 
 
 def capture_cues(rel: np.ndarray, xy_px: np.ndarray, times: np.ndarray, subject_height: float,
-                 smoothing: float) -> np.ndarray:  # fmt: skip
+                 smoothing: float, causal: bool = False) -> np.ndarray:  # fmt: skip
     """The cues as capture computes them (``core.world.place``): the lift scaled to the subject and smoothed, the
-    body axis as up → (T, 2, D)."""
+    body axis as up → (T, 2, D); ``causal``: live mode's (causal smoothing, past-only cues)."""
     from .place import scaled_pose
 
-    rel, pose = scaled_pose(rel, times, subject_height, smoothing)
-    return contact_features(xy_px, times, pixels_per_metre(rel, xy_px), pose, body_axis(pose))
+    rel, pose = scaled_pose(rel, times, subject_height, smoothing, causal=causal)
+    cues = causal_contact_features if causal else contact_features
+    return cues(xy_px, times, pixels_per_metre(rel, xy_px), pose, body_axis(pose))
 
 
-def fit(features: list[np.ndarray], labels: list[np.ndarray], l2: float = L2, iterations: int = 50) -> ContactModel:
+def fit(features: list[np.ndarray], labels: list[np.ndarray], l2: float = L2, iterations: int = 50,
+        causal: bool = False) -> ContactModel:  # fmt: skip
     """Per-clip cues (T, 2, D) and contacts (T, 2) → the model, its threshold chosen for the best F1 over clips."""
     X = np.concatenate([f.reshape(-1, f.shape[-1]) for f in features])
     y = np.concatenate([c.reshape(-1) for c in labels]).astype(float)
@@ -57,13 +66,14 @@ def fit(features: list[np.ndarray], labels: list[np.ndarray], l2: float = L2, it
         w -= step
         if np.abs(step).max() < 1e-8:
             break
-    model = ContactModel(mean, std, w, 0.5, {})
+    model = ContactModel(mean, std, w, 0.5, {}, causal)
     best = max((_f1(model, t, features, labels), t) for t in np.arange(0.1, 0.91, 0.05))
-    return ContactModel(mean, std, w, round(float(best[1]), 2), {})
+    return ContactModel(mean, std, w, round(float(best[1]), 2), {}, causal)
 
 
 def _f1(model: ContactModel, threshold: float, features: list[np.ndarray], labels: list[np.ndarray]) -> float:
-    p, r = _mean_precision_recall(ContactModel(model.mean, model.std, model.weights, threshold, {}), features, labels)
+    candidate = ContactModel(model.mean, model.std, model.weights, threshold, {}, model.causal)
+    p, r = _mean_precision_recall(candidate, features, labels)
     return 2 * p * r / max(p + r, 1e-9)
 
 
@@ -76,8 +86,11 @@ def _mean_precision_recall(model: ContactModel, features: list[np.ndarray],
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m core.world.contact_fit", description=__doc__.split("\n\n")[0])
     p.add_argument("--cmu-root", type=Path, default=Path(__file__).resolve().parents[3] / "shared/data/cmu")
-    p.add_argument("--out", type=Path, default=DEFAULT_PATH)
+    p.add_argument("--causal", action="store_true", help="live mode's model (past-only cues)")
+    p.add_argument("--out", type=Path, default=None, help="default weights/contacts.json (--causal: _causal)")
     args = p.parse_args(argv)
+    default_out = DEFAULT_CAUSAL_PATH if args.causal else DEFAULT_PATH
+    args.out = args.out or default_out
     from ..data.cmu import list_motions, split_by_subject
     from ..eval.rendered import rendered_clips
     from ..eval.world import _DEFAULTS, truth_contacts
@@ -93,18 +106,20 @@ def main(argv: list[str] | None = None) -> int:
         lower = clip.world[:, list(FEET), 2].min(axis=1)
         if np.percentile(lower, 90) - np.percentile(lower, 10) > FLAT_SPREAD_M:
             continue
-        features.append(capture_cues(clip.rel, clip.pixels, clip.times, clip.height, _DEFAULTS["smoothing"]))
+        features.append(capture_cues(clip.rel, clip.pixels, clip.times, clip.height, _DEFAULTS["smoothing"],
+                                     args.causal))  # fmt: skip
         labels.append(truth_contacts(clip.world, 50.0))
         names.append(clip.name)
-    model = fit(features, labels)
+    model = fit(features, labels, causal=args.causal)
     precision, recall = _mean_precision_recall(model, features, labels)
     info = {
-        "command": "python -m core.world.contact_fit" + (f" --out {args.out}" if args.out != DEFAULT_PATH else ""),
+        "command": "python -m core.world.contact_fit" + (" --causal" if args.causal else "")
+        + (f" --out {args.out}" if args.out != default_out else ""),
         "lifter": Path(weights).name, "data": "CMU motion capture (mocap.cs.cmu.edu), training subjects only",
         "clips": names, "frames": int(sum(len(c) for c in labels)),
         "training_precision": round(precision, 3), "training_recall": round(recall, 3),
     }  # fmt: skip
-    model = ContactModel(model.mean, model.std, model.weights, model.threshold, info)
+    model = ContactModel(model.mean, model.std, model.weights, model.threshold, info, args.causal)
     model.save(args.out)
     print(f"{args.out}: {len(names)} clips, threshold {model.threshold}, training precision {precision:.2f} "
           f"recall {recall:.2f}")  # fmt: skip

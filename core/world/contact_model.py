@@ -14,8 +14,10 @@ Speeds enter as log(v + 0.05 m/s). The weights are fitted by ``python -m core.wo
 subjects (never subject 08, which ``core.eval.world`` measures) rendered through random cameras with the calibrated
 detector noise and lifted by the shipped offline lifter, against the contacts of the mocap (``core.eval.world``'s
 definition); the decision threshold is the one with the best F1 on those training clips. They live in
-``weights/contacts.json`` with the data, the lifter and a sha256 of the numbers. Offline only: the cues look ahead,
-so live mode keeps the causal rule (``core.live.post``).
+``weights/contacts.json`` with the data, the lifter and a sha256 of the numbers. The cues look ahead,
+so live mode uses a causal twin (``causal_contact_features``: speeds over the span before each frame, context from
+the past; ``weights/contacts_causal.json``, ``python -m core.world.contact_fit --causal``), computed by
+``core.live.post`` on a bounded history with the same function.
 """
 
 from __future__ import annotations
@@ -38,8 +40,17 @@ FEATURES = (
     "log 3D speed to pelvis", "log other foot speed", "other foot height", "log pelvis speed",
     *(f"log speed at {c:+} s" for c in CONTEXT_S),
 )  # fmt: skip
+# Live mode's model sees the past only: speeds over the span before each frame, context before it.
+CAUSAL_CONTEXT_S = (-0.12, -0.06)
+FEATURES_CAUSAL = (
+    *(f"log speed last {b} s" for b in BASELINES_S), "height above lower foot", "log 3D speed to pelvis last 0.12 s",
+    "log other foot speed last 0.12 s", "other foot height", "log pelvis speed last 0.12 s",
+    *(f"log speed last 0.12 s at {c:+} s" for c in CAUSAL_CONTEXT_S),
+)  # fmt: skip
 FORMAT = "video-mocap contact model v1"
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "weights" / "contacts.json"
+DEFAULT_CAUSAL_PATH = DEFAULT_PATH.with_name("contacts_causal.json")
+HISTORY_S = max(BASELINES_S) - min(CAUSAL_CONTEXT_S)  # how far back the causal cues of one frame reach
 
 
 class ContactModelError(ValueError):
@@ -90,6 +101,51 @@ def contact_features(xy_px: np.ndarray, times: np.ndarray, px_per_m: np.ndarray,
     return out
 
 
+def trailing_speed(points: np.ndarray, times: np.ndarray, span_s: float) -> np.ndarray:
+    """(T, F, C) positions, (T,) times → (T, F) speed over the ``span_s`` before each frame (over what there is at
+    the clip's start; 0 at its first frame)."""
+    T = len(points)
+    if T < 2:
+        return np.zeros(points.shape[:2])
+    n = max(1, int(round(span_s / float(np.median(np.diff(times))))))
+    lo = np.maximum(np.arange(T) - n, 0)
+    v = np.linalg.norm(points - points[lo], axis=-1) / np.maximum(times - times[lo], 1e-9)[:, None]
+    v[0] = 0.0
+    return v
+
+
+def causal_contact_features(xy_px: np.ndarray, times: np.ndarray, px_per_m: np.ndarray, pose: np.ndarray,
+                            up: np.ndarray) -> np.ndarray:  # fmt: skip
+    """:func:`contact_features` from the past only (``FEATURES_CAUSAL``): each frame's row depends on the last
+    HISTORY_S seconds, so live mode computes it from a bounded history with this same function."""
+    feet_px = xy_px[:, list(FEET)]
+    scale = np.maximum(px_per_m, 1e-6)[:, None]
+    speeds = [trailing_speed(feet_px, times, b) / scale for b in BASELINES_S]
+    pelvis = trailing_speed(xy_px[:, [JOINT_INDEX["pelvis"]]], times, 0.12)[:, 0] / scale[:, 0]
+    height = heights_above_lowest(pose[:, list(FEET)], up)
+    to_pelvis = trailing_speed(pose[:, list(FEET)] - pose[:, :1], times, 0.12)
+    T = len(times)
+    dt = float(np.median(np.diff(times))) if T > 1 else 1.0
+    ctx = [np.clip(np.arange(T) + int(round(c / dt)), 0, T - 1) for c in CAUSAL_CONTEXT_S]
+    out = np.empty((T, 2, len(FEATURES_CAUSAL)))
+    for j in range(2):
+        o = 1 - j
+        cols = [_log(s[:, j]) for s in speeds] + [height[:, j], _log(to_pelvis[:, j]), _log(speeds[1][:, o]),
+                                                 height[:, o], _log(pelvis)]  # fmt: skip
+        cols += [_log(speeds[1][k, j]) for k in ctx]
+        out[:, j] = np.stack(cols, axis=-1)
+    return out
+
+
+def confirmed_runs(raw: np.ndarray, min_frames: int) -> np.ndarray:
+    """(T, F) bool → true where the input has been true for the last ``min_frames`` frames (live mode's causal
+    stand-in for dropping short runs)."""
+    run = np.zeros(raw.shape, int)
+    for t in range(len(raw)):
+        run[t] = np.where(raw[t], (run[t - 1] if t else 0) + 1, 0)
+    return run >= min_frames
+
+
 @dataclass(frozen=True)
 class ContactModel:
     """Standardisation (``mean``, ``std``: (D,)), logistic weights (``weights``: D + 1, the bias last) and the
@@ -100,6 +156,11 @@ class ContactModel:
     weights: np.ndarray
     threshold: float
     info: dict
+    causal: bool = False  # cues of causal_contact_features (live mode) rather than contact_features
+
+    @property
+    def features(self) -> tuple[str, ...]:
+        return FEATURES_CAUSAL if self.causal else FEATURES
 
     def probability(self, features: np.ndarray) -> np.ndarray:
         """(..., D) cues → (...) probability that the foot is planted."""
@@ -108,12 +169,15 @@ class ContactModel:
 
     def contacts(self, features: np.ndarray, fps: float, min_s: float = 0.1, gap_s: float = 0.1) -> np.ndarray:
         """(T, 2, D) cues → (T, 2) bool contacts: probability above the threshold, gaps shorter than ``gap_s``
-        closed and runs shorter than ``min_s`` dropped (as the rule does)."""
+        closed and runs shorter than ``min_s`` dropped (as the rule does); a causal model's contact counts once it
+        has lasted ``min_s`` (as live mode decides, without the future)."""
         raw = self.probability(features) > self.threshold
+        if self.causal:
+            return confirmed_runs(raw, max(1, int(round(min_s * fps))))
         return clean_runs(raw, max(1, int(round(min_s * fps))), int(round(gap_s * fps)))
 
     def numbers(self) -> dict:
-        return {"features": list(FEATURES), "mean": self.mean.tolist(), "std": self.std.tolist(),
+        return {"features": list(self.features), "mean": self.mean.tolist(), "std": self.std.tolist(),
                 "weights": self.weights.tolist(), "threshold": float(self.threshold)}  # fmt: skip
 
     def save(self, path: str | Path) -> None:
@@ -130,10 +194,11 @@ class ContactModel:
             raise ContactModelError(f"cannot read the contact model {path}: {exc}") from exc
         if not isinstance(payload, dict) or payload.get("format") != FORMAT:
             raise ContactModelError(f"{path} is not a contact model ({FORMAT})")
-        if payload.get("features") != list(FEATURES):
+        if payload.get("features") not in (list(FEATURES), list(FEATURES_CAUSAL)):
             raise ContactModelError(f"{path} was fitted on other cues than this code computes")
         numbers = {k: payload[k] for k in ("features", "mean", "std", "weights", "threshold")}
         if hashlib.sha256(json.dumps(numbers, sort_keys=True).encode()).hexdigest() != payload.get("sha256"):
             raise ContactModelError(f"{path}: its numbers do not match their sha256 (edited or damaged)")
         arrays = [np.asarray(payload[k], float) for k in ("mean", "std", "weights")]
-        return cls(*arrays, float(payload["threshold"]), dict(payload.get("info", {})))
+        causal = payload["features"] == list(FEATURES_CAUSAL)
+        return cls(*arrays, float(payload["threshold"]), dict(payload.get("info", {})), causal)

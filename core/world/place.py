@@ -67,11 +67,11 @@ def shipped_contact_model() -> ContactModel | None:
         return None
 
 
-def scaled_pose(rel: np.ndarray, times: np.ndarray, subject_height: float,
-                smoothing: float) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def scaled_pose(rel: np.ndarray, times: np.ndarray, subject_height: float, smoothing: float,
+                causal: bool = False) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Lifter output (T, 17, 3) → (root-relative pose scaled to the subject's height, the same smoothed)."""
     rel = (rel - rel[:, :1]) * subject_height / max(estimate_stature(rel), 1e-6)
-    return rel, (smooth(rel, times, smoothing, causal=False) if smoothing > 0 else rel)
+    return rel, (smooth(rel, times, smoothing, causal=causal) if smoothing > 0 else rel)
 
 
 def contacts_and_up(rel: np.ndarray, speed: np.ndarray, fps: float, body_speed: np.ndarray | None = None,

@@ -102,3 +102,26 @@ def test_shipped_contact_model_says_how_it_was_made_and_works() -> None:
     xy, times, px_per_m, pose = _planted_left_swinging_right()
     c = model.contacts(contact_features(xy, times, px_per_m, pose, UP), fps=30.0)
     assert c[:, 0].all() and not c[10:50, 1].any()
+
+
+def test_trailing_speed_and_confirmed_runs_by_hand() -> None:
+    from core.world.contact_model import confirmed_runs, trailing_speed
+
+    x = np.array([0.0, 0.0, 0.0, 1.0, 2.0, 3.0])
+    points = np.stack([x, np.zeros(6)], axis=-1)[:, None]
+    np.testing.assert_allclose(trailing_speed(points, np.arange(6.0), 2.0)[:, 0], [0.0, 0.0, 0.0, 0.5, 1.0, 1.0])
+    raw = np.array([[1, 1, 0, 1, 1, 1]], bool).T
+    np.testing.assert_array_equal(confirmed_runs(raw, 2)[:, 0], [False, True, False, False, True, True])
+
+
+def test_causal_cues_never_read_the_future() -> None:
+    from core.world.contact_model import causal_contact_features
+
+    xy, times, px_per_m, pose = _planted_left_swinging_right()
+    before = causal_contact_features(xy, times, px_per_m, pose, UP)
+    xy2, pose2 = xy.copy(), pose.copy()
+    xy2[40:] += 50.0  # change everything after frame 39
+    pose2[40:] *= 1.5
+    after = causal_contact_features(xy2, times, px_per_m, pose2, UP)
+    np.testing.assert_array_equal(before[:40], after[:40])
+    assert not np.array_equal(before[40:], after[40:])
