@@ -155,6 +155,13 @@ MUTATIONS = (
         ("tests/core/world/test_contact_model.py",),
     ),
     Mutation(
+        "live-contacts-read-the-oldest-frame",
+        "core/live/post.py",
+        "cues = causal_contact_features(xys, times, scales, poses, up)[-1]",
+        "cues = causal_contact_features(xys, times, scales, poses, up)[0]",
+        ("tests/core/live/test_live_contacts.py",),
+    ),
+    Mutation(
         "data-pack-ignores-its-key",
         "core/train/data_pack.py",
         'if header["key"] != json.loads(json.dumps(pack_key(config))):',
