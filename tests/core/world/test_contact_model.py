@@ -94,14 +94,19 @@ def test_fit_learns_a_separable_rule_and_picks_its_threshold() -> None:
     assert (model.contacts(x, 50.0) == y).mean() > 0.97
 
 
-def test_shipped_contact_model_says_how_it_was_made_and_works() -> None:
-    model = ContactModel.load(REPO_ROOT / "weights" / "contacts.json")
+@pytest.mark.parametrize("name", ["contacts.json", "contacts_causal.json"])
+def test_shipped_contact_models_say_how_they_were_made_and_work(name: str) -> None:
+    from core.world.contact_model import causal_contact_features
+
+    model = ContactModel.load(REPO_ROOT / "weights" / name)
     assert model.info["command"].startswith("python -m core.world.contact_fit")
+    assert ("--causal" in model.info["command"]) == model.causal == (name == "contacts_causal.json")
     assert (REPO_ROOT / "weights" / model.info["lifter"]).is_file()
     assert "08" not in {name.split("/")[1].split("_")[0] for name in model.info["clips"]}  # the evaluation subject
     xy, times, px_per_m, pose = _planted_left_swinging_right()
-    c = model.contacts(contact_features(xy, times, px_per_m, pose, UP), fps=30.0)
-    assert c[:, 0].all() and not c[10:50, 1].any()
+    cues = (causal_contact_features if model.causal else contact_features)(xy, times, px_per_m, pose, UP)
+    c = model.contacts(cues, fps=30.0)
+    assert c[3:, 0].all() and not c[10:50, 1].any()  # causal: a contact counts after 0.1 s (3 frames)
 
 
 def test_trailing_speed_and_confirmed_runs_by_hand() -> None:
