@@ -150,8 +150,8 @@ MUTATIONS = (
     Mutation(
         "contact-cues-read-the-other-foot",
         "core/world/contact_model.py",
-        "[_log(s[:, j]) for s in speeds]",
-        "[_log(s[:, o]) for s in speeds]",
+        "cols = [_log(s[:, j]) for s in speeds] + [_log(after[:, j])",
+        "cols = [_log(s[:, o]) for s in speeds] + [_log(after[:, j])",
         ("tests/core/world/test_contact_model.py",),
     ),
     Mutation(
