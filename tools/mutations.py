@@ -150,8 +150,8 @@ MUTATIONS = (
     Mutation(
         "contact-cues-read-the-other-foot",
         "core/world/contact_model.py",
-        "cols = [_log(s[:, j]) for s in speeds] + [_log(after[:, j])",
-        "cols = [_log(s[:, o]) for s in speeds] + [_log(after[:, j])",
+        "cols = [_log(s[:, j]) for s in speeds + sided]",
+        "cols = [_log(s[:, o]) for s in speeds + sided]",
         ("tests/core/world/test_contact_model.py",),
     ),
     Mutation(

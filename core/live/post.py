@@ -265,10 +265,10 @@ class LivePost:
         recent, recent_xy = np.stack(self._recent_rel) * self.scale, np.stack(self._recent_xy)
         px_per_m = pixels_per_metre(recent, recent_xy)
         pose = self._pose(self._raw[slot] * self.scale, t)
-        heights = heights_above_lowest(pose[None, list(FEET)], self.up)[0]
         if self._learned_contacts is not None:
             self.contacts = self._learned_contacts(float(t), recent_xy[-1], float(px_per_m[-1]), pose, self.up)
         else:
+            heights = heights_above_lowest(pose[None, list(FEET)], self.up)[0]
             self.contacts = self._contact_rule(float(t), recent_xy[-1][list(FEET)], float(px_per_m[-1]), heights)
         self._poses[slot], self._contacts[slot] = pose, self.contacts
         _, poses, contacts = self._history()

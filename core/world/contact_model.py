@@ -81,21 +81,33 @@ def contact_features(xy_px: np.ndarray, times: np.ndarray, px_per_m: np.ndarray,
                      up: np.ndarray) -> np.ndarray:  # fmt: skip
     """(T, 17, 2) pixels (camera motion removed), (T,) times, (T,) pixels per metre, (T, 17, 3) root-relative lifted
     pose in metres (camera space), (3,) unit up → (T, 2, len(FEATURES)) cues of the left and right foot."""
+    return _cues(xy_px, times, px_per_m, pose, up, causal=False)
+
+
+def _cues(xy_px: np.ndarray, times: np.ndarray, px_per_m: np.ndarray, pose: np.ndarray, up: np.ndarray,
+          causal: bool) -> np.ndarray:  # fmt: skip
+    """Both models' cues, in the order of FEATURES (offline: centred speeds, one-sided speeds, context on both
+    sides) or FEATURES_CAUSAL (speeds over the span before each frame, context before it)."""
+
+    def speed(points: np.ndarray, span_s: float) -> np.ndarray:
+        return trailing_speed(points, times, span_s) if causal else baseline_speed(points, times, span_s)
+
     feet_px = xy_px[:, list(FEET)]
     scale = np.maximum(px_per_m, 1e-6)[:, None]
-    speeds = [baseline_speed(feet_px, times, b) / scale for b in BASELINES_S]  # each (T, 2)
-    after, before = (s / scale for s in one_sided_speeds(feet_px, times, 0.12))
-    pelvis = baseline_speed(xy_px[:, [JOINT_INDEX["pelvis"]]], times, 0.12)[:, 0] / scale[:, 0]
+    speeds = [speed(feet_px, b) / scale for b in BASELINES_S]  # each (T, 2)
+    sided = [] if causal else [s / scale for s in one_sided_speeds(feet_px, times, 0.12)]  # after, before
+    pelvis = speed(xy_px[:, [JOINT_INDEX["pelvis"]]], 0.12)[:, 0] / scale[:, 0]
     height = heights_above_lowest(pose[:, list(FEET)], up)
-    to_pelvis = baseline_speed(pose[:, list(FEET)] - pose[:, :1], times, 0.12)
+    to_pelvis = speed(pose[:, list(FEET)] - pose[:, :1], 0.12)
     T = len(times)
     dt = float(np.median(np.diff(times))) if T > 1 else 1.0
-    ctx = [np.clip(np.arange(T) + int(round(c / dt)), 0, T - 1) for c in CONTEXT_S]
-    out = np.empty((T, 2, len(FEATURES)))
+    context = CAUSAL_CONTEXT_S if causal else CONTEXT_S
+    ctx = [np.clip(np.arange(T) + int(round(c / dt)), 0, T - 1) for c in context]
+    out = np.empty((T, 2, len(FEATURES_CAUSAL if causal else FEATURES)))
     for j in range(2):
         o = 1 - j
-        cols = [_log(s[:, j]) for s in speeds] + [_log(after[:, j]), _log(before[:, j]), height[:, j],
-                _log(to_pelvis[:, j]), _log(speeds[1][:, o]), height[:, o], _log(pelvis)]  # fmt: skip
+        cols = [_log(s[:, j]) for s in speeds + sided]
+        cols += [height[:, j], _log(to_pelvis[:, j]), _log(speeds[1][:, o]), height[:, o], _log(pelvis)]
         cols += [_log(speeds[1][k, j]) for k in ctx]
         out[:, j] = np.stack(cols, axis=-1)
     return out
@@ -118,23 +130,7 @@ def causal_contact_features(xy_px: np.ndarray, times: np.ndarray, px_per_m: np.n
                             up: np.ndarray) -> np.ndarray:  # fmt: skip
     """:func:`contact_features` from the past only (``FEATURES_CAUSAL``): each frame's row depends on the last
     HISTORY_S seconds, so live mode computes it from a bounded history with this same function."""
-    feet_px = xy_px[:, list(FEET)]
-    scale = np.maximum(px_per_m, 1e-6)[:, None]
-    speeds = [trailing_speed(feet_px, times, b) / scale for b in BASELINES_S]
-    pelvis = trailing_speed(xy_px[:, [JOINT_INDEX["pelvis"]]], times, 0.12)[:, 0] / scale[:, 0]
-    height = heights_above_lowest(pose[:, list(FEET)], up)
-    to_pelvis = trailing_speed(pose[:, list(FEET)] - pose[:, :1], times, 0.12)
-    T = len(times)
-    dt = float(np.median(np.diff(times))) if T > 1 else 1.0
-    ctx = [np.clip(np.arange(T) + int(round(c / dt)), 0, T - 1) for c in CAUSAL_CONTEXT_S]
-    out = np.empty((T, 2, len(FEATURES_CAUSAL)))
-    for j in range(2):
-        o = 1 - j
-        cols = [_log(s[:, j]) for s in speeds] + [height[:, j], _log(to_pelvis[:, j]), _log(speeds[1][:, o]),
-                                                 height[:, o], _log(pelvis)]  # fmt: skip
-        cols += [_log(speeds[1][k, j]) for k in ctx]
-        out[:, j] = np.stack(cols, axis=-1)
-    return out
+    return _cues(xy_px, times, px_per_m, pose, up, causal=True)
 
 
 def confirmed_runs(raw: np.ndarray, min_frames: int) -> np.ndarray:
