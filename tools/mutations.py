@@ -162,6 +162,13 @@ MUTATIONS = (
         ("tests/core/live/test_live_contacts.py",),
     ),
     Mutation(
+        "limb-transplant-reads-the-donor-in-world-axes",
+        "core/data/augment.py",
+        "    turn = body_frames(recipient, across) @ np.swapaxes(body_frames(donor, across), -1, -2)  # donor → recipient",
+        "    turn = np.eye(3)  # mutation: the donor's limb copied in world axes, whatever its trunk does",
+        ("tests/core/data/test_augment.py",),
+    ),
+    Mutation(
         "data-pack-ignores-its-key",
         "core/train/data_pack.py",
         'if header["key"] != json.loads(json.dumps(pack_key(config))):',

@@ -1,17 +1,23 @@
-"""Pose augmentation of world-space training windows: other body proportions and whole-body leans.
+"""Pose augmentation of world-space training windows: other body proportions, limb recombination, whole-body leans.
 
 The shared mocap has few bodies (CMU's "daz" conversions all share one generic skeleton), so the lifter would learn
 their proportions as a prior. Scaling each bone along the H36M-17 tree (PoseAug-style bone-length augmentation,
 Gong et al., CVPR 2021) gives it other bodies at no cost; left and right bones share a factor and so do the two trunk
 bones, so the detector-like trunk points of ``core.data.landmarks`` (pelvis = mid-hips, thorax = mid-shoulders,
 spine = their midpoint) keep their definitions. A whole-body tilt about the pelvis adds leans the motions lack.
+
+Limb recombination (PoseAug's route to cross-dataset generalisation, ibid.; here without its learned discriminator)
+gives one limb of a window the motion of the same limb in another window: the donor's bone directions, read in the
+donor's body frame, are put into the recipient's body frame and rebuilt with the recipient's bone lengths. A kick's
+raised leg on a person who otherwise stands, or a wave on a walk, are poses the real clips show (issue 17: balancing
+on one leg, a leg raised sideways) that the motions hold only in the combinations their actors performed.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..skeleton import H36M_PARENTS, NUM_JOINTS
+from ..skeleton import H36M_PARENTS, JOINT_INDEX, NUM_JOINTS
 
 # Bone (named by its child joint, 1..16) → proportion group. Symmetric pairs and the two trunk bones share a group.
 _GROUP_OF_CHILD = {
@@ -69,3 +75,67 @@ def tilt(world: np.ndarray, rng: np.random.Generator, max_deg: float) -> np.ndar
     centre = world[:, :, :1].mean(axis=1, keepdims=True)  # (B, 1, 1, 3)
     rotated = (world - centre).reshape(B, -1, 3) @ R.transpose(0, 2, 1)
     return (rotated.reshape(world.shape) + centre).astype(world.dtype)
+
+
+_J = JOINT_INDEX
+# Limb → (its joints from the trunk outwards, the two trunk joints whose difference is the frame's "across" axis).
+# The donor's limb is read relative to the trunk it hangs from: the hips for a leg, the shoulders for an arm.
+LIMBS: dict[str, tuple[tuple[int, int, int], tuple[int, int]]] = {
+    "r_leg": ((_J["r_hip"], _J["r_knee"], _J["r_ankle"]), (_J["l_hip"], _J["r_hip"])),
+    "l_leg": ((_J["l_hip"], _J["l_knee"], _J["l_ankle"]), (_J["l_hip"], _J["r_hip"])),
+    "l_arm": ((_J["l_shoulder"], _J["l_elbow"], _J["l_wrist"]), (_J["l_shoulder"], _J["r_shoulder"])),
+    "r_arm": ((_J["r_shoulder"], _J["r_elbow"], _J["r_wrist"]), (_J["l_shoulder"], _J["r_shoulder"])),
+}
+LIMB_NAMES = tuple(LIMBS)
+
+
+def body_frames(world: np.ndarray, across: tuple[int, int]) -> np.ndarray:
+    """(..., 17, 3) poses → (..., 3, 3) rotations whose columns are the body's axes in world space: x along
+    ``world[across[0]] - world[across[1]]``, z along the trunk (pelvis → thorax) made perpendicular to x, y = z × x."""
+    x = _unit(world[..., across[0], :] - world[..., across[1], :])
+    up = world[..., _J["thorax"], :] - world[..., _J["pelvis"], :]
+    z = _unit(up - (up * x).sum(-1, keepdims=True) * x)
+    return np.stack([x, np.cross(z, x), z], axis=-1)
+
+
+def transplant_limb(recipient: np.ndarray, donor: np.ndarray, limb: str) -> np.ndarray:
+    """The recipient's poses with ``limb`` moving as the donor's does, relative to each one's own trunk.
+
+    Args:
+        recipient, donor: (..., 17, 3) positions of the same shape (e.g. (T, 17, 3) windows of equal length).
+        limb: a key of LIMBS.
+    Returns:
+        (..., 17, 3) new array: every joint outside the limb unchanged; each limb bone keeps the recipient's length
+        and takes the donor's direction expressed in the donor's body frame (``body_frames``), turned into the
+        recipient's body frame.
+    """
+    if recipient.shape != donor.shape or recipient.shape[-2:] != (NUM_JOINTS, 3):
+        raise ValueError(f"transplant_limb: need two (..., 17, 3) arrays of one shape, got {recipient.shape}, "
+                         f"{donor.shape}")  # fmt: skip
+    chain, across = LIMBS[limb]
+    turn = body_frames(recipient, across) @ np.swapaxes(body_frames(donor, across), -1, -2)  # donor → recipient
+    out = recipient.copy()
+    for parent, child in zip(chain[:-1], chain[1:], strict=True):
+        length = np.linalg.norm(recipient[..., child, :] - recipient[..., parent, :], axis=-1, keepdims=True)
+        direction = _unit(np.einsum("...ij,...j->...i", turn, donor[..., child, :] - donor[..., parent, :]))
+        out[..., child, :] = out[..., parent, :] + length * direction
+    return out.astype(recipient.dtype)
+
+
+def recombine_limbs(world: np.ndarray, rng: np.random.Generator, probability: float) -> np.ndarray:
+    """(B, T, 17, 3) windows → the same with, in each window with ``probability``, one random limb given the motion
+    of that limb in another window of the batch (``transplant_limb``)."""
+    B = world.shape[0]
+    chosen = np.flatnonzero(rng.random(B) < probability) if B > 1 else np.zeros(0, int)
+    donors = (chosen + 1 + rng.integers(0, B - 1, size=len(chosen))) % B if len(chosen) else chosen  # never itself
+    limbs = rng.integers(0, len(LIMB_NAMES), size=len(chosen))
+    out = world.copy()
+    for k, name in enumerate(LIMB_NAMES):
+        pick = limbs == k
+        if pick.any():
+            out[chosen[pick]] = transplant_limb(world[chosen[pick]], world[donors[pick]], name)
+    return out
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-9)

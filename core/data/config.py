@@ -35,6 +35,7 @@ class DataConfig:
     noise: str = "measured"  # 2D noise: "measured" (NoiseConfig defaults) or "training" (NoiseConfig.training)
     bone_scale_std: float = 0.0  # log-std of the per-sample bone-length factors (core.data.augment), 0 = off
     tilt_deg: float = 0.0  # largest whole-body lean added per window, 0 = off
+    limb_swap_probability: float = 0.0  # share of windows given one limb's motion from another window, 0 = off
     targets_per_window: int = 1  # consecutive target frames per window, computed in one pass (sequence path)
 
     def __post_init__(self) -> None:
@@ -43,7 +44,7 @@ class DataConfig:
         bad = set(self.sources) - {"mb", "daz"}
         if bad or not self.sources:
             raise ConfigError(f"data.sources must be a non-empty subset of ['mb', 'daz'], got {list(self.sources)}")
-        for name in ("rig_camera_fraction", "flip_probability", "noise_probability"):
+        for name in ("rig_camera_fraction", "flip_probability", "noise_probability", "limb_swap_probability"):
             value = getattr(self, name)
             if not 0.0 <= value <= 1.0:
                 raise ConfigError(f"data.{name} must be in [0, 1], got {value}")

@@ -29,7 +29,7 @@ import numpy as np
 from ..camera import Camera
 from ..skeleton import flip
 from . import virtual_cameras as vc
-from .augment import random_bone_scales, scale_bones, tilt
+from .augment import random_bone_scales, recombine_limbs, scale_bones, tilt
 from .batch_noise import BatchNoise
 from .cmu import Motion, default_cache_dir, list_motions, load_h36m_joints, split_by_subject
 from .extra_mocap import load_extra_motions
@@ -192,6 +192,7 @@ class WindowSampler:
         targets: int = 1,
         bone_scale_std: float = 0.0,
         tilt_deg: float = 0.0,
+        limb_swap: float = 0.0,
     ) -> None:
         if len(pool.segment_of_frame) != bank.num_frames:
             raise ValueError("the camera pool was built for another motion bank")
@@ -209,6 +210,7 @@ class WindowSampler:
         self.noise = noise if noise is not None else BatchNoise()
         self.bone_scale_std = bone_scale_std
         self.tilt_deg = tilt_deg
+        self.limb_swap = limb_swap
 
     @property
     def num_frames(self) -> int:
@@ -229,6 +231,8 @@ class WindowSampler:
         world = bank.poses[idx]  # (B, n + K - 1, J, 3)
         if self.bone_scale_std > 0:
             world = scale_bones(world, random_bone_scales(rng, batch, self.bone_scale_std))
+        if self.limb_swap > 0:  # after the bone scaling: each limb keeps its recipient's proportions
+            world = recombine_limbs(world, rng, self.limb_swap)
         if self.tilt_deg > 0:
             world = tilt(world, rng, self.tilt_deg)
         cams = self.pool.draw(rng, g, self.rig_fraction)
@@ -320,6 +324,7 @@ def assemble_training_data(
         targets=cfg.targets_per_window,
         bone_scale_std=cfg.bone_scale_std,
         tilt_deg=cfg.tilt_deg,
+        limb_swap=cfg.limb_swap_probability,
     )
     val = validation_windows(sources.val_clean, sources.val_noisy, receptive_field, causal_shift, cfg.val_windows)
     return TrainingData(train=sampler, val=val)
