@@ -164,7 +164,7 @@ MUTATIONS = (
     Mutation(
         "limb-transplant-reads-the-donor-in-world-axes",
         "core/data/augment.py",
-        "    turn = body_frames(recipient, across) @ np.swapaxes(body_frames(donor, across), -1, -2)  # donor → recipient",
+        "    turn = body_frames(recipient, across) @ np.swapaxes(body_frames(donor, across), -1, -2)",
         "    turn = np.eye(3)  # mutation: the donor's limb copied in world axes, whatever its trunk does",
         ("tests/core/data/test_augment.py",),
     ),
