@@ -1,0 +1,83 @@
+"""World-placement evaluation (core.eval.world): its truth, its figures and its diagnostics on hand-built data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+from lifter_synth import synthetic_motion
+
+import core.data.cmu as cmu
+import core.eval.rendered as rendered
+from core.data import virtual_cameras as vc
+from core.data.render import CameraBatch, render_windows
+from core.eval import world as W
+from core.postprocess import estimate_stature
+from core.skeleton import JOINT_INDEX
+
+_J = JOINT_INDEX
+
+
+def test_truth_contacts_plant_the_still_foot_on_the_floor_and_free_the_lifted_one() -> None:
+    T, fps = 100, 50.0
+    world = np.zeros((T, 17, 3))
+    world[:, _J["l_ankle"]] = (0.1, 0.0, 0.08)  # still on the floor throughout
+    world[:, _J["r_ankle"]] = (-0.1, 0.0, 0.08)
+    t = np.arange(50, T) / fps
+    world[50:, _J["r_ankle"], 1] = 1.0 * (t - t[0])  # frame 50 on: moving at 1 m/s ...
+    world[50:, _J["r_ankle"], 2] = 0.3  # ... 22 cm up
+    contacts = W.truth_contacts(world, fps)
+    assert contacts[:, 0].all()
+    assert contacts[:45, 1].all() and not contacts[52:, 1].any()
+
+
+def test_path_figures_against_hand_computed_values() -> None:
+    truth = np.c_[np.linspace(0, 2, 20), np.sin(np.linspace(0, 3, 20)), np.zeros(20)]
+    c, s = np.cos(0.6), np.sin(0.6)
+    turned = truth @ np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]]).T + (5.0, -2.0, 0.0)
+    np.testing.assert_allclose(W.yaw_aligned(turned, truth), truth, atol=1e-12)  # a turn about Z and a shift
+    assert W.angle_deg(np.array([1.0, 0, 0]), np.array([2.0, 2.0, 0])) == pytest.approx(45.0)
+    pose = synthetic_motion(1, 0)[0].astype(np.float64)
+    assert W.bone_cv(np.stack([pose, pose + 1.0])) == pytest.approx(0.0, abs=1e-9)  # rigid: no variation
+    longer = pose.copy()
+    longer[_J["r_wrist"]] = pose[_J["r_elbow"]] + 1.2 * (pose[_J["r_wrist"]] - pose[_J["r_elbow"]])
+    assert W.bone_cv(np.stack([pose, longer])) == pytest.approx((0.2 / 2 / 1.1) / 16)  # one bone of 16 varies
+
+
+def test_the_table_gives_medians_and_mean_contacts(tmp_path: Path) -> None:
+    keys = [k for k, _, _ in W._COLUMNS]
+    rows = [{"clip": name, **{k: v for k in keys}} for name, v in (("a", 1.0), ("b", 2.0), ("c", 6.0))]
+    last = W.table(rows, "clips").splitlines()[-1]
+    assert last.startswith("| **median**") and "**2.0**" in last and "**3.00**" in last  # median 2; contacts mean 3
+    doc = tmp_path / "doc.md"
+    doc.write_text("# Doc\n")
+    W.write_section(doc, "first")
+    W.write_section(doc, "second")
+    assert doc.read_text() == f"# Doc\n\n{W.BEGIN}\nsecond\n{W.END}\n"
+
+
+def test_diagnostics_never_write_the_docs() -> None:
+    for flag in ("--clean-2d", "--contact-rule", "--true-3d"):
+        with pytest.raises(SystemExit) as exc:
+            W.main([flag, "--markdown", "docs/capture.md", "--videos", ""])
+        assert exc.value.code == 2
+
+
+def test_true_3d_places_the_truth_and_not_the_lift(monkeypatch: pytest.MonkeyPatch) -> None:
+    # One synthetic clip whose "lift" leans 30° towards the camera: the default scores that lift, --true-3d the truth.
+    world = synthetic_motion(150, 2).astype(np.float64)
+    cam = vc.random_camera(world, np.random.default_rng(1))
+    pixels, x_cam, _ = render_windows(world[None].astype(np.float32), CameraBatch.stack([cam]), 0)
+    truth_rel = x_cam[0] - x_cam[0][:, :1]
+    a = np.radians(30.0)
+    leaning = truth_rel @ np.array([[1, 0, 0], [0, np.cos(a), -np.sin(a)], [0, np.sin(a), np.cos(a)]]).T
+    clip = rendered.RenderedClip("synthetic/cam0", world, cam, pixels[0], x_cam[0], np.arange(150) / 50.0,
+                                 leaning, float(estimate_stature(world)))  # fmt: skip
+    monkeypatch.setattr(rendered, "rendered_clips", lambda *a, **k: iter([clip]))
+    monkeypatch.setattr(cmu, "list_motions", lambda root: [SimpleNamespace(subject="08")])
+    monkeypatch.setattr(cmu, "split_by_subject", lambda motions, subjects: ([], motions))
+    lifted = W.synthetic(None, Path("."), ("08",), 8, 1)[0]
+    true = W.synthetic(None, Path("."), ("08",), 8, 1, true_3d=True)[0]
+    assert lifted["up_err_deg"] > 20.0 and true["up_err_deg"] < 5.0
