@@ -210,6 +210,9 @@ def run_capture(
     if post_info.get("contacts_from") == "rule":
         notes.append("weights/contacts.json is missing or damaged: foot contacts come from the simpler rule "
                      "(reinstall the add-on)")  # fmt: skip
+    if not str(post_info.get("up_from", "")).endswith("and image"):
+        notes.append("weights/gravity.json is missing or damaged: the up direction comes from the body alone "
+                     "(reinstall the add-on)")  # fmt: skip
     hands, hand_track = _hands(options, track, placed, notes)
     timings["post_s"] = time.perf_counter() - t0
     if progress is not None:

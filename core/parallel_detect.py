@@ -222,27 +222,37 @@ def _helpers(size: int) -> tuple[ProcessPoolExecutor, Any, Any, int]:
 
 def release() -> None:
     """End the helper processes now, without waiting for them: for a process that has its result and is leaving
-    (the CLI). Joining idle helpers at exit, each unloading MediaPipe, took ≈ 0.5 s on the 2-core machine."""
-    helpers = _forget_pool()
+    (the CLI). Joining idle helpers at exit, each unloading MediaPipe, took ≈ 0.5 s on the 2-core machine.
+
+    The pool's manager thread is waited for (it ends within milliseconds once its processes are gone): it drops the
+    pool's queues as it ends, and their named semaphores are unlinked and unregistered from multiprocessing's
+    resource tracker in that thread. A process that left in between (``os._exit``, as the CLI does) had unlinked a
+    semaphore without unregistering it, and the tracker reported it as leaked (a rare failure of
+    tests/core/test_capture_e2e.py::test_cli_errors_are_one_clear_line)."""
+    helpers, manager = _forget_pool()
     for helper in helpers:
         helper.kill()
     for helper in helpers:
         helper.join(1.0)
+    if manager is not None:
+        manager.join(2.0)
 
 
-def _forget_pool() -> list[Any]:
+def _forget_pool() -> tuple[list[Any], Any]:
     """Drop the pool (broken, or no longer wanted), so the next capture starts fresh helpers; returns its processes
-    (no longer waited for)."""
+    (no longer waited for) and its manager thread (None if it had none)."""
     global _pool
     with _pool_lock:
         pool, _pool = _pool, None
     _pending.clear()
     _warming.clear()
     if pool is None:
-        return []
-    helpers = list((pool[0]._processes or {}).values())  # private to CPython's pool, but the only handle on them
+        return [], None
+    # private to CPython's pool, but the only handles on them
+    helpers = list((pool[0]._processes or {}).values())
+    manager = getattr(pool[0], "_executor_manager_thread", None)
     pool[0].shutdown(wait=False, cancel_futures=True)
-    return helpers
+    return helpers, manager
 
 
 def _init_helper(progress: Any, cancel: Any, parent: int) -> None:

@@ -162,6 +162,13 @@ MUTATIONS = (
         ("tests/core/live/test_live_contacts.py",),
     ),
     Mutation(
+        "image-gravity-takes-the-images-roll",
+        "core/world/ground.py",
+        "    return up_from_angles(pitch_b + share * (pitch_i - pitch_b), roll_b)",
+        "    return up_from_angles(pitch_b + share * (pitch_i - pitch_b), camera_angles(up_image)[1])",
+        ("tests/core/world/test_gravity.py", "tests/core/world/test_place.py", "-k", "pitch_only or sideways_lean"),
+    ),
+    Mutation(
         "limb-transplant-reads-the-donor-in-world-axes",
         "core/data/augment.py",
         "    turn = body_frames(recipient, across) @ np.swapaxes(body_frames(donor, across), -1, -2)",

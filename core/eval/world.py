@@ -103,12 +103,13 @@ def placement_figures(placed: Placement, truth_world: np.ndarray, truth_up_cam: 
 
 
 def synthetic(model, cmu_root: Path, subjects: tuple[str, ...], seed: int, cameras: int,  # noqa: ANN001
-              noisy: bool = True, contact_rule: bool = False,
-              true_3d: bool = False) -> list[dict[str, float]]:  # fmt: skip
+              noisy: bool = True, contact_rule: bool = False, true_3d: bool = False,
+              image_gravity: bool = True) -> list[dict[str, float]]:  # fmt: skip
     """One row of figures per (motion, camera) of the held-out subjects (module docstring); ``noisy=False`` feeds the
     exact projections instead (a diagnostic: what the detector's noise costs each figure); ``true_3d`` places the
     true camera-space pose instead of the lifter's (a diagnostic: what placement itself gets right with a perfect
-    lifter; the contacts' image cues still come from the 2D)."""
+    lifter; the contacts' image cues still come from the 2D); ``image_gravity=False``: the up direction from the body
+    alone (a diagnostic: what ``core.world.gravity`` adds)."""
     from ..data.cmu import list_motions, split_by_subject
     from .rendered import FPS, rendered_clips
 
@@ -118,16 +119,17 @@ def synthetic(model, cmu_root: Path, subjects: tuple[str, ...], seed: int, camer
         cam, height = clip.camera, clip.height
         rel = clip.camera_space - clip.camera_space[:, :1] if true_3d else clip.rel
         placed = place(rel, clip.pixels, clip.times, cam.width, cam.height, FPS, subject_height=height,
-                       contact_rule=contact_rule, **_DEFAULTS)  # fmt: skip
+                       contact_rule=contact_rule, image_gravity=image_gravity, **_DEFAULTS)  # fmt: skip
         distance = float(np.linalg.norm(clip.camera_space[:, _P], axis=-1).mean())
         row = placement_figures(placed, clip.world, cam.R @ np.array([0.0, 0.0, 1.0]), distance, FPS, height)
         rows.append({"clip": clip.name, **row})
     return rows
 
 
-def pose2sim(model, reference: Path | None, true_3d: bool = False) -> list[dict[str, float]]:  # noqa: ANN001
-    """One row per shared real view (module docstring); ``true_3d``: the reference seen by the view's camera is
-    placed instead of the lift (the diagnostic of :func:`synthetic`)."""
+def pose2sim(model, reference: Path | None, true_3d: bool = False,  # noqa: ANN001
+             image_gravity: bool = True) -> list[dict[str, float]]:  # fmt: skip
+    """One row per shared real view (module docstring); ``true_3d``, ``image_gravity``: the diagnostics of
+    :func:`synthetic`."""
     from ..fuse3d import fuse_clip
     from ..lift import lift_timed
     from .real_video import DEFAULT_REFERENCE, load_views
@@ -149,7 +151,8 @@ def pose2sim(model, reference: Path | None, true_3d: bool = False) -> list[dict[
             # as capture does: MediaPipe's own 3D averaged in (every frame is a real, unswapped detection here)
             rel, _ = fuse_clip(rel, view.mediapipe_3d, np.ones(len(rel), bool), times, share)
         height = estimate_stature(truth)
-        placed = place(rel, view.xy, times, *view.size, view.fps, subject_height=height, **_DEFAULTS)
+        placed = place(rel, view.xy, times, *view.size, view.fps, subject_height=height, image_gravity=image_gravity,
+                       **_DEFAULTS)  # fmt: skip
         distance = float(np.linalg.norm(truth[:, _P] @ R.T + t, axis=-1).mean())
         up = R @ np.array([0.0, 0.0, 1.0])
         rows.append({"clip": view.name, **placement_figures(placed, truth, up, distance, view.fps, height)})
@@ -290,18 +293,20 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--clean-2d", action="store_true", help="synthetic table without detector noise (a diagnostic)")
     p.add_argument("--contact-rule", action="store_true", help="synthetic table with the contact rule, not the model")
     p.add_argument("--true-3d", action="store_true", help="synthetic table placing the true 3D, not the lifter's")
+    p.add_argument("--no-image-gravity", action="store_true", help="up from the body alone (core.world.gravity off)")
     args = p.parse_args(argv)
-    if (args.clean_2d or args.contact_rule or args.true_3d) and args.markdown:
-        p.error("--clean-2d, --contact-rule and --true-3d are diagnostics: their tables do not go into the docs' "
-                "measured section")
+    if (args.clean_2d or args.contact_rule or args.true_3d or args.no_image_gravity) and args.markdown:
+        p.error("--clean-2d, --contact-rule, --true-3d and --no-image-gravity are diagnostics: their tables do not go "
+                "into the docs' measured section")
     from ..lift import load_lifter
     from ..weights import default_weights
 
     weights = args.checkpoint or default_weights("offline")
     model = load_lifter(weights, device="cpu")
     synth = synthetic(model, args.cmu_root, tuple(args.subjects), args.seed, args.cameras, noisy=not args.clean_2d,
-                      contact_rule=args.contact_rule, true_3d=args.true_3d)  # fmt: skip
-    real = pose2sim(model, args.reference, args.true_3d)
+                      contact_rule=args.contact_rule, true_3d=args.true_3d,
+                      image_gravity=not args.no_image_gravity)  # fmt: skip
+    real = pose2sim(model, args.reference, args.true_3d, not args.no_image_gravity)
     clips = shared_clips(args.videos, args.detect_workers, args.checkpoint) if str(args.videos) not in ("", ".") else []
     command = (
         "python -m core.eval.world"
@@ -310,13 +315,15 @@ def main(argv: list[str] | None = None) -> int:
         + (" --clean-2d" if args.clean_2d else "")
         + (" --contact-rule" if args.contact_rule else "")
         + (" --true-3d" if args.true_3d else "")
+        + (" --no-image-gravity" if args.no_image_gravity else "")
     )
+    variant = (", true 3D" if args.true_3d else "") + (", body alone" if args.no_image_gravity else "")
     text = (
         f"Measured by `{command}` (weights `{Path(weights).name}`).\n\n"
         + table(synth, "synthetic: CMU 08, random cameras" + (", noise-free 2D" if args.clean_2d else "")
-              + (", contact rule" if args.contact_rule else "") + (", true 3D" if args.true_3d else ""))
+              + (", contact rule" if args.contact_rule else "") + variant)
         + "\n\n"
-        + table(real, "Pose2Sim view" + (", true 3D" if args.true_3d else ""))
+        + table(real, "Pose2Sim view" + variant)
         + ("\n\n" + clips_table(clips) if clips else "")
     )
     print(text)

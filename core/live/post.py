@@ -4,8 +4,9 @@ Capture sees the whole clip; live mode sees only the past, so every clip-wide st
 computed with the *same* functions on a bounded history of ``window_s`` seconds (constant work per frame):
 
 * scale (``estimate_stature``), bone lengths (``core.world.body.bone_lengths``) and the up direction
-  (``core.world.ground.up_from_support`` over the history's poses and contacts): they settle within the first
-  seconds and then follow slow changes only; bone lengths are therefore constant only once settled;
+  (``core.world.ground.up_from_support`` over the history's poses and contacts, combined with the mean of the
+  gravity model's per-frame readings over the same history by ``with_image_gravity``): they settle within the
+  first seconds and then follow slow changes only; bone lengths are therefore constant only once settled;
 * contacts: the causal learned model (``core.world.contact_model``: ``weights/contacts_causal.json``, its cues from
   the past only, computed by ``causal_contact_features`` on the last HISTORY_S seconds) or, where that file is
   missing or damaged, the rule of ``core.world.contacts`` on the past only (the image speed over the last 0.12 s);
@@ -24,6 +25,7 @@ from collections import deque
 
 import numpy as np
 
+from ..camera import normalize_screen_coordinates
 from ..postprocess import (
     ANKLE_FRACTION,
     camera_to_blender,
@@ -45,8 +47,8 @@ from ..world.contact_model import (
 )  # fmt: skip
 from ..world.contacts import BASELINE_S, FEET, HEIGHT_TOL_M, SPEED_TOL_M_S, heights_above_lowest
 from ..world.footlock import LEGS, body_forward
-from ..world.ground import CAMERA_UP, body_axis, rotation_between, up_from_support
-from ..world.place import FLOOR_WINDOW_S
+from ..world.ground import CAMERA_UP, body_axis, rotation_between, up_from_support, with_image_gravity
+from ..world.place import FLOOR_WINDOW_S, shipped_gravity_model
 from ..world.root import ROOT_TAU_S
 
 _J = JOINT_INDEX
@@ -223,6 +225,8 @@ class LivePost:
         self._raw = np.zeros((n, 17, 3))  # ring buffers: the statistics do not care about order
         self._poses = np.zeros((n, 17, 3))
         self._contacts = np.zeros((n, len(FEET)), bool)
+        self._gravity = shipped_gravity_model()  # the image's up per frame (core.world.gravity), when installed
+        self._image_up = np.zeros((n, 3))
         self._count = 0
         self._recent_rel: deque[np.ndarray] = deque(maxlen=_ROOT_FRAMES)
         self._recent_xy: deque[np.ndarray] = deque(maxlen=_ROOT_FRAMES)
@@ -261,6 +265,9 @@ class LivePost:
         self.scale = self.subject_height / max(estimate_stature(raw), 1e-6)
         self._recent_rel.append(self._raw[slot])
         still_xy = np.asarray(xy_px, dtype=np.float64) - (0.0 if camera_xy is None else np.asarray(camera_xy, float))
+        if self._gravity is not None:
+            frame = normalize_screen_coordinates(still_xy[None], self.width, self.height)
+            self._image_up[slot] = self._gravity.per_frame(frame)[0]
         self._recent_xy.append(still_xy)
         recent, recent_xy = np.stack(self._recent_rel) * self.scale, np.stack(self._recent_xy)
         px_per_m = pixels_per_metre(recent, recent_xy)
@@ -272,7 +279,10 @@ class LivePost:
             self.contacts = self._contact_rule(float(t), recent_xy[-1][list(FEET)], float(px_per_m[-1]), heights)
         self._poses[slot], self._contacts[slot] = pose, self.contacts
         _, poses, contacts = self._history()
-        self.up, _ = up_from_support(poses, contacts, body_axis(poses))
+        self.up, from_contacts = up_from_support(poses, contacts, body_axis(poses))
+        if self._gravity is not None:  # as capture: combined with the image's up over the same history
+            image_up = self._image_up[: min(self._count, len(self._image_up))].mean(axis=0)
+            self.up = with_image_gravity(self.up, image_up, from_contacts)
         level = rotation_between(self.up, CAMERA_UP)
         body = camera_to_blender(rigid(pose[None] - pose[None, :1], bone_lengths(poses))[0] @ level.T)
         root = self._root(body, recent, recent_xy, px_per_m, level, float(t)) if self.root_motion else np.zeros(3)

@@ -22,8 +22,6 @@ the past; ``weights/contacts_causal.json``, ``python -m core.world.contact_fit -
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +29,7 @@ import numpy as np
 
 from ..skeleton import JOINT_INDEX
 from .contacts import FEET, baseline_speed, clean_runs, heights_above_lowest
+from .model_file import read_model_file, write_model_file
 
 BASELINES_S = (0.04, 0.12, 0.24, 0.4)
 CONTEXT_S = (-0.12, -0.06, 0.06, 0.12)
@@ -177,24 +176,13 @@ class ContactModel:
                 "weights": self.weights.tolist(), "threshold": float(self.threshold)}  # fmt: skip
 
     def save(self, path: str | Path) -> None:
-        numbers = self.numbers()
-        digest = hashlib.sha256(json.dumps(numbers, sort_keys=True).encode()).hexdigest()
-        payload = {"format": FORMAT, **numbers, "sha256": digest, "info": self.info}
-        Path(path).write_text(json.dumps(payload, indent=1) + "\n")
+        write_model_file(path, FORMAT, self.numbers(), self.info)
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_PATH) -> ContactModel:
-        try:
-            payload = json.loads(Path(path).read_text())
-        except (OSError, ValueError) as exc:
-            raise ContactModelError(f"cannot read the contact model {path}: {exc}") from exc
-        if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-            raise ContactModelError(f"{path} is not a contact model ({FORMAT})")
-        if payload.get("features") not in (list(FEATURES), list(FEATURES_CAUSAL)):
+        keys = ("features", "mean", "std", "weights", "threshold")
+        numbers, info = read_model_file(path, FORMAT, keys, ContactModelError, "contact model")
+        if numbers["features"] not in (list(FEATURES), list(FEATURES_CAUSAL)):
             raise ContactModelError(f"{path} was fitted on other cues than this code computes")
-        numbers = {k: payload[k] for k in ("features", "mean", "std", "weights", "threshold")}
-        if hashlib.sha256(json.dumps(numbers, sort_keys=True).encode()).hexdigest() != payload.get("sha256"):
-            raise ContactModelError(f"{path}: its numbers do not match their sha256 (edited or damaged)")
-        arrays = [np.asarray(payload[k], float) for k in ("mean", "std", "weights")]
-        causal = payload["features"] == list(FEATURES_CAUSAL)
-        return cls(*arrays, float(payload["threshold"]), dict(payload.get("info", {})), causal)
+        arrays = [np.asarray(numbers[k], float) for k in ("mean", "std", "weights")]
+        return cls(*arrays, float(numbers["threshold"]), info, numbers["features"] == list(FEATURES_CAUSAL))

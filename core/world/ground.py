@@ -74,3 +74,27 @@ def camera_angles(up_cam: np.ndarray) -> tuple[float, float]:
     pitch = math.degrees(math.atan2(-z, -y))
     roll = math.degrees(math.atan2(x, math.hypot(y, z)))
     return pitch, roll
+
+
+def up_from_angles(pitch_deg: float, roll_deg: float) -> np.ndarray:
+    """(pitch, roll) in degrees, as :func:`camera_angles` gives them → the unit up direction in camera space."""
+    p, r = math.radians(pitch_deg), math.radians(roll_deg)
+    return np.array([math.sin(r), -math.cos(r) * math.cos(p), -math.cos(r) * math.sin(p)])
+
+
+def with_image_gravity(up_body: np.ndarray, up_image: np.ndarray, from_contacts: bool,
+                       share: float = 0.5) -> np.ndarray:  # fmt: skip
+    """The body's up estimate combined with the image's (``core.world.gravity``), ``share`` of the way to it.
+
+    From the support (quasi-static frames, :func:`up_from_support`): its roll is kept and only its pitch moves.
+    Roll is seen in the image itself (the body's axis turns in the frame) and the support gets it right, a real
+    sideways lean included; pitch needs depth, and the lifter's pitch regresses towards a level camera, while a
+    forward lean and a camera looking down look alike from one view, so neither estimate is exact there.
+    From the body axis (no quasi-static frame: a walk leans the body along its way, which can be any direction in
+    the frame): the two directions are averaged whole. Either way the combination errs less than either estimate
+    on the synthetic clips and on both Pose2Sim views (``core.eval.world``, docs/capture.md)."""
+    if not from_contacts:
+        return unit((1.0 - share) * unit(up_body) + share * unit(up_image))
+    pitch_b, roll_b = camera_angles(up_body)
+    pitch_i, _ = camera_angles(up_image)
+    return up_from_angles(pitch_b + share * (pitch_i - pitch_b), roll_b)

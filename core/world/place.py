@@ -2,9 +2,10 @@
 ground with planted feet, in Blender axes. Steps, in order (each in its own module of this package):
 
 1. scale to the subject (``core.postprocess.estimate_stature``) and smooth the pose (One-Euro, root-relative);
-2. contacts, then gravity (``contact_model``, ``ground``): the learned contacts (their height cues use the body axis
-   as up), then the up direction from the centre of mass over them; with the rule instead (``contacts``), three
-   rounds of contacts and up from the body axis;
+2. contacts, then gravity (``contact_model``, ``ground``, ``gravity``): the learned contacts (their height cues use
+   the body axis as up), then the up direction from the centre of mass over them; with the rule instead
+   (``contacts``), three rounds of contacts and up from the body axis; then combined with the direction the
+   gravity model reads from the 2D (``ground.with_image_gravity``);
 3. one rigid skeleton (``body.rigid``): bone lengths once per capture, per-frame directions;
 4. level with the full rotation (pitch and roll) and turn into Blender axes;
 5. the root path (``root``): the body-size estimate steadied by the planted feet;
@@ -37,7 +38,8 @@ from .body import bone_lengths, rigid
 from .contact_model import ContactModel, ContactModelError, contact_features
 from .contacts import FEET, foot_contacts, heights_above_lowest, image_speed
 from .footlock import lock_feet
-from .ground import CAMERA_UP, body_axis, camera_angles, rotation_between, up_from_support
+from .gravity import GravityModel, GravityModelError
+from .ground import CAMERA_UP, body_axis, camera_angles, rotation_between, up_from_support, with_image_gravity
 from .root import fuse_root
 
 _J = JOINT_INDEX
@@ -64,6 +66,16 @@ def shipped_contact_model() -> ContactModel | None:
     try:
         return ContactModel.load()
     except ContactModelError:
+        return None
+
+
+@lru_cache(maxsize=1)
+def shipped_gravity_model() -> GravityModel | None:
+    """``weights/gravity.json`` (``core.world.gravity``), read once; None where it is missing or damaged: the up
+    direction is then the support's alone, and the summary's ``up_from`` says so."""
+    try:
+        return GravityModel.load()
+    except GravityModelError:
         return None
 
 
@@ -114,13 +126,14 @@ def contact_floor(world: np.ndarray, contacts: np.ndarray, fps: float, ankle_off
 def place(
     rel: np.ndarray, xy_px: np.ndarray, times: np.ndarray, width: int, height: int, fps: float, *,
     subject_height: float, smoothing: float, fov_deg: float = 60.0, root_motion: bool = True,
-    camera_shift: np.ndarray | None = None, contact_rule: bool = False,
+    camera_shift: np.ndarray | None = None, contact_rule: bool = False, image_gravity: bool = True,
 ) -> Placement:  # fmt: skip
     """Root-relative camera-space lifter output (T, 17, 3) and the 2D track (T, 17, 2) px → :class:`Placement`.
 
     ``camera_shift`` (T, 2) px: the background's motion per frame (``core.camera_motion``); speeds and the root's
     image position are read from the 2D with the camera's pan and tilt removed. Foot contacts come from the shipped
-    learned model (``core.world.contact_model``), or from the rule with ``contact_rule``."""
+    learned model (``core.world.contact_model``), or from the rule with ``contact_rule``; the up direction is combined
+    with the gravity model's (``core.world.gravity``) unless ``image_gravity`` is False."""
     stature = estimate_stature(rel)
     scale = subject_height / max(stature, 1e-6)
     rel, pose = scaled_pose(rel, times, subject_height, smoothing)
@@ -130,6 +143,9 @@ def place(
     model = None if contact_rule else shipped_contact_model()
     cues = contact_features(still_xy, times, px_per_m, pose, body_axis(pose)) if model is not None else None
     contacts, up, from_contacts = contacts_and_up(pose, speed[:, :2], fps, speed[:, 2], cues, model)
+    gravity = shipped_gravity_model() if image_gravity else None
+    if gravity is not None:  # as a still camera would have seen it, like everything placement reads from the 2D
+        up = with_image_gravity(up, gravity.clip_up(still_xy, width, height), from_contacts)
     level = rotation_between(up, CAMERA_UP)
     lengths = bone_lengths(pose)
     body = camera_to_blender(rigid(pose - pose[:, :1], lengths) @ level.T)
@@ -150,7 +166,8 @@ def place(
     pitch, roll = camera_angles(up)
     info: dict[str, float | str] = {
         "stature_model_m": float(stature), "scale": float(scale), "camera_pitch_deg": pitch, "camera_roll_deg": roll,
-        "up_from": "contacts" if from_contacts else "body axis", "contact_fraction": float(contacts.mean()),
+        "up_from": ("contacts" if from_contacts else "body axis") + (" and image" if gravity is not None else ""),
+        "contact_fraction": float(contacts.mean()),
         "contacts_from": "rule" if model is None else "learned model",
         "camera_moved_px": _camera_moved(camera_shift),
     }  # fmt: skip

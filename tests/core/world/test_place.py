@@ -65,7 +65,8 @@ def test_a_real_lean_stays_and_the_camera_is_levelled(pitch: float, roll: float)
     truth = _leaning(T)
     rel, xy, true_up = _film(truth, pitch, roll, noise_px=0.5)
     times = np.arange(T) / fps
-    placed = place(rel, xy, times, W, H, fps, subject_height=1.75, smoothing=0.3)
+    # the support alone is exact on the true 3D; the image's reading is the next test's
+    placed = place(rel, xy, times, W, H, fps, subject_height=1.75, smoothing=0.3, image_gravity=False)
     angle = np.degrees(np.arccos(np.clip(placed.up_camera @ true_up, -1, 1)))
     assert angle < 1.0
     assert placed.info["up_from"] == "contacts" and placed.contacts.mean() > 0.9
@@ -135,6 +136,53 @@ def test_a_panning_camera_is_not_foot_or_root_motion() -> None:
     assert panned.info["camera_moved_px"] == pytest.approx(np.linalg.norm(pan - pan[0], axis=1).max(), abs=0.1)
     ignored = place(rel, xy + pan[:, None], t, W, H, fps, subject_height=1.75, smoothing=0.3)
     assert (ignored.contacts != still.contacts).mean() > 0.1  # the pan read as foot motion: the test can fail
+
+
+def test_the_image_gravity_moves_the_pitch_and_keeps_the_sideways_lean(monkeypatch) -> None:  # noqa: ANN001
+    from core.world import place as place_module
+    from core.world.ground import camera_angles, up_from_angles
+
+    T, fps = 60, 30.0
+    rel, xy, _ = _film(_leaning(T), 25.0, -20.0, noise_px=0.5)
+    times = np.arange(T) / fps
+    alone = place(rel, xy, times, W, H, fps, subject_height=1.75, smoothing=0.3, image_gravity=False)
+    pitch, roll = camera_angles(alone.up_camera)
+
+    class Reading:  # a gravity model that reads the camera 16° steeper and 30° more rolled than the support does
+        def clip_up(self, xy_px: np.ndarray, width: int, height: int) -> np.ndarray:
+            assert xy_px.shape == xy.shape and (width, height) == (W, H)
+            return up_from_angles(pitch + 16.0, roll + 30.0)
+
+    monkeypatch.setattr(place_module, "shipped_gravity_model", lambda: Reading())
+    both = place(rel, xy, times, W, H, fps, subject_height=1.75, smoothing=0.3)
+    assert camera_angles(both.up_camera) == pytest.approx((pitch + 8.0, roll))  # half the pitch, none of the roll
+    assert both.info["up_from"] == "contacts and image"
+    world = both.world.astype(np.float64)
+    trunk = world[:, J["thorax"]] - world[:, J["pelvis"]]
+    sideways = np.degrees(np.arctan2(trunk[:, 0], trunk[:, 2]))  # the camera looks along +Y: x is sideways
+    assert abs(np.median(sideways)) == pytest.approx(20.0, abs=2.0)
+
+
+def test_a_damaged_gravity_model_leaves_the_support_alone(monkeypatch) -> None:  # noqa: ANN001
+    from core.world import place as place_module
+    from core.world.gravity import GravityModel, GravityModelError
+
+    T, fps = 60, 30.0
+    rel, xy, _ = _film(_leaning(T), 10.0, 0.0, noise_px=0.5)
+    times = np.arange(T) / fps
+    alone = place(rel, xy, times, W, H, fps, subject_height=1.75, smoothing=0.3, image_gravity=False)
+
+    def damaged(*_args: object) -> GravityModel:
+        raise GravityModelError("damaged")
+
+    monkeypatch.setattr(GravityModel, "load", damaged)
+    place_module.shipped_gravity_model.cache_clear()
+    try:
+        fallback = place(rel, xy, times, W, H, fps, subject_height=1.75, smoothing=0.3)
+        assert fallback.info["up_from"] == "contacts"
+        np.testing.assert_array_equal(fallback.up_camera, alone.up_camera)
+    finally:
+        place_module.shipped_gravity_model.cache_clear()  # the next test reads the real file again
 
 
 def test_contacts_say_where_they_come_from_and_a_damaged_model_falls_back_to_the_rule(monkeypatch) -> None:  # noqa: ANN001
