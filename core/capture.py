@@ -142,7 +142,7 @@ def run_capture(
     subclasses with a ``kind`` for every failure the user can act on, ``Cancelled`` when ``should_stop()`` became
     true.
     """
-    from .world.place import place
+    from .world.place import place, shipped_gravity_model
 
     t_start = time.perf_counter()
     output = Path(output)
@@ -210,7 +210,7 @@ def run_capture(
     if post_info.get("contacts_from") == "rule":
         notes.append("weights/contacts.json is missing or damaged: foot contacts come from the simpler rule "
                      "(reinstall the add-on)")  # fmt: skip
-    if not str(post_info.get("up_from", "")).endswith("and image"):
+    if shipped_gravity_model() is None:
         notes.append("weights/gravity.json is missing or damaged: the up direction comes from the body alone "
                      "(reinstall the add-on)")  # fmt: skip
     hands, hand_track = _hands(options, track, placed, notes)

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..retarget.rotations import unit
 from ..skeleton import H36M_PARENTS, JOINT_INDEX, NUM_JOINTS
 
 # Bone (named by its child joint, 1..16) → proportion group. Symmetric pairs and the two trunk bones share a group.
@@ -92,9 +93,9 @@ LIMB_NAMES = tuple(LIMBS)
 def body_frames(world: np.ndarray, across: tuple[int, int]) -> np.ndarray:
     """(..., 17, 3) poses → (..., 3, 3) rotations whose columns are the body's axes in world space: x along
     ``world[across[0]] - world[across[1]]``, z along the trunk (pelvis → thorax) made perpendicular to x, y = z × x."""
-    x = _unit(world[..., across[0], :] - world[..., across[1], :])
+    x = unit(world[..., across[0], :] - world[..., across[1], :])
     up = world[..., _J["thorax"], :] - world[..., _J["pelvis"], :]
-    z = _unit(up - (up * x).sum(-1, keepdims=True) * x)
+    z = unit(up - (up * x).sum(-1, keepdims=True) * x)
     return np.stack([x, np.cross(z, x), z], axis=-1)
 
 
@@ -117,7 +118,7 @@ def transplant_limb(recipient: np.ndarray, donor: np.ndarray, limb: str) -> np.n
     out = recipient.copy()
     for parent, child in zip(chain[:-1], chain[1:], strict=True):
         length = np.linalg.norm(recipient[..., child, :] - recipient[..., parent, :], axis=-1, keepdims=True)
-        direction = _unit(np.einsum("...ij,...j->...i", turn, donor[..., child, :] - donor[..., parent, :]))
+        direction = unit(np.einsum("...ij,...j->...i", turn, donor[..., child, :] - donor[..., parent, :]))
         out[..., child, :] = out[..., parent, :] + length * direction
     return out.astype(recipient.dtype)
 
@@ -135,7 +136,3 @@ def recombine_limbs(world: np.ndarray, rng: np.random.Generator, probability: fl
         if pick.any():
             out[chosen[pick]] = transplant_limb(world[chosen[pick]], world[donors[pick]], name)
     return out
-
-
-def _unit(v: np.ndarray) -> np.ndarray:
-    return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-9)

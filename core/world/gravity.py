@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from ..camera import normalize_screen_coordinates
+from ..retarget.rotations import unit
 from ..skeleton import flip
 from .model_file import read_model_file, write_model_file
 
@@ -54,10 +55,10 @@ class GravityModel:
     def per_frame(self, xy_norm: np.ndarray) -> np.ndarray:
         """(T, 17, 2) normalised screen coordinates → (T, 3) unit up vectors in camera space, each the mean of the
         frame's reading and its mirror image's (x negated back)."""
-        up = self._unit(self._forward(xy_norm))
-        mirrored = self._unit(self._forward(flip(xy_norm[:, None])[:, 0]))
+        up = unit(self._forward(xy_norm))
+        mirrored = unit(self._forward(flip(xy_norm[:, None])[:, 0]))
         mirrored[:, 0] *= -1.0
-        return self._unit(up + mirrored)
+        return unit(up + mirrored)
 
     def clip_up(self, xy_px: np.ndarray, width: int, height: int) -> np.ndarray:
         """(T, 17, 2) pixels of a clip (or a window of it) → (3,) its up direction: the normalised mean over the
@@ -66,7 +67,7 @@ class GravityModel:
         finite = np.isfinite(per_frame).all(axis=1)
         if not finite.any():
             return np.array([0.0, -1.0, 0.0])
-        return self._unit(per_frame[finite].mean(axis=0))
+        return unit(per_frame[finite].mean(axis=0))
 
     def _forward(self, xy_norm: np.ndarray) -> np.ndarray:
         x = np.asarray(xy_norm, np.float64).reshape(len(xy_norm), -1)
@@ -75,10 +76,6 @@ class GravityModel:
             if k < len(self.layers) - 1:
                 x = np.maximum(x, 0.0)
         return x
-
-    @staticmethod
-    def _unit(v: np.ndarray) -> np.ndarray:
-        return v / np.maximum(np.linalg.norm(v, axis=-1, keepdims=True), 1e-12)
 
     def numbers(self) -> dict:
         return {"input": INPUT, "layers": [{"weight": w.tolist(), "bias": b.tolist()} for w, b in self.layers]}

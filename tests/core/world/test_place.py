@@ -4,6 +4,8 @@ and a walk where the body-size root estimate is noisy but the planted feet are n
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import numpy as np
 import pytest
@@ -50,6 +52,24 @@ def _leaning(T: int) -> np.ndarray:
     upper = [i for i in range(17) if i not in (J["l_ankle"], J["r_ankle"])]
     world[upper, :2] -= shift
     return np.repeat(world[None], T, axis=0)
+
+
+@contextmanager
+def _damaged(monkeypatch: pytest.MonkeyPatch, model: type, error: type[Exception],
+             shipped: Callable[[], object]) -> Iterator[None]:  # fmt: skip
+    """Within the block ``model.load`` fails as on a damaged file and ``shipped`` (placement's cached loader) reads
+    again; after it, the real file is read again by the next test."""
+
+    def damaged(*_args: object) -> object:
+        raise error("damaged")
+
+    monkeypatch.setattr(model, "load", damaged)
+    shipped.cache_clear()  # type: ignore[attr-defined]
+    try:
+        yield
+    finally:
+        monkeypatch.undo()
+        shipped.cache_clear()  # type: ignore[attr-defined]
 
 
 def _bone_cv(world: np.ndarray) -> float:
@@ -172,17 +192,10 @@ def test_a_damaged_gravity_model_leaves_the_support_alone(monkeypatch) -> None: 
     times = np.arange(T) / fps
     alone = place(rel, xy, times, W, H, fps, subject_height=1.75, smoothing=0.3, image_gravity=False)
 
-    def damaged(*_args: object) -> GravityModel:
-        raise GravityModelError("damaged")
-
-    monkeypatch.setattr(GravityModel, "load", damaged)
-    place_module.shipped_gravity_model.cache_clear()
-    try:
+    with _damaged(monkeypatch, GravityModel, GravityModelError, place_module.shipped_gravity_model):
         fallback = place(rel, xy, times, W, H, fps, subject_height=1.75, smoothing=0.3)
         assert fallback.info["up_from"] == "contacts"
         np.testing.assert_array_equal(fallback.up_camera, alone.up_camera)
-    finally:
-        place_module.shipped_gravity_model.cache_clear()  # the next test reads the real file again
 
 
 def test_contacts_say_where_they_come_from_and_a_damaged_model_falls_back_to_the_rule(monkeypatch) -> None:  # noqa: ANN001
@@ -197,14 +210,7 @@ def test_contacts_say_where_they_come_from_and_a_damaged_model_falls_back_to_the
     assert learned.info["contacts_from"] == "learned model" and rule.info["contacts_from"] == "rule"
     assert learned.contacts.all() and rule.contacts.all()  # standing still: both feet down, either way
 
-    def damaged(*_args: object) -> ContactModel:
-        raise ContactModelError("damaged")
-
-    monkeypatch.setattr(ContactModel, "load", damaged)
-    place_module.shipped_contact_model.cache_clear()
-    try:
+    with _damaged(monkeypatch, ContactModel, ContactModelError, place_module.shipped_contact_model):
         fallback = place(rel, xy, times, W, H, fps, subject_height=1.75, smoothing=0.3)
         assert fallback.info["contacts_from"] == "rule"
         np.testing.assert_array_equal(fallback.contacts, rule.contacts)
-    finally:
-        place_module.shipped_contact_model.cache_clear()  # the next test reads the real file again
