@@ -21,7 +21,7 @@ from bench.capture_cli import cpu_name
 
 REPO = Path(__file__).resolve().parent.parent
 BENCHES = (
-    ("Capture as a user runs it (issue 15)", ["-m", "bench.capture_cli", "--runs", "3"],
+    ("Capture as a user runs it (issue 15)", ["-m", "bench.capture_cli", "--runs", "5"],
      "`python -m core.cli capture` on a 30 fps 1280×720 clip of 7 s as a fresh process (imports, weights, "
      "detection, lifting, post-processing, file written), with 2D detection in one process and in one per core."),
     ("Lifter speed at the shipped size (issue 3)", ["-m", "bench.lifter_speed", "--only", "shipped"],

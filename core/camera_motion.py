@@ -43,7 +43,9 @@ class BackgroundMotion:
     def step(self, image: np.ndarray, person_xy: np.ndarray | None) -> tuple[float, float]:
         """``image`` (H, W, 3) BGR uint8; ``person_xy`` (J, 2) the person's joints in pixels, or None."""
         cv2 = self._cv2
-        grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
+        # The green channel as the grey copy: most of luma, and a third of the conversion's cost per 720p frame
+        # (≈ 0.6 vs 0.9 ms with the halvings, approximate, one machine).
+        grey = cv2.extractChannel(image, 1)
         while grey.shape[1] > 1.5 * WIDTH:  # Gaussian pyramid halvings: filtered, and cheaper than INTER_AREA
             grey = cv2.pyrDown(grey)
         self._scale = grey.shape[1] / image.shape[1]

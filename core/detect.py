@@ -20,6 +20,7 @@ import numpy as np
 
 from .errors import Cancelled, NoPersonError
 from .gaps import fill_gaps
+from .lazy_modules import defer_unused_imports
 from .skeleton import FLIP_PERMUTATION, H36M_LEFT, H36M_RIGHT, MEDIAPIPE_WEIGHTS, NUM_JOINTS, mediapipe_to_h36m
 from .video import Frame
 
@@ -41,43 +42,6 @@ class Detector(Protocol):
 
     # A detector that also estimates the body in 3D (MediaPipe's world landmarks) says so with an attribute
     # ``last_world``: (17, 3) metres of the last ``detect`` call, camera axes, or None; ``detect_track`` keeps it.
-
-
-def _defer_matplotlib() -> None:
-    """Stand in for ``matplotlib`` and ``matplotlib.pyplot`` until something uses them.
-
-    ``import mediapipe`` imports its drawing helpers, which import ``matplotlib.pyplot`` at the top (0.5 s of the
-    0.75 s import on the 2-core machine, in every detection process; matplotlib itself another 0.16 s) for 3D
-    plotting we never call. Stub modules take their places in ``sys.modules``; the first attribute looked up on
-    either (``pyplot.figure``, or the package's ``__path__`` when a submodule such as ``matplotlib.colors`` is
-    imported) imports the real modules, which then replace both stubs. (importlib's LazyLoader does not help on
-    Python 3.11: the import statement itself reads the module's ``__spec__``, which loads it.) Nothing happens if
-    pyplot is already loaded or matplotlib is absent; with matplotlib loaded but not pyplot, only pyplot is stubbed.
-    """
-    import importlib
-    import importlib.util
-    import sys
-    import types
-
-    names = [n for n in ("matplotlib", "matplotlib.pyplot") if n not in sys.modules]
-    if "matplotlib.pyplot" not in names or importlib.util.find_spec("matplotlib") is None:
-        return
-    stubs = {n: types.ModuleType(n, f"{n}, imported on first use (core.detect._defer_matplotlib)") for n in names}
-
-    def loader(name: str) -> object:
-        def load(attr: str) -> object:
-            for n, stub in stubs.items():
-                if sys.modules.get(n) is stub:
-                    del sys.modules[n]
-            return getattr(importlib.import_module(name), attr)
-
-        return load
-
-    for name, stub in stubs.items():
-        stub.__getattr__ = loader(name)  # type: ignore[method-assign]  # PEP 562: called for attributes it lacks
-    if "matplotlib" in stubs:
-        stubs["matplotlib"].pyplot = stubs["matplotlib.pyplot"]  # type: ignore[attr-defined]  # `import a.b as c`
-    sys.modules.update(stubs)
 
 
 def mediapipe_rgb(image: np.ndarray, max_side: int) -> np.ndarray:
@@ -114,7 +78,7 @@ class MediaPipePoseDetector:
         smooth_landmarks: bool = True,
         max_side: int = 1280,
     ) -> None:
-        _defer_matplotlib()
+        defer_unused_imports()
         import mediapipe as mp  # lazy: 0.3 s import, only in the worker after "ready"
 
         self.max_side = int(max_side)

@@ -37,15 +37,20 @@ from .video import iter_frames
 # MediaPipe's landmark smoothing settles within a few frames (bench/capture_cli.py compares the seams with one process).
 OVERLAP_FRAMES = 10
 HEAD_START_FRAMES = OVERLAP_FRAMES  # a warm helper spends that many frames on warm-up: the first chunk is that longer
-# A helper still starting (its own Python, NumPy, OpenCV and MediaPipe imports) begins its chunk ≈ 0.35 s after this
-# process begins its own on the 2-core machine: about this many frames more for the first chunk (approximate, one
-# machine: helpers finished ≈ 0.4 s after this process with 10 frames of head start, together with 22).
-COLD_START_FRAMES = 12
+# A helper still starting (its own Python, NumPy, OpenCV and MediaPipe imports) begins its chunk ≈ 0.23 s after this
+# process begins its own on the 2-core machine, and then detects faster per frame than this process (≈ 25 vs 28 ms of
+# CPU: this one also loads the lifter and reports progress): about this many frames more for the first chunk
+# (approximate, one machine: with 4 the two finished within 0.2 s of each other, either first).
+COLD_START_FRAMES = 4
 MIN_CHUNK_FRAMES = 60  # below this a chunk costs more in warm-up than it saves
 # OpenCV and FFmpeg threads per detecting process once every core has its own process: their hand-offs then only
 # cost CPU (approximate, one machine: one 720p frame's background motion ≈ 1.8 ms of CPU with one thread, ≈ 2.9 ms
 # with two; FFmpeg decoding likewise, core.video.iter_frames).
 THREADS_EACH = 1
+# Frames a detecting process decodes ahead in a thread (core.video.iter_frames) once every core has its own process:
+# none, decoding in turn with detection. A decoding thread only helps where a core would otherwise idle; here it
+# competes with the other process (CLI capture of the 7 s 720p clip ≈ 3 % faster without, approximate, one machine).
+PREFETCH_EACH = 0
 
 _pool: tuple[ProcessPoolExecutor, Any, Any, int] | None = None  # (executor, progress queue, cancel event, size)
 _pool_lock = threading.Lock()
@@ -130,8 +135,8 @@ def detect_clip(
         ]
         detector, hand_detector = MediaPipePoseDetector(), _hands_detector(hands)
         with _opencv_threads(THREADS_EACH):
-            parts = [detect_track(iter_frames(video, *chunks[0], threads=THREADS_EACH), detector, on_frame=report,
-                                  should_stop=should_stop, hands=hand_detector)]  # fmt: skip
+            frames = iter_frames(video, *chunks[0], threads=THREADS_EACH, prefetch=PREFETCH_EACH)
+            parts = [detect_track(frames, detector, on_frame=report, should_stop=should_stop, hands=hand_detector)]
         parts += [_wait(f, report, done, should_stop, cancel) for f in futures]
     except BrokenProcessPool as exc:
         _forget_pool()
@@ -290,8 +295,8 @@ def _detect_chunk(video: str, first: int, keep_from: int, last: int, hands: bool
 
     detector, hand_detector = MediaPipePoseDetector(), _hands_detector(hands)
     try:
-        track = detect_track(iter_frames(video, first, last, threads=THREADS_EACH), detector, on_frame=on_frame,
-                             should_stop=_cancel.is_set, hands=hand_detector)  # fmt: skip
+        frames = iter_frames(video, first, last, threads=THREADS_EACH, prefetch=PREFETCH_EACH)
+        track = detect_track(frames, detector, on_frame=on_frame, should_stop=_cancel.is_set, hands=hand_detector)
     finally:
         _close(detector, hand_detector)
     keep = track.frame_indices >= keep_from

@@ -91,9 +91,9 @@ class MediaPipeHandsDetector:
 
     def __init__(self, model_complexity: int = 1, min_detection_confidence: float = 0.5,
                  max_side: int = 1920) -> None:  # fmt: skip
-        from ..detect import _defer_matplotlib  # lazy: core.detect needs OpenCV, which the add-on's bake lacks
+        from ..lazy_modules import defer_unused_imports
 
-        _defer_matplotlib()
+        defer_unused_imports()
         import mediapipe as mp
 
         self.max_side = int(max_side)

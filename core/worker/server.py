@@ -162,6 +162,9 @@ def _warm_up() -> None:
     """Import the heavy modules in the background after "ready", and start the 2D helper processes, so the first
     capture does not wait for them."""
     try:
+        from ..lazy_modules import defer_unused_imports
+
+        defer_unused_imports()
         import mediapipe  # noqa: F401
         import torch  # noqa: F401
 

@@ -178,12 +178,30 @@ def test_mediapipe_loads_without_matplotlib_until_something_uses_it() -> None:
     assert _fresh_python(code) == ["False", "False", "True", "True"]
     # A submodule imported first (reads the stub package's __path__) loads the real package too.
     code = (
-        "from core.detect import _defer_matplotlib\n"
-        "_defer_matplotlib()\n"
+        "from core.lazy_modules import defer_unused_imports\n"
+        "defer_unused_imports()\n"
         "import matplotlib.colors, matplotlib\n"
         "print(matplotlib.colors.to_hex('red'), hasattr(matplotlib, 'rcParams'))\n"
     )
     assert _fresh_python(code) == ["#ff0000", "True"]
+
+
+def test_mediapipe_loads_without_its_unused_modules_until_something_uses_them() -> None:
+    # The detector's import leaves the Tasks API, the drawing helpers and the download helper as stubs (pose itself
+    # works); the first attribute read on a stub loads the real module, also through the parent's attribute.
+    code = (
+        "import sys\n"
+        "from core.detect import MediaPipePoseDetector\n"
+        "MediaPipePoseDetector().close()\n"
+        "stub = lambda n: 'first use' in (sys.modules[n].__doc__ or '')\n"
+        "print(stub('mediapipe.tasks.python'), stub('mediapipe.python.solutions.drawing_utils'), "
+        "stub('mediapipe.python.solutions.download_utils'), 'urllib.request' in sys.modules)\n"
+        "import mediapipe as mp\n"
+        "print(mp.tasks.vision.PoseLandmarker.__name__, stub('mediapipe.tasks.python'))\n"
+        "from mediapipe.python.solutions import drawing_utils\n"
+        "print(callable(drawing_utils.draw_landmarks), stub('mediapipe.python.solutions.drawing_utils'))\n"
+    )
+    assert _fresh_python(code) == ["True", "True", "True", "False", "PoseLandmarker", "False", "True", "False"]
 
 
 def _fresh_python(code: str) -> list[str]:

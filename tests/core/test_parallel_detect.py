@@ -9,7 +9,14 @@ from repo import REPO_ROOT
 
 from core.detect import MediaPipePoseDetector, detect_track
 from core.errors import Cancelled
-from core.parallel_detect import HEAD_START_FRAMES, MIN_CHUNK_FRAMES, OVERLAP_FRAMES, detect_clip, plan_chunks
+from core.parallel_detect import (
+    COLD_START_FRAMES,
+    HEAD_START_FRAMES,
+    MIN_CHUNK_FRAMES,
+    OVERLAP_FRAMES,
+    detect_clip,
+    plan_chunks,
+)
 from core.video import iter_frames
 
 CLIP = REPO_ROOT / "assets" / "pose2sim_balance_cam04.mp4"  # committed: 100 frames, one person
@@ -45,7 +52,8 @@ def test_two_processes_match_one_away_from_the_seam() -> None:
     np.testing.assert_allclose(par.times, ref.times)
     assert par.detected.all() and ref.detected.all()
     (seam,) = stats["detect_seams"]
-    assert seam in (55, 61)  # (100 - 10) / 2 + 10 with warm helpers, (100 - 22) / 2 + 22 while they start
+    warm, cold = HEAD_START_FRAMES, HEAD_START_FRAMES + COLD_START_FRAMES  # the first chunk's head start
+    assert seam in (round((100 - warm) / 2 + warm), round((100 - cold) / 2 + cold))  # warm helpers, or starting
     box = np.ptp(ref.xy[..., 1], axis=1).max()
     err = np.linalg.norm(par.xy - ref.xy, axis=-1).max(axis=1) / box  # per frame, worst joint, box heights
     assert np.all(err[:seam] < 1e-6)  # the first chunk is the same computation
@@ -71,10 +79,10 @@ def test_the_head_start_covers_helpers_still_starting() -> None:
     parallel_detect.prewarm(2)
     stats: dict = {}
     detect_clip(str(CLIP), 0, 99, workers=2, min_chunk=30, stats=stats)  # at once: the helper is still importing
-    assert stats["detect_seams"] == [61]  # (100 - 22) / 2 + 22: COLD_START_FRAMES more for the first chunk
+    assert stats["detect_seams"] == [57]  # (100 - 14) / 2 + 14: COLD_START_FRAMES (4) more for the first chunk
     wait(parallel_detect._warming)
     detect_clip(str(CLIP), 0, 99, workers=2, min_chunk=30, stats=stats)
-    assert stats["detect_seams"] == [55]  # warm helpers: HEAD_START_FRAMES only
+    assert stats["detect_seams"] == [55]  # (100 - 10) / 2 + 10, warm helpers: HEAD_START_FRAMES (10) only
 
 
 def test_cancel_stops_every_process() -> None:
