@@ -176,6 +176,20 @@ MUTATIONS = (
         ("tests/core/data/test_augment.py",),
     ),
     Mutation(
+        "training-windows-behind-the-camera-kept",
+        "core/data/dataset.py",
+        "        in_front = x_cam[..., 2].min(axis=(1, 2)) >= MIN_DEPTH_M",
+        "        in_front = np.ones(len(x_cam), dtype=bool)  # mutation: a point behind the camera projects too",
+        ("tests/core/data/test_dataset.py", "-k", "seeable or can_see"),
+    ),
+    Mutation(
+        "training-windows-far-outside-the-frame-kept",
+        "core/data/dataset.py",
+        "        seen = in_front & (np.abs(x).max(axis=(1, 2, 3)) <= MAX_ABS_2D)",
+        "        seen = in_front  # mutation: 2D of any size",
+        ("tests/core/data/test_dataset.py", "-k", "seeable or can_see"),
+    ),
+    Mutation(
         "data-pack-ignores-its-key",
         "core/train/data_pack.py",
         'if header["key"] != json.loads(json.dumps(pack_key(config))):',

@@ -170,6 +170,19 @@ class CameraPool:
         return self.cams.take(self.segment_of_frame[frames] * K + column)
 
 
+# A window's camera was fitted to the segment of its first target frame, but the window reaches a receptive field
+# beyond it: a person walking past the camera can end up at or behind its plane there, and the projection explodes
+# (normalised 2D in the thousands in one window of epoch 59 of checkpoints/realvideo243_offline: that batch's loss
+# rose from ≈ 115 to 322 mm and the validation error from 87.6 to 126 mm, recovering over two epochs). No detector
+# reports such points, so those windows are drawn again: every joint of every frame at least MIN_DEPTH_M in front of
+# the camera, every normalised coordinate within MAX_ABS_2D (the frame spans [-1, 1] across its width; MediaPipe
+# places a landmark outside the frame by a fraction of its size; approximate, one run's data: a few windows in ten
+# thousand exceeded 3, none 5).
+MIN_DEPTH_M = 0.1
+MAX_ABS_2D = 4.0
+MAX_REDRAWS = 100  # rounds of drawing again before a sampler whose windows are never seeable gives up
+
+
 class WindowSampler:
     """Draws random training windows (with replacement, uniform over all frames of all motions).
 
@@ -222,7 +235,21 @@ class WindowSampler:
 
     def sample(self, rng: np.random.Generator, batch: int) -> tuple[np.ndarray, np.ndarray]:
         """Returns x (B, n + K - 1, J, 2) normalised 2D and y (B, K, J, 3) root-relative camera-space 3D of the K
-        target frames, float32 (n = receptive field, K = ``targets``)."""
+        target frames, float32 (n = receptive field, K = ``targets``). Windows no camera can see (a joint behind or
+        almost on its plane, 2D far outside the frame: MIN_DEPTH_M, MAX_ABS_2D) are drawn again in their places, so a
+        batch without one is exactly the batch drawn before this rule."""
+        x, y, seen = self.plain_draw(rng, batch)
+        for _ in range(MAX_REDRAWS):
+            if seen.all():
+                return x, y
+            again = np.flatnonzero(~seen)
+            x[again], y[again], seen[again] = self.plain_draw(rng, len(again))
+        raise ValueError(f"{(~seen).sum()} of {batch} training windows stayed unseeable after {MAX_REDRAWS} redraws: "
+                         "the cameras do not frame these motions")  # fmt: skip
+
+    def plain_draw(self, rng: np.random.Generator, batch: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """x, y as :meth:`sample`, and (B,) bool: the window can be seen (every joint at least MIN_DEPTH_M in front
+        of the camera, every normalised coordinate within MAX_ABS_2D)."""
         bank = self.bank
         g = rng.integers(0, bank.num_frames, size=batch)
         m = np.searchsorted(bank.starts, g, side="right") - 1
@@ -237,6 +264,7 @@ class WindowSampler:
             world = tilt(world, rng, self.tilt_deg)
         cams = self.pool.draw(rng, g, self.rig_fraction)
         pixels, x_cam, _ = render_windows(world, cams, self.target_index)
+        in_front = x_cam[..., 2].min(axis=(1, 2)) >= MIN_DEPTH_M
         t = self.target_index + np.arange(self.targets)
         y = x_cam[:, t] - x_cam[:, t, :1]
         noisy = rng.random(batch) < self.noise_probability
@@ -246,7 +274,8 @@ class WindowSampler:
         flipped = rng.random(batch) < self.flip_probability
         x[flipped] = flip(x[flipped])
         y[flipped] = flip(y[flipped])
-        return x.astype(np.float32), y.astype(np.float32)
+        seen = in_front & (np.abs(x).max(axis=(1, 2, 3)) <= MAX_ABS_2D)
+        return x.astype(np.float32), y.astype(np.float32), seen
 
 
 @dataclass

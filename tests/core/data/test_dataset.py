@@ -11,7 +11,7 @@ from lifter_synth import synthetic_motion
 from core.data import virtual_cameras as vc
 from core.data.batch_noise import BatchNoise, hold_window_edges
 from core.data.config import DataConfig
-from core.data.dataset import CameraPool, MotionBank, WindowSampler, training_motions
+from core.data.dataset import MAX_ABS_2D, CameraPool, MotionBank, WindowSampler, training_motions
 from core.data.render import CameraBatch, render_windows, window_offsets
 from core.data.validation_set import cmu_validation_sequences
 from core.skeleton import flip
@@ -21,6 +21,45 @@ def make_sampler(rf: int = 9, shift: int = 0, **kwargs: float) -> WindowSampler:
     bank = MotionBank.from_list([synthetic_motion(60, 0), synthetic_motion(5, 1)], ["long", "short"])
     pool = CameraPool.build(bank, np.random.default_rng(0), segment_frames=30, random_per_segment=2, rigs_per_segment=1)
     return WindowSampler(bank, pool, rf, shift, **kwargs)
+
+
+def _passing_camera_sampler(start_m: float, end_m: float) -> WindowSampler:
+    """A person walking along world +x from ``start_m`` to ``end_m`` (0.5 m to the side) past one camera at the
+    origin (1 m up) that looks along +x: the frames before x ≈ 0 are behind it."""
+    motion = synthetic_motion(60, 0)
+    motion[..., :2] -= motion[:, :1, :2]  # no walk of its own: the root over the origin
+    motion[..., 0] += np.linspace(start_m, end_m, 60, dtype=np.float32)[:, None]
+    motion[..., 1] += 0.5
+    R = np.array([[[0, -1, 0], [0, 0, -1], [1, 0, 0]]], np.float32)  # camera x = -world y, y = -world z, z = world x
+    t = -(R[0] @ np.array([0.0, 0.0, 1.0], np.float32))[None]
+    cams = CameraBatch(R, t, np.array([[1000.0, 1000.0]], np.float32), np.array([[640.0, 360.0]], np.float32),
+                       np.array([[1280, 720]]))  # fmt: skip
+    pool = CameraPool(cams, 1, 1, np.zeros(60, dtype=np.int64))
+    bank = MotionBank.from_list([motion], ["past the camera"])
+    return WindowSampler(bank, pool, 9, 0, rig_fraction=0.0, noise_probability=0.0, flip_probability=0.0)
+
+
+def test_windows_no_camera_can_see_are_drawn_again() -> None:
+    sampler = _passing_camera_sampler(-3.0, 6.0)
+    _, _, seen = sampler.plain_draw(np.random.default_rng(1), 64)
+    assert seen.any() and not seen.all()  # the plain draws hold windows behind the camera
+    x, y = sampler.sample(np.random.default_rng(1), 64)
+    assert np.isfinite(x).all() and np.abs(x).max() <= MAX_ABS_2D and x.shape == (64, 9, 17, 2)
+    assert (x[..., 10, 1] < x[..., 3, 1]).all()  # the head above the ankle: seen from the front, never from behind
+    # a seeable window is the same window, drawn again or not: the first draw's seeable ones stay in place
+    x_first, y_first, seen_first = sampler.plain_draw(np.random.default_rng(1), 64)
+    np.testing.assert_array_equal(x[seen_first], x_first[seen_first])
+    np.testing.assert_array_equal(y[seen_first], y_first[seen_first])
+
+
+def test_a_sampler_whose_windows_are_never_seeable_says_so() -> None:
+    with pytest.raises(ValueError, match="unseeable"):  # always behind the camera
+        _passing_camera_sampler(-6.0, -3.0).sample(np.random.default_rng(1), 8)
+    close = _passing_camera_sampler(0.4, 0.4)  # in front, but so close that the 2D lies far outside the frame
+    _, _, seen = close.plain_draw(np.random.default_rng(1), 8)
+    assert not seen.any()
+    with pytest.raises(ValueError, match="unseeable"):
+        close.sample(np.random.default_rng(1), 8)
 
 
 def test_window_offsets_centre_and_causal() -> None:
