@@ -190,6 +190,13 @@ MUTATIONS = (
         ("tests/core/data/test_dataset.py", "-k", "seeable or can_see"),
     ),
     Mutation(
+        "training-ignores-a-polite-stop",
+        "core/train/loop.py",
+        "    if _SIGNALLED.is_set():\n        reason = 3\n",
+        "    if False:  # mutation\n        reason = 3\n",
+        ("tests/core/train/test_train.py", "-k", "signal"),
+    ),
+    Mutation(
         "data-pack-ignores-its-key",
         "core/train/data_pack.py",
         'if header["key"] != json.loads(json.dumps(pack_key(config))):',

@@ -2,6 +2,7 @@
 
     python -m core.train --config configs/attention_offline.toml --out runs/attention_offline
     python -m core.train --resume runs/attention_offline/last.pt            # continue an interrupted run
+    kill -TERM <pid>     # (or Ctrl-C) stop after the current step: last.pt holds that step, --resume continues there
     torchrun --nproc_per_node 2 -m core.train --config ... --out ...       # data-parallel (DDP), any backend
 
 Paper settings (Liu et al. 2020 §5.1): Ranger (RAdam + Lookahead), lr 1e-3 cosine-annealed per epoch, batch 1024,
@@ -19,8 +20,12 @@ import argparse
 import json
 import math
 import os
+import signal
 import sys
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -49,7 +54,7 @@ class TrainResult:
     losses: list[float] = field(default_factory=list)
     epochs_done: int = 0
     finished: bool = False
-    stopped_by: str = ""  # "", "max_minutes" or "max_steps"
+    stopped_by: str = ""  # "", "max_minutes", "max_steps" or "signal"
     checkpoint: Path | None = None
     model_file: Path | None = None
     validation: dict[str, float] = field(default_factory=dict)
@@ -100,12 +105,42 @@ def train(
     ``data`` overrides the CMU data built from ``config.data`` (tests use synthetic motions); ``max_steps`` stops
     this invocation after that many optimiser steps (a checkpoint is written, so the run can be resumed).
     """
-    run = _Run(config, Path(out_dir), resume, data, max_steps, command)
-    epoch = run.position.epoch
-    while epoch < config.optim.epochs and not run.stop:
-        step = run.train_epoch(epoch)
-        epoch = run.close_epoch(epoch, step)
-    return run.finish(epoch)
+    with _stop_on_signals():
+        run = _Run(config, Path(out_dir), resume, data, max_steps, command)
+        epoch = run.position.epoch
+        while epoch < config.optim.epochs and not run.stop:
+            step = run.train_epoch(epoch)
+            epoch = run.close_epoch(epoch, step)
+        return run.finish(epoch)
+
+
+_SIGNALLED = threading.Event()  # SIGTERM or SIGINT arrived: stop after the current step
+
+
+@contextmanager
+def _stop_on_signals() -> Iterator[None]:
+    """SIGTERM and SIGINT (Ctrl-C) stop the run cleanly after the current step, checkpoint included, instead of
+    losing the epoch in progress (a session ending, a machine wanted back); a second one ends the process at once.
+    Only in the main thread, where Python delivers signals."""
+    _SIGNALLED.clear()
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    names = (signal.SIGTERM, signal.SIGINT)
+    before = {s: signal.getsignal(s) for s in names}
+
+    def stop(signum: int, frame: Any) -> None:
+        _SIGNALLED.set()
+        for s in names:  # the next one is not polite
+            signal.signal(s, signal.SIG_DFL if s == signal.SIGTERM else signal.default_int_handler)
+
+    for s in names:
+        signal.signal(s, stop)
+    try:
+        yield
+    finally:
+        for s, handler in before.items():
+            signal.signal(s, handler)
 
 
 class _Run:
@@ -244,7 +279,9 @@ class _Run:
 def _should_stop(config: TrainConfig, t_start: float, steps: int, max_steps: int | None, device: torch.device) -> str:
     """Same decision on every rank: rank 0's clock is broadcast so no rank waits forever in an all-reduce."""
     reason = 0
-    if max_steps is not None and steps >= max_steps:
+    if _SIGNALLED.is_set():
+        reason = 3
+    elif max_steps is not None and steps >= max_steps:
         reason = 2
     elif config.run.max_minutes > 0 and time.monotonic() - t_start >= config.run.max_minutes * 60:
         reason = 1
@@ -252,7 +289,7 @@ def _should_stop(config: TrainConfig, t_start: float, steps: int, max_steps: int
         flag = torch.tensor([reason], device=device)
         dist.broadcast(flag, src=0)
         reason = int(flag.item())
-    return {0: "", 1: "max_minutes", 2: "max_steps"}[reason]
+    return {0: "", 1: "max_minutes", 2: "max_steps", 3: "signal"}[reason]
 
 
 def _model_extra(

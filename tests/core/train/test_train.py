@@ -109,6 +109,35 @@ def test_resume_continues_exactly(tmp_path: Path) -> None:
     assert first.losses + rest.losses == full.losses  # bit-identical continuation
 
 
+def test_a_signal_stops_the_run_after_its_step_and_resume_continues_exactly(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import signal
+
+    import core.train.loop as loop
+
+    cfg = tiny_config(optim={"epochs": 2}, data={"samples_per_epoch": 64 * 3})
+    full = train(cfg, tmp_path / "full", data=tiny_data(cfg))
+    real, calls = loop.mpjpe, []
+
+    def loss_then_terminate(pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+        calls.append(1)
+        if len(calls) == 2:  # during the second step, as `kill -TERM` from a shell would
+            os.kill(os.getpid(), signal.SIGTERM)
+        return real(pred, target)
+
+    handler = signal.getsignal(signal.SIGTERM)
+    monkeypatch.setattr(loop, "mpjpe", loss_then_terminate)
+    first = train(cfg, tmp_path / "split", data=tiny_data(cfg))
+    assert first.stopped_by == "signal" and len(first.losses) == 2 and not first.finished
+    assert signal.getsignal(signal.SIGTERM) is handler  # the process's own handling is back
+    payload = load_training_checkpoint(tmp_path / "split" / "last.pt")
+    assert (payload["epoch"], payload["step"]) == (0, 2)  # the step it was in, not the epoch's start
+    monkeypatch.setattr(loop, "mpjpe", real)
+    rest = train(cfg, tmp_path / "split", data=tiny_data(cfg), resume=tmp_path / "split" / "last.pt")
+    assert rest.finished and first.losses + rest.losses == full.losses
+
+
 def test_worker_processes_draw_the_same_batches_in_the_same_order(tmp_path: Path) -> None:
     # 3 epochs of 3 steps: the queue runs ahead across epoch ends, and a budget stop leaves drawn batches unused
     cfg = tiny_config(optim={"epochs": 3}, data={"samples_per_epoch": 64 * 3})
