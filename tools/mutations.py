@@ -197,6 +197,20 @@ MUTATIONS = (
         ("tests/core/train/test_train.py", "-k", "signal"),
     ),
     Mutation(
+        "contact-cues-shrink-their-windows-at-the-clip-ends",
+        "core/world/contacts.py",
+        "        lo = np.clip(np.arange(T) - half, 0, T - 1 - 2 * half)\n        hi = lo + 2 * half\n",
+        "        pass  # mutation\n",
+        ("tests/core/world/test_body_and_contacts.py", "tests/core/world/test_place.py"),
+    ),
+    Mutation(
+        "contact-model-skips-its-hidden-relu",
+        "core/world/contact_model.py",
+        "                h = np.maximum(h, 0.0)",
+        "                pass  # mutation",
+        ("tests/core/world/test_contact_model.py",),
+    ),
+    Mutation(
         "data-pack-ignores-its-key",
         "core/train/data_pack.py",
         'if header["key"] != json.loads(json.dumps(pack_key(config))):',

@@ -234,8 +234,8 @@ def clips_table(rows: list[dict[str, float | str]]) -> str:
 
 _COLUMNS = (  # (key, header, format)
     ("up_err_deg", "up error °", "{:.1f}"), ("root_err_m", "root path error m", "{:.2f}"),
-    ("root_err_rel", "/ camera distance", "{:.1%}"), ("contact_precision", "contact precision", "{:.2f}"),
-    ("contact_recall", "contact recall", "{:.2f}"), ("slide_mm_per_frame", "planted-foot slide mm/frame", "{:.1f}"),
+    ("root_err_rel", "/ camera distance", "{:.1%}"), ("contact_precision", "contact precision", "{:.3f}"),
+    ("contact_recall", "contact recall", "{:.3f}"), ("slide_mm_per_frame", "planted-foot slide mm/frame", "{:.1f}"),
     ("bone_cv", "bone-length CV", "{:.3f}"), ("below_floor_m", "lowest joint below floor m", "{:.3f}"),
     ("floating_standing", "standing frames with both feet > 10 cm up", "{:.1%}"),
 )  # fmt: skip

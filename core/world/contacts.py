@@ -27,9 +27,12 @@ HEIGHT_TOL_M = 0.05
 BASELINE_S = 0.12
 
 
-def baseline_speed(points: np.ndarray, times: np.ndarray, baseline_s: float = BASELINE_S) -> np.ndarray:
+def baseline_speed(points: np.ndarray, times: np.ndarray, baseline_s: float = BASELINE_S,
+                   full_span: bool = False) -> np.ndarray:  # fmt: skip
     """(T, F, C) positions, (T,) times → (T, F) speed over a baseline: the displacement from ``baseline_s / 2``
-    before to ``baseline_s / 2`` after each frame (clipped at the ends) over the time between them.
+    before to ``baseline_s / 2`` after each frame (clipped at the ends) over the time between them. ``full_span``:
+    near the ends the window slides inward instead of shrinking, so the first and last frames' speeds are as steady
+    as the others' (a clipped window spans half the time: twice the jitter).
 
     A detector's jitter is independent frame to frame, so a one-frame velocity at 60 fps is mostly noise (MediaPipe
     on the shared 60 fps clips: a planted foot "moves" at 0.6 m/s); over 0.12 s it shrinks several fold while a
@@ -41,6 +44,9 @@ def baseline_speed(points: np.ndarray, times: np.ndarray, baseline_s: float = BA
     dt = float(np.median(np.diff(times)))
     half = max(1, int(round(baseline_s / max(dt, 1e-9) / 2)))
     lo, hi = np.maximum(np.arange(T) - half, 0), np.minimum(np.arange(T) + half, T - 1)
+    if full_span and T > 2 * half:
+        lo = np.clip(np.arange(T) - half, 0, T - 1 - 2 * half)
+        hi = lo + 2 * half
     span = np.maximum(times[hi] - times[lo], 1e-9)
     return np.linalg.norm(points[hi] - points[lo], axis=-1) / span[:, None]
 

@@ -50,7 +50,7 @@ def test_the_table_gives_medians_and_mean_contacts(tmp_path: Path) -> None:
     keys = [k for k, _, _ in W._COLUMNS]
     rows = [{"clip": name, **{k: v for k in keys}} for name, v in (("a", 1.0), ("b", 2.0), ("c", 6.0))]
     last = W.table(rows, "clips").splitlines()[-1]
-    assert last.startswith("| **median**") and "**2.0**" in last and "**3.00**" in last  # median 2; contacts mean 3
+    assert last.startswith("| **median**") and "**2.0**" in last and "**3.000**" in last  # median 2; contacts mean 3
     doc = tmp_path / "doc.md"
     doc.write_text("# Doc\n")
     W.write_section(doc, "first")

@@ -67,6 +67,16 @@ def test_baseline_speed_is_exact_for_steady_motion() -> None:
     t = np.arange(50) / 50.0
     p = np.stack([1.5 * t, np.zeros_like(t)], axis=-1)[:, None]  # 1.5 m/s along x
     np.testing.assert_allclose(baseline_speed(p, t, 0.12), 1.5, rtol=1e-9)
+    np.testing.assert_allclose(baseline_speed(p, t, 0.12, full_span=True), 1.5, rtol=1e-9)
+
+
+def test_full_span_windows_slide_inward_at_the_ends() -> None:
+    # positions 0, 0, 0, 0, 1 at 1 s steps, a 2 s baseline (one frame either side): the last frame's clipped window
+    # is frames 3..4 (1 m in 1 s), the full-span one frames 2..4 (1 m in 2 s); the first likewise frames 0..2
+    t = np.arange(5.0)
+    p = np.array([0.0, 0.0, 0.0, 0.0, 1.0])[:, None, None]
+    assert baseline_speed(p, t, 2.0)[:, 0].tolist() == [0.0, 0.0, 0.0, 0.5, 1.0]
+    assert baseline_speed(p, t, 2.0, full_span=True)[:, 0].tolist() == [0.0, 0.0, 0.0, 0.5, 0.5]
 
 
 def test_image_speed_ignores_changes_of_scale() -> None:
