@@ -1,7 +1,7 @@
 """Fit the foot-contact model (``core.world.contact_model``) and write ``weights/contacts.json``:
 
     python -m core.world.contact_fit            # ~1 minute on 2 cores (approximate, one machine)
-    python -m core.world.contact_fit --causal   # live mode's twin: weights/contacts_causal.json
+    python -m core.world.contact_fit --causal --hidden 0   # live mode's twin (logistic): contacts_causal.json
     python -m core.world.contact_fit --cross-validate --hidden 0 32 64 128   # how the size was chosen
 
 Data: CMU motions of the training subjects (``core.data.cmu``; subject 08, which ``core.eval.world`` measures, is

@@ -20,7 +20,8 @@ detector noise and lifted by the shipped offline lifter, against the contacts of
 definition); the decision threshold is the one with the best F1 on those training clips. They live in
 ``weights/contacts.json`` with the data, the lifter and a sha256 of the numbers. The cues look ahead,
 so live mode uses a causal twin (``causal_contact_features``: speeds over the span before each frame, context from
-the past; ``weights/contacts_causal.json``, ``python -m core.world.contact_fit --causal``), computed by
+the past; ``weights/contacts_causal.json``, ``python -m core.world.contact_fit --causal --hidden 0``: a logistic
+regression, since the perceptron fitted the same way called no contact on a perfectly steady pose), computed by
 ``core.live.post`` on a bounded history with the same function.
 """
 
