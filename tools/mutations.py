@@ -204,10 +204,10 @@ MUTATIONS = (
         ("tests/core/world/test_body_and_contacts.py", "tests/core/world/test_place.py"),
     ),
     Mutation(
-        "contact-model-skips-its-hidden-relu",
-        "core/world/contact_model.py",
-        "                h = np.maximum(h, 0.0)",
-        "                pass  # mutation",
+        "world-perceptrons-skip-their-hidden-relu",
+        "core/world/model_file.py",
+        "            x = np.maximum(x, 0.0)",
+        "            pass  # mutation",
         ("tests/core/world/test_contact_model.py",),
     ),
     Mutation(

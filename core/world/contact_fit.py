@@ -81,7 +81,7 @@ def fit(features: list[np.ndarray], labels: list[np.ndarray], hidden: int = HIDD
             optimizer.step()
     finally:
         torch.set_num_threads(threads)
-    layers = tuple((lin.weight.detach().numpy().T.astype(float), lin.bias.detach().numpy().astype(float))
+    layers = tuple((lin.weight.detach().numpy().astype(float), lin.bias.detach().numpy().astype(float))
                    for lin in linear)  # fmt: skip
     model = ContactModel(mean, std, layers, 0.5, {}, causal)
     best = max((_f1(model, t, features, labels), t) for t in np.arange(0.1, 0.91, 0.05))

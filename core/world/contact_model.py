@@ -34,7 +34,7 @@ import numpy as np
 
 from ..skeleton import JOINT_INDEX
 from .contacts import FEET, baseline_speed, clean_runs, heights_above_lowest
-from .model_file import read_model_file, write_model_file
+from .model_file import Layers, layers_chain, perceptron, read_model_file, write_model_file
 
 BASELINES_S = (0.04, 0.12, 0.24, 0.4)
 CONTEXT_S = (-0.12, -0.06, 0.06, 0.12)
@@ -148,13 +148,14 @@ def confirmed_runs(raw: np.ndarray, min_frames: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class ContactModel:
-    """Standardisation (``mean``, ``std``: (D,)), a small perceptron (``layers``: (W (in, out), b (out,)) pairs, ReLU
-    between them, a logistic output; a single layer is a logistic regression) and the decision ``threshold`` on the
-    probability; ``info``: how it was made (data, lifter, command, training figures)."""
+    """Standardisation (``mean``, ``std``: (D,)), a small perceptron (``layers``: ``core.world.model_file``'s
+    (weight (out, in), bias (out,)) pairs, ReLU between them, a logistic output; a single layer is a logistic
+    regression) and the decision ``threshold`` on the probability; ``info``: how it was made (data, lifter, command,
+    training figures)."""
 
     mean: np.ndarray
     std: np.ndarray
-    layers: tuple[tuple[np.ndarray, np.ndarray], ...]
+    layers: Layers
     threshold: float
     info: dict
     causal: bool = False  # cues of causal_contact_features (live mode) rather than contact_features
@@ -165,12 +166,8 @@ class ContactModel:
 
     def probability(self, features: np.ndarray) -> np.ndarray:
         """(..., D) cues → (...) probability that the foot is planted."""
-        h = (features - self.mean) / self.std
-        for i, (w, b) in enumerate(self.layers):
-            h = h @ w + b
-            if i < len(self.layers) - 1:
-                h = np.maximum(h, 0.0)
-        return 1.0 / (1.0 + np.exp(-h[..., 0]))
+        logit = perceptron(self.layers, (features - self.mean) / self.std)[..., 0]
+        return 1.0 / (1.0 + np.exp(-logit))
 
     def contacts(self, features: np.ndarray, fps: float, min_s: float = 0.1, gap_s: float = 0.1) -> np.ndarray:
         """(T, 2, D) cues → (T, 2) bool contacts: probability above the threshold, gaps shorter than ``gap_s``
@@ -197,7 +194,6 @@ class ContactModel:
             raise ContactModelError(f"{path} was fitted on other cues than this code computes")
         mean, std = (np.asarray(numbers[k], float) for k in ("mean", "std"))
         layers = tuple((np.asarray(w, float), np.asarray(b, float)) for w, b in numbers["layers"])
-        widths = [len(mean)] + [len(b) for _, b in layers]
-        if not layers or widths[-1] != 1 or any(w.shape != (i, o) for (w, _), i, o in zip(layers, widths, widths[1:])):
+        if not layers_chain(layers, len(mean), 1):
             raise ContactModelError(f"{path}: its layers do not chain from {len(mean)} cues to one probability")
         return cls(mean, std, layers, float(numbers["threshold"]), info, numbers["features"] == list(FEATURES_CAUSAL))

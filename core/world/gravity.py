@@ -26,7 +26,7 @@ import numpy as np
 from ..camera import normalize_screen_coordinates
 from ..retarget.rotations import unit
 from ..skeleton import flip
-from .model_file import read_model_file, write_model_file
+from .model_file import Layers, layers_chain, perceptron, read_model_file, write_model_file
 
 FORMAT = "video-mocap gravity model v1"
 DEFAULT_PATH = Path(__file__).resolve().parents[2] / "weights" / "gravity.json"
@@ -42,14 +42,12 @@ class GravityModel:
     """``layers``: (weight (out, in), bias (out,)) pairs, ReLU between them, 34 inputs and 3 outputs; ``info``: how
     it was made (data, command, training figures)."""
 
-    layers: tuple[tuple[np.ndarray, np.ndarray], ...]
+    layers: Layers
     info: dict
 
     def __post_init__(self) -> None:
-        sizes = [w.shape for w, _ in self.layers]
-        if not sizes or sizes[0][1] != 34 or sizes[-1][0] != 3 or any(
-            b.shape != (w.shape[0],) for w, b in self.layers
-        ) or any(a[0] != b[1] for a, b in zip(sizes[:-1], sizes[1:])):  # fmt: skip
+        if not layers_chain(self.layers, 34, 3):
+            sizes = [w.shape for w, _ in self.layers]
             raise GravityModelError(f"gravity model layers do not chain from 34 inputs to 3 outputs: {sizes}")
 
     def per_frame(self, xy_norm: np.ndarray) -> np.ndarray:
@@ -70,12 +68,7 @@ class GravityModel:
         return unit(per_frame[finite].mean(axis=0))
 
     def _forward(self, xy_norm: np.ndarray) -> np.ndarray:
-        x = np.asarray(xy_norm, np.float64).reshape(len(xy_norm), -1)
-        for k, (w, b) in enumerate(self.layers):
-            x = x @ w.T + b
-            if k < len(self.layers) - 1:
-                x = np.maximum(x, 0.0)
-        return x
+        return perceptron(self.layers, np.asarray(xy_norm, np.float64).reshape(len(xy_norm), -1))
 
     def numbers(self) -> dict:
         return {"input": INPUT, "layers": [{"weight": w.tolist(), "bias": b.tolist()} for w, b in self.layers]}

@@ -12,6 +12,11 @@ import json
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+# A small perceptron's numbers as torch.nn.Linear holds them: (weight (out, in), bias (out,)) per layer.
+Layers = tuple[tuple[np.ndarray, np.ndarray], ...]
+
 
 def numbers_digest(numbers: dict[str, Any]) -> str:
     """sha256 of the numbers, independent of the order of their keys."""
@@ -40,3 +45,20 @@ def read_model_file(path: str | Path, format_line: str, keys: tuple[str, ...], e
     if numbers_digest(numbers) != payload.get("sha256"):
         raise error(f"{path}: its numbers do not match their sha256 (edited or damaged)")
     return numbers, dict(payload.get("info", {}))
+
+
+def perceptron(layers: Layers, x: np.ndarray) -> np.ndarray:
+    """(..., in) → (..., out): the layers in turn, ReLU between them (none after the last)."""
+    for k, (w, b) in enumerate(layers):
+        x = x @ w.T + b
+        if k < len(layers) - 1:
+            x = np.maximum(x, 0.0)
+    return x
+
+
+def layers_chain(layers: Layers, n_in: int, n_out: int) -> bool:
+    """Whether ``layers`` take ``n_in`` inputs to ``n_out`` outputs, each layer's output feeding the next."""
+    widths = [n_in] + [len(b) for _, b in layers]
+    return bool(layers) and widths[-1] == n_out and all(
+        w.shape == (o, i) and b.shape == (o,) for (w, b), i, o in zip(layers, widths, widths[1:])
+    )

@@ -63,13 +63,13 @@ def test_cues_of_a_planted_and_a_swinging_foot() -> None:
 def _model(rng: np.random.Generator, hidden: int = 3) -> ContactModel:
     D = len(FEATURES)
     widths = [D, hidden, 1]
-    layers = tuple((rng.normal(size=(a, b)), rng.normal(size=b)) for a, b in zip(widths, widths[1:]))
+    layers = tuple((rng.normal(size=(b, a)), rng.normal(size=b)) for a, b in zip(widths, widths[1:]))
     return ContactModel(rng.normal(size=D), rng.uniform(0.5, 2, D), layers, 0.4, {"note": "test"})
 
 
 def test_probability_by_hand() -> None:
     # two cues, one hidden layer of two ReLU units, a logistic output
-    layers = ((np.array([[1.0, -1.0], [2.0, 0.0]]), np.array([0.0, 1.0])), (np.array([[1.0], [-2.0]]), np.array([0.5])))
+    layers = ((np.array([[1.0, 2.0], [-1.0, 0.0]]), np.array([0.0, 1.0])), (np.array([[1.0, -2.0]]), np.array([0.5])))
     model = ContactModel(np.array([1.0, 0.0]), np.array([2.0, 1.0]), layers, 0.5, {})
     # cues (3, 1) → standardised (1, 1) → hidden relu(1 + 2, -1 + 1) = (3, 0) → 3 - 0 + 0.5 = 3.5
     # cues (1, -1) → (0, -1) → relu(-2, 1) = (0, 1) → 0 - 2 + 0.5 = -1.5
