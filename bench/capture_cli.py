@@ -37,7 +37,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from core.parallel_detect import default_workers  # noqa: E402
+from core.helper_pool import default_workers  # noqa: E402
 from core.video import iter_frames  # noqa: E402
 
 VIDEOS = REPO.parent / "shared" / "videos"

@@ -18,8 +18,9 @@ from typing import Any
 from .capture_file import save_capture
 from .detect import Detector, HandsDetector, Track2D, clean_track, detect_track
 from .errors import CaptureError, OptionsError
+from .helper_pool import default_workers
 from .options import CaptureOptions
-from .parallel_detect import default_workers, detect_clip
+from .parallel_detect import detect_clip
 from .presence import assess_presence
 from .video import iter_frames, probe, resolve_range
 from .weights import default_weights, lifter_model, resolve_device

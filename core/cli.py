@@ -75,11 +75,15 @@ class _Bars:
 
 
 def capture(args: argparse.Namespace) -> int:
-    from . import parallel_detect
-    from .capture import run_capture
+    # One OpenBLAS thread per process, set before NumPy loads (here and in the helpers, which inherit it): the NumPy
+    # lifter runs its two flip passes in two threads instead (core.lifter_numpy.NumpyLifter.predict), and the
+    # detection processes already have a core each. A user's own setting stands.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+    from . import helper_pool
 
-    if args.detect_workers != 1:  # the 2D helper processes start while the video is probed and the lifter loads
-        parallel_detect.prewarm(args.detect_workers or None)
+    if args.detect_workers != 1:  # first thing: the 2D helpers start up while this process imports the pipeline
+        helper_pool.prewarm(args.detect_workers or None)
+    from .capture import run_capture
 
     def emit(**message: Any) -> None:
         print(json.dumps(message, default=str), flush=True)
@@ -136,11 +140,11 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _leave(code: int) -> None:
-    """Exit now: the 2D helpers are ended, not waited for (``parallel_detect.release``; also one still starting after
+    """Exit now: the 2D helpers are ended, not waited for (``helper_pool.release``; also one still starting after
     an early error), multiprocessing's finalizers unlink its named semaphores (else its resource tracker reports them
     as leaked), and ``os._exit`` skips the interpreter's teardown — unloading torch and MediaPipe took ≈ 0.7 s after
     the result on the 2-core machine; the worker exits the same way (core/worker/server.py)."""
-    helpers = sys.modules.get(f"{__package__}.parallel_detect")
+    helpers = sys.modules.get(f"{__package__}.helper_pool")
     if helpers is not None:
         helpers.release()
     sys.stdout.flush()

@@ -16,6 +16,7 @@ import collections
 import hashlib
 import pickle
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -136,8 +137,17 @@ class NumpyConfig:
 
 
 def _mish(x: np.ndarray) -> np.ndarray:
-    """x · tanh(softplus(x)) = x − 2x / ((1 + eˣ)² + 1) (core.models.blocks)."""
-    return x - 2.0 * x / (np.square(1.0 + np.exp(np.minimum(x, 20.0))) + 1.0)
+    """x · tanh(softplus(x)) = x − 2x / ((1 + eˣ)² + 1) (core.models.blocks), in one buffer (≈ 1.6× faster than
+    the expression's temporaries on the 2-core machine)."""
+    e = np.minimum(x, 20.0)
+    np.exp(e, out=e)
+    e += 1.0
+    np.square(e, out=e)
+    e += 1.0
+    np.divide(x, e, out=e)
+    e *= -2.0
+    e += x
+    return e
 
 
 def _relu(x: np.ndarray) -> np.ndarray:
@@ -254,10 +264,18 @@ class NumpyLifter:
         return out
 
     def predict(self, x: np.ndarray, tta: bool = True) -> np.ndarray:
-        """``core.models.predict`` for one padded sequence (T_in, J, 2): root zeroed, flip TTA averaged."""
-        pred = self.sequence(x)
-        if tta:
-            pred = 0.5 * (pred + flip(self.sequence(flip(x))))
+        """``core.models.predict`` for one padded sequence (T_in, J, 2): root zeroed, flip TTA averaged.
+
+        The mirrored pass runs in a second thread: NumPy releases the GIL in its products and element-wise loops,
+        and OpenBLAS's own threads gain nothing at these sizes (a 7 s clip's lift: 0.25 s with one BLAS thread or
+        two; 0.15 s as two passes at once with one BLAS thread each, the CLI's setting; approximate, one machine).
+        """
+        if not tta:
+            pred = self.sequence(x)
+        else:
+            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lift-mirror") as mirror:
+                mirrored = mirror.submit(self.sequence, flip(x))
+                pred = 0.5 * (self.sequence(x) + flip(mirrored.result()))
         pred[:, 0] = 0.0
         return pred
 

@@ -2,33 +2,32 @@
 
 MediaPipe Pose keeps one core busy (CPU/wall ≈ 1.03 measured on the development machine) and does not release the
 GIL enough for threads to help, so the parallelism is processes: this process detects the first chunk while
-``workers - 1`` helper processes (a spawned pool, kept alive and warm between captures) detect the others, each
+``workers - 1`` helper processes (``core.helper_pool``: spawned, kept alive and warm between captures) detect the
+others, each
 decoding its own part of the file. A helper starts its chunk ``overlap`` frames early and drops those frames: the
 tracker and MediaPipe's landmark smoothing settle on them, so the seam frames match what one process would give up
 to the detector's own frame-to-frame jitter (``bench/capture_speed.py`` measures the difference). Everything that
 needs the whole clip — gap filling, the left/right repair — runs on the merged track afterwards (``clean_track``).
 
 The first chunk is longer than the others by the helpers' warm-up frames (``HEAD_START_FRAMES``), so all finish
-together when the helpers are warm (:func:`prewarm`, called by the CLI and the worker at start-up, while the lifter
-loads), and by ``COLD_START_FRAMES`` more while they are still starting (the CLI's first and only capture). One
-core, one short clip, or a caller's own detector: one process, exactly as before.
+together when the helpers are warm (``core.helper_pool.prewarm``, called by the CLI and the worker at start-up,
+while the lifter loads), and by ``COLD_START_FRAMES`` more while they are still starting (the CLI's first and only
+capture). One core, one short clip, or a caller's own detector: one process, exactly as before.
 """
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import os
 import queue
-import threading
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor, wait
+from concurrent.futures import Future, wait
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
 
+from . import helper_pool
 from .detect import MediaPipePoseDetector, Track2D, detect_track
 from .errors import Cancelled, CaptureError
 from .video import iter_frames
@@ -37,11 +36,13 @@ from .video import iter_frames
 # MediaPipe's landmark smoothing settles within a few frames (bench/capture_cli.py compares the seams with one process).
 OVERLAP_FRAMES = 10
 HEAD_START_FRAMES = OVERLAP_FRAMES  # a warm helper spends that many frames on warm-up: the first chunk is that longer
-# A helper still starting (its own Python, NumPy, OpenCV and MediaPipe imports) begins its chunk ≈ 0.23 s after this
-# process begins its own on the 2-core machine, and then detects faster per frame than this process (≈ 25 vs 28 ms of
-# CPU: this one also loads the lifter and reports progress): about this many frames more for the first chunk
-# (approximate, one machine: with 4 the two finished within 0.2 s of each other, either first).
-COLD_START_FRAMES = 4
+# A helper still starting (its own Python, NumPy, OpenCV and MediaPipe imports; started by the CLI before it imports
+# the pipeline, core.helper_pool) begins its chunk ≈ 0.15 s after this process begins its own on the 2-core machine,
+# and then detects a little faster per frame (this one also loads the lifter and reports progress): about this many
+# frames more for the first chunk (approximate, one machine: the summary's timings give detect_finish_gap_s, the last
+# helper's finish minus this process's; over 6 CLI captures of the 7 s 720p clip it was −0.13…−0.01 s with 4 frames
+# before the CLI set one BLAS thread, and +0.03…+0.12 s with 2 frames after).
+COLD_START_FRAMES = 3
 MIN_CHUNK_FRAMES = 60  # below this a chunk costs more in warm-up than it saves
 # OpenCV and FFmpeg threads per detecting process once every core has its own process: their hand-offs then only
 # cost CPU (approximate, one machine: one 720p frame's background motion ≈ 1.8 ms of CPU with one thread, ≈ 2.9 ms
@@ -51,19 +52,6 @@ THREADS_EACH = 1
 # none, decoding in turn with detection. A decoding thread only helps where a core would otherwise idle; here it
 # competes with the other process (CLI capture of the 7 s 720p clip ≈ 3 % faster without, approximate, one machine).
 PREFETCH_EACH = 0
-
-_pool: tuple[ProcessPoolExecutor, Any, Any, int] | None = None  # (executor, progress queue, cancel event, size)
-_pool_lock = threading.Lock()
-_pending: list[Future] = []  # the helper jobs of the last capture
-_warming: list[Future] = []  # prewarm's jobs: done once every helper has imported MediaPipe
-_progress: Any = None  # in a helper: the progress queue and the cancel event
-_cancel: Any = None
-
-
-def default_workers() -> int:
-    """Processes to detect with: the machine's cores (at most 8)."""
-    return max(1, min(os.cpu_count() or 1, 8))
-
 
 def plan_chunks(start: int, end: int, workers: int, min_chunk: int = MIN_CHUNK_FRAMES,
                 head_start: int = HEAD_START_FRAMES) -> list[tuple[int, int]]:  # fmt: skip
@@ -78,14 +66,6 @@ def plan_chunks(start: int, end: int, workers: int, min_chunk: int = MIN_CHUNK_F
     rest = (total - head_start) / n  # the other chunks' length
     bounds = [start] + [round(start + head_start + rest * k) for k in range(1, n)] + [end + 1]
     return [(a, b - 1) for a, b in zip(bounds[:-1], bounds[1:])]
-
-
-def prewarm(workers: int | None = None) -> None:
-    """Start the helper processes now (MediaPipe imported and its graph built once), e.g. while the lifter loads."""
-    workers = default_workers() if workers is None else workers
-    if workers > 1:
-        executor = _helpers(workers - 1)[0]
-        _warming[:] = [executor.submit(_warm) for _ in range(workers - 1)]
 
 
 def detect_clip(
@@ -103,8 +83,9 @@ def detect_clip(
     """MediaPipe 2D of frames ``start..end`` (inclusive), in ``workers`` processes; same result type and progress
     and cancel contract as :func:`core.detect.detect_track` (``on_frame(n)`` with the frames done so far).
     ``hands``: MediaPipe Hands too, on every frame, in the same processes (``core.hands.detect``). ``stats``, when
-    given, receives ``detect_seams``: the first frame of each helper's chunk (none when one process did all)."""
-    cold = not _warming or not all(f.done() for f in _warming)  # helpers not started, or still importing
+    given, receives ``detect_seams``: the first frame of each helper's chunk (none when one process did all), and
+    ``detect_finish_gap_s``: when the last helper finished minus when this process did (seconds)."""
+    cold = not helper_pool.is_warm()  # helpers not started, or still importing
     chunks = plan_chunks(start, end, workers, min_chunk, HEAD_START_FRAMES + (COLD_START_FRAMES if cold else 0))
     if stats is not None:
         stats["detect_seams"] = [a for a, _ in chunks[1:]]
@@ -115,8 +96,9 @@ def detect_clip(
                                 hands=hand_detector)  # fmt: skip
         finally:
             _close(detector, hand_detector)
-    executor, progress, cancel, _ = _helpers(len(chunks) - 1)
-    wait(_pending, timeout=30)  # helpers of a cancelled capture stop within a frame of starting; never share them
+    executor, progress, cancel, _ = helper_pool.helpers(len(chunks) - 1)
+    # helpers of a cancelled capture stop within a frame of starting; never share them
+    wait(helper_pool.pending, timeout=30)
     cancel.clear()
     _drain(progress)
     done = {"own": 0, "helpers": 0}
@@ -129,24 +111,32 @@ def detect_clip(
 
     detector = hand_detector = None
     try:
-        _pending[:] = futures = [
+        helper_pool.pending[:] = futures = [
             executor.submit(_detect_chunk, str(video), max(start, a - OVERLAP_FRAMES), a, b, hands)
             for a, b in chunks[1:]
         ]
+        finished: list[float] = []  # when each helper's result arrived (the pool's manager thread records it)
+        for future in futures:
+            future.add_done_callback(lambda _f: finished.append(time.perf_counter()))
         detector, hand_detector = MediaPipePoseDetector(), _hands_detector(hands)
         with _opencv_threads(THREADS_EACH):
             frames = iter_frames(video, *chunks[0], threads=THREADS_EACH, prefetch=PREFETCH_EACH)
             parts = [detect_track(frames, detector, on_frame=report, should_stop=should_stop, hands=hand_detector)]
+        own_done = time.perf_counter()
         parts += [_wait(f, report, done, should_stop, cancel) for f in futures]
+        if stats is not None:  # > 0: this process waited for the helpers; < 0: they idled (tunes COLD_START_FRAMES)
+            # a callback may not have run yet when its result is back: then it finished just now
+            last = max(finished) if len(finished) == len(futures) else time.perf_counter()
+            stats["detect_finish_gap_s"] = round(last - own_done, 3)
     except BrokenProcessPool as exc:
-        _forget_pool()
+        helper_pool.forget()
         raise CaptureError(
             "The 2D helper processes stopped before finishing. From a Python script, call run_capture under "
             "'if __name__ == \"__main__\":' (helpers are started with 'spawn' and re-import the script), or set "
             "detect_workers=1 to detect in this process only.", kind="detect_helpers_failed",
         ) from exc  # fmt: skip
     except BaseException:
-        cancel.set()  # the helpers stop at their next frame; the next capture waits for that (_pending)
+        cancel.set()  # the helpers stop at their next frame; the next capture waits for that (pending)
         raise
     finally:
         _close(detector, hand_detector)
@@ -209,79 +199,6 @@ def _drain(progress: Any) -> int:
             return total
 
 
-def _helpers(size: int) -> tuple[ProcessPoolExecutor, Any, Any, int]:
-    """The helper pool, created on first use (spawned: forking a process that runs torch threads can deadlock)."""
-    global _pool
-    with _pool_lock:
-        if _pool is None or _pool[3] < size:
-            if _pool is not None:
-                _pool[0].shutdown(wait=False, cancel_futures=True)
-            ctx = mp.get_context("spawn")
-            progress, cancel = ctx.Queue(), ctx.Event()
-            executor = ProcessPoolExecutor(size, mp_context=ctx, initializer=_init_helper,
-                                           initargs=(progress, cancel, os.getpid()))  # fmt: skip
-            _pool = (executor, progress, cancel, size)
-            _warming.clear()  # new helpers: cold until a prewarm of theirs is done
-        return _pool
-
-
-def release() -> None:
-    """End the helper processes now, without waiting for them: for a process that has its result and is leaving
-    (the CLI). Joining idle helpers at exit, each unloading MediaPipe, took ≈ 0.5 s on the 2-core machine.
-
-    The pool's manager thread is waited for (it ends within milliseconds once its processes are gone): it drops the
-    pool's queues as it ends, and their named semaphores are unlinked and unregistered from multiprocessing's
-    resource tracker in that thread. A process that left in between (``os._exit``, as the CLI does) had unlinked a
-    semaphore without unregistering it, and the tracker reported it as leaked (a rare failure of
-    tests/core/test_capture_e2e.py::test_cli_errors_are_one_clear_line)."""
-    helpers, manager = _forget_pool()
-    for helper in helpers:
-        helper.kill()
-    for helper in helpers:
-        helper.join(1.0)
-    if manager is not None:
-        manager.join(2.0)
-
-
-def _forget_pool() -> tuple[list[Any], Any]:
-    """Drop the pool (broken, or no longer wanted), so the next capture starts fresh helpers; returns its processes
-    (no longer waited for) and its manager thread (None if it had none)."""
-    global _pool
-    with _pool_lock:
-        pool, _pool = _pool, None
-    _pending.clear()
-    _warming.clear()
-    if pool is None:
-        return [], None
-    # private to CPython's pool, but the only handles on them
-    helpers = list((pool[0]._processes or {}).values())
-    manager = getattr(pool[0], "_executor_manager_thread", None)
-    pool[0].shutdown(wait=False, cancel_futures=True)
-    return helpers, manager
-
-
-def _init_helper(progress: Any, cancel: Any, parent: int) -> None:
-    import cv2
-
-    global _progress, _cancel
-    _progress, _cancel = progress, cancel
-    cv2.setNumThreads(THREADS_EACH)
-    threading.Thread(target=_exit_with, args=(parent,), name="parent-watch", daemon=True).start()
-
-
-def _exit_with(parent: int) -> None:
-    """End this helper when its parent is gone: a killed worker (or CLI) would otherwise leave it waiting forever
-    for work (it holds both ends of its task pipe, so it never sees end-of-file) with MediaPipe in memory."""
-    while os.getppid() == parent:
-        time.sleep(0.1)  # a CLI that has written its result exits at once: its helpers follow within 0.1 s
-    os._exit(0)
-
-
-def _warm() -> int:
-    MediaPipePoseDetector().close()
-    return os.getpid()
-
-
 def _detect_chunk(video: str, first: int, keep_from: int, last: int, hands: bool = False) -> dict[str, np.ndarray]:
     """In a helper: detect ``first..last``, keep ``keep_from..last`` (the earlier frames only warm the tracker)."""
     reported = 0
@@ -290,13 +207,14 @@ def _detect_chunk(video: str, first: int, keep_from: int, last: int, hands: bool
         nonlocal reported
         kept = max(0, n - (keep_from - first))
         if kept - reported >= 10 or n == last - first + 1:
-            _progress.put(kept - reported)
+            helper_pool.progress.put(kept - reported)
             reported = kept
 
     detector, hand_detector = MediaPipePoseDetector(), _hands_detector(hands)
     try:
         frames = iter_frames(video, first, last, threads=THREADS_EACH, prefetch=PREFETCH_EACH)
-        track = detect_track(frames, detector, on_frame=on_frame, should_stop=_cancel.is_set, hands=hand_detector)
+        track = detect_track(frames, detector, on_frame=on_frame, should_stop=helper_pool.cancel.is_set,
+                             hands=hand_detector)  # fmt: skip
     finally:
         _close(detector, hand_detector)
     keep = track.frame_indices >= keep_from

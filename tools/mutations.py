@@ -217,6 +217,27 @@ MUTATIONS = (
         "if False:  # mutation",
         ("tests/core/train/test_data_pack.py",),
     ),
+    Mutation(
+        "numpy-lifter-mirror-pass-unmirrored",
+        "core/lifter_numpy.py",
+        "                pred = 0.5 * (self.sequence(x) + flip(mirrored.result()))",
+        "                pred = 0.5 * (self.sequence(x) + mirrored.result())  # mutation",
+        ("tests/core/test_lifter_numpy.py",),
+    ),
+    Mutation(
+        "cli-starts-helpers-after-the-pipeline-import",
+        "core/cli.py",
+        "    from . import helper_pool\n",
+        "    from . import helper_pool\n    from . import capture  # noqa: F401  mutation\n",
+        ("tests/core/test_helper_pool.py",),
+    ),
+    Mutation(
+        "cli-keeps-numpy-blas-threads",
+        "core/cli.py",
+        '    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")',
+        "    pass  # mutation",
+        ("tests/core/test_helper_pool.py",),
+    ),
 )
 
 _IGNORE = shutil.ignore_patterns(".venv*", ".git", "runs", "out", "dist", ".cache", "__pycache__", ".pytest_cache",

@@ -162,15 +162,16 @@ def _warm_up() -> None:
     """Import the heavy modules in the background after "ready", and start the 2D helper processes, so the first
     capture does not wait for them."""
     try:
+        from .. import helper_pool
+
+        helper_pool.prewarm()  # first: the helpers' own imports overlap this process's
         from ..lazy_modules import defer_unused_imports
 
         defer_unused_imports()
         import mediapipe  # noqa: F401
         import torch  # noqa: F401
 
-        from .. import capture, lift, parallel_detect  # noqa: F401
-
-        parallel_detect.prewarm()
+        from .. import capture, lift  # noqa: F401
     except Exception:
         traceback.print_exc(file=sys.stderr)
 

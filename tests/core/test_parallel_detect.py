@@ -73,14 +73,16 @@ def test_two_processes_match_one_away_from_the_seam() -> None:
 def test_the_head_start_covers_helpers_still_starting() -> None:
     from concurrent.futures import wait
 
-    from core import parallel_detect
+    from core import helper_pool
 
-    parallel_detect.release()  # fresh helpers, as in a new CLI process
-    parallel_detect.prewarm(2)
+    helper_pool.release()  # fresh helpers, as in a new CLI process
+    helper_pool.prewarm(2)
     stats: dict = {}
     detect_clip(str(CLIP), 0, 99, workers=2, min_chunk=30, stats=stats)  # at once: the helper is still importing
-    assert stats["detect_seams"] == [57]  # (100 - 14) / 2 + 14: COLD_START_FRAMES (4) more for the first chunk
-    wait(parallel_detect._warming)
+    assert COLD_START_FRAMES == 3
+    assert stats["detect_seams"] == [56]  # round((100 - 13) / 2 + 13): COLD_START_FRAMES more for the first chunk
+    wait(helper_pool.warming)
+    assert helper_pool.is_warm()
     detect_clip(str(CLIP), 0, 99, workers=2, min_chunk=30, stats=stats)
     assert stats["detect_seams"] == [55]  # (100 - 10) / 2 + 10, warm helpers: HEAD_START_FRAMES (10) only
 
@@ -96,12 +98,12 @@ def test_cancel_stops_every_process() -> None:
 def test_release_ends_the_helpers_and_a_later_capture_starts_new_ones() -> None:
     import time
 
-    from core import parallel_detect
+    from core import helper_pool
 
     detect_clip(str(CLIP), 0, 99, workers=2, min_chunk=30)
-    helpers = list(parallel_detect._helpers(1)[0]._processes.values())
+    helpers = list(helper_pool.helpers(1)[0]._processes.values())
     assert helpers and all(h.is_alive() for h in helpers)
-    parallel_detect.release()
+    helper_pool.release()
     deadline = time.monotonic() + 5.0
     while any(h.is_alive() for h in helpers) and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -121,9 +123,9 @@ def test_helpers_end_when_their_parent_is_killed(tmp_path) -> None:  # noqa: ANN
     script = (
         "import os, sys\n"
         f"sys.path.insert(0, {str(REPO_ROOT)!r})\n"
-        "from core import parallel_detect\n"
+        "from core import helper_pool\n"
         "if __name__ == '__main__':\n"
-        "    ex = parallel_detect._helpers(1)[0]\n"
+        "    ex = helper_pool.helpers(1)[0]\n"
         "    print(ex.submit(os.getpid).result(), flush=True)\n"
         "    import time; time.sleep(60)\n"
     )
@@ -160,7 +162,8 @@ def test_a_script_without_a_main_guard_gets_a_clear_error(tmp_path, prewarm: boo
         "import sys, time\n"
         f"sys.path.insert(0, {str(REPO_ROOT)!r})\n"
         "from core.errors import CaptureError\n"
-        "from core.parallel_detect import detect_clip, prewarm\n"
+        "from core.helper_pool import prewarm\n"
+        "from core.parallel_detect import detect_clip\n"
         + ("prewarm(2)\ntime.sleep(5)\n" if prewarm else "")
         + "try:\n"
         f"    detect_clip({str(CLIP)!r}, 0, 99, workers=2, min_chunk=30)\n"
