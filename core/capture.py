@@ -26,10 +26,10 @@ from .video import iter_frames, probe, resolve_range
 from .weights import default_weights, lifter_model, resolve_device
 
 # Longest clip lifted in NumPy on the CPU. torch's import costs ≈ 2 s of CPU next to detection (≈ 1 s of wall when
-# two detection processes share the cores), while its folded lifter is faster per frame than the NumPy forward (with
-# flip TTA ≈ 0.33 vs 0.77 s per 1000 frames at the model's 50 fps): past ≈ 40 s of clip torch wins (approximate,
-# one machine).
-NUMPY_LIFT_MAX_S = 40.0
+# two detection processes share the cores), while its folded lifter is only a little faster per frame than the NumPy
+# forward with one BLAS thread (core.blas_threads; with flip TTA ≈ 0.36 vs 0.39 s per 1000 frames at the model's
+# 50 fps): torch wins back its import only past ≈ 10 min of clip (approximate, one machine).
+NUMPY_LIFT_MAX_S = 600.0
 
 # Called as progress(stage, done, total, frames_per_second).
 ProgressFn = Callable[[str, int, int, float], None]

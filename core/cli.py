@@ -75,11 +75,10 @@ class _Bars:
 
 
 def capture(args: argparse.Namespace) -> int:
-    # One OpenBLAS thread per process, set before NumPy loads (here and in the helpers, which inherit it): the NumPy
-    # lifter runs its two flip passes in two threads instead (core.lifter_numpy.NumpyLifter.predict), and the
-    # detection processes already have a core each. A user's own setting stands.
-    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from . import helper_pool
+    from .blas_threads import one_blas_thread
+
+    one_blas_thread()  # before NumPy loads, here and in the helpers (they inherit it)
 
     if args.detect_workers != 1:  # first thing: the 2D helpers start up while this process imports the pipeline
         helper_pool.prewarm(args.detect_workers or None)

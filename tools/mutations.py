@@ -234,8 +234,8 @@ MUTATIONS = (
     Mutation(
         "cli-keeps-numpy-blas-threads",
         "core/cli.py",
-        '    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")',
-        "    pass  # mutation",
+        "    one_blas_thread()  # before NumPy loads",
+        "    pass  # mutation: before NumPy loads",
         ("tests/core/test_helper_pool.py",),
     ),
 )

@@ -30,6 +30,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TextIO
 
+from ..blas_threads import one_blas_thread
 from .jobs import CANCEL_GRACE_S, CaptureJob
 
 PROTOCOL_VERSION = 1
@@ -177,6 +178,7 @@ def _warm_up() -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    one_blas_thread()  # before anything imports NumPy (core.blas_threads)
     parser = argparse.ArgumentParser(prog="core.worker", description=__doc__.split("\n\n")[0])
     parser.add_argument("--log", default=os.environ.get("VIDEO_MOCAP_WORKER_LOG"), help="log file (stderr)")
     parser.add_argument("--device", choices=("auto", "cpu"), default="auto", help="cpu: never use CUDA")
