@@ -3,11 +3,11 @@
 MediaPipe Pose keeps one core busy (CPU/wall ≈ 1.03 measured on the development machine) and does not release the
 GIL enough for threads to help, so the parallelism is processes: this process detects the first chunk while
 ``workers - 1`` helper processes (``core.helper_pool``: spawned, kept alive and warm between captures) detect the
-others, each
-decoding its own part of the file. A helper starts its chunk ``overlap`` frames early and drops those frames: the
-tracker and MediaPipe's landmark smoothing settle on them, so the seam frames match what one process would give up
-to the detector's own frame-to-frame jitter (``bench/capture_speed.py`` measures the difference). Everything that
-needs the whole clip — gap filling, the left/right repair — runs on the merged track afterwards (``clean_track``).
+others, each decoding its own part of the file. A helper starts its chunk ``overlap`` frames early and drops those
+frames: the tracker and MediaPipe's landmark smoothing settle on them, so the seam frames match what one process
+would give up to the detector's own frame-to-frame jitter (``bench/capture_cli.py`` measures the difference).
+Everything that needs the whole clip — gap filling, the left/right repair — runs on the merged track afterwards
+(``clean_track``).
 
 The first chunk is longer than the others by the helpers' warm-up frames (``HEAD_START_FRAMES``), so all finish
 together when the helpers are warm (``core.helper_pool.prewarm``, called by the CLI and the worker at start-up,
@@ -41,7 +41,7 @@ HEAD_START_FRAMES = OVERLAP_FRAMES  # a warm helper spends that many frames on w
 # and then detects a little faster per frame (this one also loads the lifter and reports progress): about this many
 # frames more for the first chunk (approximate, one machine: the summary's timings give detect_finish_gap_s, the last
 # helper's finish minus this process's; over 6 CLI captures of the 7 s 720p clip it was −0.13…−0.01 s with 4 frames
-# before the CLI set one BLAS thread, and +0.03…+0.12 s with 2 frames after).
+# before the CLI set one BLAS thread, +0.03…+0.12 s with 2 frames after, −0.06…+0.003 s in 3 runs with 3).
 COLD_START_FRAMES = 3
 MIN_CHUNK_FRAMES = 60  # below this a chunk costs more in warm-up than it saves
 # OpenCV and FFmpeg threads per detecting process once every core has its own process: their hand-offs then only
@@ -52,6 +52,7 @@ THREADS_EACH = 1
 # none, decoding in turn with detection. A decoding thread only helps where a core would otherwise idle; here it
 # competes with the other process (CLI capture of the 7 s 720p clip ≈ 3 % faster without, approximate, one machine).
 PREFETCH_EACH = 0
+
 
 def plan_chunks(start: int, end: int, workers: int, min_chunk: int = MIN_CHUNK_FRAMES,
                 head_start: int = HEAD_START_FRAMES) -> list[tuple[int, int]]:  # fmt: skip
