@@ -218,6 +218,13 @@ MUTATIONS = (
         ("tests/core/train/test_data_pack.py",),
     ),
     Mutation(
+        "dropout-keeps-its-mask-unscaled",
+        "core/models/blocks.py",
+        "        return x * (torch.rand_like(x) >= self.p) * (1.0 / (1.0 - self.p))",
+        "        return x * (torch.rand_like(x) >= self.p)  # mutation",
+        ("tests/core/models/test_dropout.py",),
+    ),
+    Mutation(
         "numpy-lifter-mirror-pass-unmirrored",
         "core/lifter_numpy.py",
         "                pred = 0.5 * (self.sequence(x) + flip(mirrored.result()))",

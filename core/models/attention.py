@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .blocks import make_activation
+from .blocks import Dropout, make_activation
 from .geometry import anchor, num_positions, unit_anchors, unit_taps
 
 
@@ -87,7 +87,7 @@ class AttentionLayer(nn.Module):
         self.point_conv = nn.Conv1d(channels, channels, 1, bias=False)
         self.point_bn = nn.BatchNorm1d(channels)
         self.act = make_activation(act)
-        self.drop = nn.Dropout(dropout)
+        self.drop = Dropout(dropout)
         self._tap_cache: dict[
             tuple[int, int, int, str], torch.Tensor | None
         ] = {}  # (P_in, m, dilation, device) -> taps

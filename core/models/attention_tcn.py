@@ -24,7 +24,7 @@ from torch import nn
 
 from .attention import AttentionLayer, TemporalAttention, normalized_poses, pose_ncc, target_index
 from .base import LifterBase
-from .blocks import make_activation
+from .blocks import Dropout, make_activation
 from .config import LifterConfig
 from .folded import FoldedAttentionLifter
 from .geometry import anchor, conv_plan, num_units, position_frames, unit_dilation, unit_target_layer
@@ -48,7 +48,7 @@ class AttentionLifter(LifterBase):
         )
         self.shrink = nn.Conv1d(c, 3 * j, 1)
         self.act = make_activation(config.act)
-        self.drop = nn.Dropout(config.dropout)
+        self.drop = Dropout(config.dropout)
         self.use_folded = True  # eval-mode, no-grad sequence path through core.models.folded (False: the reference)
         self._folded_cache: tuple[tuple[tuple[int, int], ...], FoldedAttentionLifter] | None = None
 

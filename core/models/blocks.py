@@ -40,6 +40,27 @@ class _MishFunction(torch.autograd.Function):
         return sech2.mul_(sig).mul_(x).add_(_ONE).sub_(r).mul_(grad)
 
 
+class Dropout(nn.Module):
+    """``nn.Dropout`` (zero each element with probability ``p`` in training, scale the rest by 1 / (1 − p); identity
+    in eval mode), with its mask from ``torch.rand_like`` ≥ p instead of ``bernoulli_``: on the CPU ``bernoulli_``
+    draws element by element and was 12 % of a training step of the receptive-field-243 model (torch's profiler);
+    this mask costs about half (approximate, one machine). Same distribution, another random stream."""
+
+    def __init__(self, p: float) -> None:
+        super().__init__()
+        if not 0.0 <= p < 1.0:
+            raise ValueError(f"dropout probability must be in [0, 1), got {p}")
+        self.p = float(p)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if not self.training or self.p == 0.0:
+            return x
+        return x * (torch.rand_like(x) >= self.p) * (1.0 / (1.0 - self.p))
+
+    def extra_repr(self) -> str:
+        return f"p={self.p}"
+
+
 def make_activation(name: str) -> nn.Module:
     """ "mish" or "relu" as a module."""
     if name == "mish":

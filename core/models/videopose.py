@@ -13,7 +13,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .base import LifterBase
-from .blocks import activation_inplace, fold_conv_bn, make_activation
+from .blocks import Dropout, activation_inplace, fold_conv_bn, make_activation
 from .config import LifterConfig
 from .geometry import anchor, frames_per_position
 
@@ -30,7 +30,7 @@ class VideoPoseLifter(LifterBase):
         self.point_bns = nn.ModuleList(nn.BatchNorm1d(c) for _ in widths[1:])
         self.shrink = nn.Conv1d(c, 3 * j, 1)
         self.act = make_activation(config.act)
-        self.drop = nn.Dropout(config.dropout)
+        self.drop = Dropout(config.dropout)
 
     def _run(self, x: torch.Tensor, sequence: bool) -> torch.Tensor:
         """(B, T, J, 2) -> (B, T_out, J, 3); strided (one window) or dilated (whole sequence) convolutions."""
