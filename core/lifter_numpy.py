@@ -267,8 +267,7 @@ class NumpyLifter:
         """``core.models.predict`` for one padded sequence (T_in, J, 2): root zeroed, flip TTA averaged.
 
         The mirrored pass runs in a second thread: NumPy releases the GIL in its products and element-wise loops,
-        and OpenBLAS's own threads gain nothing at these sizes (a 7 s clip's lift: 0.25 s with one BLAS thread or
-        two; 0.15 s as two passes at once with one BLAS thread each, the CLI's setting; approximate, one machine).
+        and OpenBLAS's own threads gain nothing at these sizes (the measurements: ``core.blas_threads``).
         """
         if not tta:
             pred = self.sequence(x)
