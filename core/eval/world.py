@@ -104,12 +104,13 @@ def placement_figures(placed: Placement, truth_world: np.ndarray, truth_up_cam: 
 
 def synthetic(model, cmu_root: Path, subjects: tuple[str, ...], seed: int, cameras: int,  # noqa: ANN001
               noisy: bool = True, contact_rule: bool = False, true_3d: bool = False,
-              image_gravity: bool = True) -> list[dict[str, float]]:  # fmt: skip
+              image_gravity: bool = True, floor: bool = True) -> list[dict[str, float]]:  # fmt: skip
     """One row of figures per (motion, camera) of the held-out subjects (module docstring); ``noisy=False`` feeds the
     exact projections instead (a diagnostic: what the detector's noise costs each figure); ``true_3d`` places the
     true camera-space pose instead of the lifter's (a diagnostic: what placement itself gets right with a perfect
     lifter; the contacts' image cues still come from the 2D); ``image_gravity=False``: the up direction from the body
-    alone (a diagnostic: what ``core.world.gravity`` adds)."""
+    alone (a diagnostic: what ``core.world.gravity`` adds); ``floor=False``: without the floor under the planted feet
+    (a diagnostic: what ``core.world.ground.with_floor_points`` adds)."""
     from ..data.cmu import list_motions, split_by_subject
     from .rendered import FPS, rendered_clips
 
@@ -119,7 +120,8 @@ def synthetic(model, cmu_root: Path, subjects: tuple[str, ...], seed: int, camer
         cam, height = clip.camera, clip.height
         rel = clip.camera_space - clip.camera_space[:, :1] if true_3d else clip.rel
         placed = place(rel, clip.pixels, clip.times, cam.width, cam.height, FPS, subject_height=height,
-                       contact_rule=contact_rule, image_gravity=image_gravity, **_DEFAULTS)  # fmt: skip
+                       contact_rule=contact_rule, image_gravity=image_gravity, floor_prior_m2=_floor(floor),
+                       **_DEFAULTS)  # fmt: skip
         distance = float(np.linalg.norm(clip.camera_space[:, _P], axis=-1).mean())
         row = placement_figures(placed, clip.world, cam.R @ np.array([0.0, 0.0, 1.0]), distance, FPS, height)
         rows.append({"clip": clip.name, **row})
@@ -127,8 +129,8 @@ def synthetic(model, cmu_root: Path, subjects: tuple[str, ...], seed: int, camer
 
 
 def pose2sim(model, reference: Path | None, true_3d: bool = False,  # noqa: ANN001
-             image_gravity: bool = True) -> list[dict[str, float]]:  # fmt: skip
-    """One row per shared real view (module docstring); ``true_3d``, ``image_gravity``: the diagnostics of
+             image_gravity: bool = True, floor: bool = True) -> list[dict[str, float]]:  # fmt: skip
+    """One row per shared real view (module docstring); ``true_3d``, ``image_gravity``, ``floor``: the diagnostics of
     :func:`synthetic`."""
     from ..fuse3d import fuse_clip
     from ..lift import lift_timed
@@ -152,11 +154,17 @@ def pose2sim(model, reference: Path | None, true_3d: bool = False,  # noqa: ANN0
             rel, _ = fuse_clip(rel, view.mediapipe_3d, np.ones(len(rel), bool), times, share)
         height = estimate_stature(truth)
         placed = place(rel, view.xy, times, *view.size, view.fps, subject_height=height, image_gravity=image_gravity,
-                       **_DEFAULTS)  # fmt: skip
+                       floor_prior_m2=_floor(floor), **_DEFAULTS)  # fmt: skip
         distance = float(np.linalg.norm(truth[:, _P] @ R.T + t, axis=-1).mean())
         up = R @ np.array([0.0, 0.0, 1.0])
         rows.append({"clip": view.name, **placement_figures(placed, truth, up, distance, view.fps, height)})
     return rows
+
+
+def _floor(on: bool) -> float:
+    from ..world.ground import FLOOR_PRIOR_M2
+
+    return FLOOR_PRIOR_M2 if on else 0.0
 
 
 def shared_clips(videos: Path, workers: int, weights: Path | None = None) -> list[dict[str, float | str]]:
@@ -294,10 +302,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--contact-rule", action="store_true", help="synthetic table with the contact rule, not the model")
     p.add_argument("--true-3d", action="store_true", help="synthetic table placing the true 3D, not the lifter's")
     p.add_argument("--no-image-gravity", action="store_true", help="up from the body alone (core.world.gravity off)")
+    p.add_argument("--no-floor", action="store_true", help="up without the floor under the planted feet")
     args = p.parse_args(argv)
-    if (args.clean_2d or args.contact_rule or args.true_3d or args.no_image_gravity) and args.markdown:
-        p.error("--clean-2d, --contact-rule, --true-3d and --no-image-gravity are diagnostics: their tables do not go "
-                "into the docs' measured section")
+    diagnostic = args.clean_2d or args.contact_rule or args.true_3d or args.no_image_gravity or args.no_floor
+    if diagnostic and args.markdown:
+        p.error("--clean-2d, --contact-rule, --true-3d, --no-image-gravity and --no-floor are diagnostics: their "
+                "tables do not go into the docs' measured section")
     from ..lift import load_lifter
     from ..weights import default_weights
 
@@ -305,8 +315,8 @@ def main(argv: list[str] | None = None) -> int:
     model = load_lifter(weights, device="cpu")
     synth = synthetic(model, args.cmu_root, tuple(args.subjects), args.seed, args.cameras, noisy=not args.clean_2d,
                       contact_rule=args.contact_rule, true_3d=args.true_3d,
-                      image_gravity=not args.no_image_gravity)  # fmt: skip
-    real = pose2sim(model, args.reference, args.true_3d, not args.no_image_gravity)
+                      image_gravity=not args.no_image_gravity, floor=not args.no_floor)  # fmt: skip
+    real = pose2sim(model, args.reference, args.true_3d, not args.no_image_gravity, not args.no_floor)
     clips = shared_clips(args.videos, args.detect_workers, args.checkpoint) if str(args.videos) not in ("", ".") else []
     command = (
         "python -m core.eval.world"
@@ -316,8 +326,10 @@ def main(argv: list[str] | None = None) -> int:
         + (" --contact-rule" if args.contact_rule else "")
         + (" --true-3d" if args.true_3d else "")
         + (" --no-image-gravity" if args.no_image_gravity else "")
+        + (" --no-floor" if args.no_floor else "")
     )
     variant = (", true 3D" if args.true_3d else "") + (", body alone" if args.no_image_gravity else "")
+    variant += ", without the floor" if args.no_floor else ""
     text = (
         f"Measured by `{command}` (weights `{Path(weights).name}`).\n\n"
         + table(synth, "synthetic: CMU 08, random cameras" + (", noise-free 2D" if args.clean_2d else "")

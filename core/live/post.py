@@ -5,8 +5,9 @@ computed with the *same* functions on a bounded history of ``window_s`` seconds 
 
 * scale (``estimate_stature``), bone lengths (``core.world.body.bone_lengths``) and the up direction
   (``core.world.ground.up_from_support`` over the history's poses and contacts, combined with the mean of the
-  gravity model's per-frame readings over the same history by ``with_image_gravity``): they settle within the
-  first seconds and then follow slow changes only; bone lengths are therefore constant only once settled;
+  gravity model's per-frame readings over the same history by ``with_image_gravity``, then with the floor under the
+  history's planted feet by ``with_floor_points``): they settle within the first seconds and then follow slow
+  changes only; bone lengths are therefore constant only once settled;
 * contacts: the causal learned model (``core.world.contact_model``: ``weights/contacts_causal.json``, its cues from
   the past only, computed by ``causal_contact_features`` on the last HISTORY_S seconds) or, where that file is
   missing or damaged, the rule of ``core.world.contacts`` on the past only (the image speed over the last 0.12 s);
@@ -47,7 +48,14 @@ from ..world.contact_model import (
 )  # fmt: skip
 from ..world.contacts import BASELINE_S, FEET, HEIGHT_TOL_M, SPEED_TOL_M_S, heights_above_lowest
 from ..world.footlock import LEGS, body_forward
-from ..world.ground import CAMERA_UP, body_axis, rotation_between, up_from_support, with_image_gravity
+from ..world.ground import (
+    CAMERA_UP,
+    body_axis,
+    rotation_between,
+    up_from_support,
+    with_floor_points,
+    with_image_gravity,
+)  # fmt: skip
 from ..world.place import FLOOR_WINDOW_S, shipped_gravity_model
 from ..world.root import ROOT_TAU_S
 
@@ -225,6 +233,7 @@ class LivePost:
         self._raw = np.zeros((n, 17, 3))  # ring buffers: the statistics do not care about order
         self._poses = np.zeros((n, 17, 3))
         self._contacts = np.zeros((n, len(FEET)), bool)
+        self._feet_cam = np.zeros((n, len(FEET), 3))  # where the feet were, camera space (the floor's points)
         self._gravity = shipped_gravity_model()  # the image's up per frame (core.world.gravity), when installed
         self._image_up = np.zeros((n, 3))
         self._count = 0
@@ -277,15 +286,19 @@ class LivePost:
         else:
             heights = heights_above_lowest(pose[None, list(FEET)], self.up)[0]
             self.contacts = self._contact_rule(float(t), recent_xy[-1][list(FEET)], float(px_per_m[-1]), heights)
+        size = root_trajectory(recent, recent_xy, self.width, self.height, self.focal, px_per_m)[-1]
+        size[2:] = self._depth(size[2:], t)  # the body-size root, camera space
         self._poses[slot], self._contacts[slot] = pose, self.contacts
+        self._feet_cam[slot] = size + pose[list(FEET)]
         _, poses, contacts = self._history()
         self.up, from_contacts = up_from_support(poses, contacts, body_axis(poses))
         if self._gravity is not None:  # as capture: combined with the image's up over the same history
             image_up = self._image_up[: min(self._count, len(self._image_up))].mean(axis=0)
             self.up = with_image_gravity(self.up, image_up, from_contacts)
+        self.up = with_floor_points(self.up, self._feet_cam[: len(contacts)][contacts])  # as capture
         level = rotation_between(self.up, CAMERA_UP)
         body = camera_to_blender(rigid(pose[None] - pose[None, :1], bone_lengths(poses))[0] @ level.T)
-        root = self._root(body, recent, recent_xy, px_per_m, level, float(t)) if self.root_motion else np.zeros(3)
+        root = self._root(body, size, level, float(t)) if self.root_motion else np.zeros(3)
         world = body + root
         if self._origin is None:
             self._origin = world[_J["pelvis"], :2].copy()  # the take starts at the scene origin
@@ -297,11 +310,9 @@ class LivePost:
         world[:, 2] -= min(float(z.min()), 0.0)  # nothing below the floor
         return world
 
-    def _root(self, body: np.ndarray, recent: np.ndarray, recent_xy: np.ndarray, px_per_m: np.ndarray,
-              level: np.ndarray, t: float) -> np.ndarray:  # fmt: skip
-        """Newest root: the body-size estimate steadied by feet planted in this and the previous frame."""
-        size = root_trajectory(recent, recent_xy, self.width, self.height, self.focal, px_per_m)[-1]
-        size[2:] = self._depth(size[2:], t)
+    def _root(self, body: np.ndarray, size: np.ndarray, level: np.ndarray, t: float) -> np.ndarray:
+        """Newest root: the body-size estimate ``size`` (camera space, depth smoothed) steadied by feet planted in
+        this and the previous frame."""
         size = self._root_smooth(camera_to_blender(size @ level.T), t)
         feet = body[list(FEET)]
         if self._prev is None:

@@ -7,6 +7,10 @@ Unlike "the trunk is vertical" this keeps a real lean: a person leaning sideways
 centre of mass stays over the feet. It corrects both the camera's pitch and its roll. Without contacts (a clip of a
 jump, or feet out of view) the body axis (trunk and legs) is the fallback, as before.
 
+A person who walks also shows the floor itself: the feet are planted at different places on it, and the up
+direction is perpendicular to it (``with_floor_points``). Standing still shows no floor, walking in a straight line
+one direction of it; the estimate above decides the rest.
+
 Camera space: x right, y down, z forward; up is -y for a level camera.
 """
 
@@ -25,6 +29,9 @@ _J = JOINT_INDEX
 CAMERA_UP = np.array([0.0, -1.0, 0.0])
 MIN_CONTACT_FRAMES = 5
 OUTLIER_DEG = 25.0
+# How far (variance, m²) the planted feet must spread along a direction before the floor they lie on outweighs the
+# other estimates there: chosen on training clips by ``python -m core.world.ground_fit`` (docs/capture.md).
+FLOOR_PRIOR_M2 = 0.1
 
 
 def body_axis(joints: np.ndarray) -> np.ndarray:
@@ -54,6 +61,34 @@ def up_from_support(joints: np.ndarray, contacts: np.ndarray, fallback: np.ndarr
     if keep.sum() >= MIN_CONTACT_FRAMES:
         up = unit(v[keep].mean(axis=0))
     return up, True
+
+
+def with_floor_points(up: np.ndarray, points: np.ndarray, prior_m2: float = FLOOR_PRIOR_M2) -> np.ndarray:
+    """The up direction ``up`` (3,) refined by where the feet were planted: ``points`` (K, 3), camera space, metres.
+
+    Planted feet stand on one flat floor, so the up direction is perpendicular to every direction they spread along:
+    a walk towards the camera fixes the pitch, a walk across the frame the roll, a walk that turns the whole plane.
+    One view gives the points' depth from the body's apparent size only (``core.postprocess.root_trajectory``), so
+    the floor is weighed against the prior: the unit vector nearest to the minimiser of
+    ``prior_m2 · |u − up|² + mean over points of (u · (p − p̄))²``, i.e. ``(prior_m2 · I + S)⁻¹ · prior_m2 · up``
+    with S the points' covariance. Along a direction in which the feet spread by much more than ``prior_m2`` the
+    floor decides; where they stay put (a person balancing on the spot) ``up`` is kept. Fewer than
+    MIN_CONTACT_FRAMES points: ``up`` unchanged."""
+    points = np.asarray(points, float).reshape(-1, 3)
+    if len(points) < MIN_CONTACT_FRAMES or prior_m2 <= 0.0:
+        return unit(np.asarray(up, float))
+    x = points - points.mean(axis=0)
+    spread = x.T @ x / len(x)
+    return unit(np.linalg.solve(prior_m2 * np.eye(3) + spread, prior_m2 * unit(np.asarray(up, float))))
+
+
+def floor_spread_m(points: np.ndarray) -> float:
+    """(K, 3) planted-foot points → the standard deviation (m) of their largest spread (0 for fewer than 2)."""
+    points = np.asarray(points, float).reshape(-1, 3)
+    if len(points) < 2:
+        return 0.0
+    x = points - points.mean(axis=0)
+    return float(np.sqrt(max(np.linalg.eigvalsh(x.T @ x / len(x))[-1], 0.0)))
 
 
 def rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:

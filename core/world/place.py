@@ -5,7 +5,8 @@ ground with planted feet, in Blender axes. Steps, in order (each in its own modu
 2. contacts, then gravity (``contact_model``, ``ground``, ``gravity``): the learned contacts (their height cues use
    the body axis as up), then the up direction from the centre of mass over them; with the rule instead
    (``contacts``), three rounds of contacts and up from the body axis; then combined with the direction the
-   gravity model reads from the 2D (``ground.with_image_gravity``);
+   gravity model reads from the 2D (``ground.with_image_gravity``), then with the floor the planted feet stood on
+   (``ground.with_floor_points``: their camera-space positions from the body-size root path);
 3. one rigid skeleton (``body.rigid``): bone lengths once per capture, per-frame directions;
 4. level with the full rotation (pitch and roll) and turn into Blender axes;
 5. the root path (``root``): the body-size estimate steadied by the planted feet;
@@ -39,7 +40,18 @@ from .contact_model import ContactModel, ContactModelError, contact_features
 from .contacts import FEET, foot_contacts, heights_above_lowest, image_speed
 from .footlock import lock_feet
 from .gravity import GravityModel, GravityModelError
-from .ground import CAMERA_UP, body_axis, camera_angles, rotation_between, up_from_support, with_image_gravity
+from .ground import (
+    CAMERA_UP,
+    FLOOR_PRIOR_M2,
+    MIN_CONTACT_FRAMES,
+    body_axis,
+    camera_angles,
+    floor_spread_m,
+    rotation_between,
+    up_from_support,
+    with_floor_points,
+    with_image_gravity,
+)  # fmt: skip
 from .root import fuse_root
 
 _J = JOINT_INDEX
@@ -127,13 +139,15 @@ def place(
     rel: np.ndarray, xy_px: np.ndarray, times: np.ndarray, width: int, height: int, fps: float, *,
     subject_height: float, smoothing: float, fov_deg: float = 60.0, root_motion: bool = True,
     camera_shift: np.ndarray | None = None, contact_rule: bool = False, image_gravity: bool = True,
+    floor_prior_m2: float = FLOOR_PRIOR_M2,
 ) -> Placement:  # fmt: skip
     """Root-relative camera-space lifter output (T, 17, 3) and the 2D track (T, 17, 2) px → :class:`Placement`.
 
     ``camera_shift`` (T, 2) px: the background's motion per frame (``core.camera_motion``); speeds and the root's
     image position are read from the 2D with the camera's pan and tilt removed. Foot contacts come from the shipped
     learned model (``core.world.contact_model``), or from the rule with ``contact_rule``; the up direction is combined
-    with the gravity model's (``core.world.gravity``) unless ``image_gravity`` is False."""
+    with the gravity model's (``core.world.gravity``) unless ``image_gravity`` is False, then with the floor under
+    the planted feet (``ground.with_floor_points`` with ``floor_prior_m2``; 0 = without)."""
     stature = estimate_stature(rel)
     scale = subject_height / max(stature, 1e-6)
     rel, pose = scaled_pose(rel, times, subject_height, smoothing)
@@ -146,12 +160,15 @@ def place(
     gravity = shipped_gravity_model() if image_gravity else None
     if gravity is not None:  # as a still camera would have seen it, like everything placement reads from the 2D
         up = with_image_gravity(up, gravity.clip_up(still_xy, width, height), from_contacts)
+    # the body-size root in camera space (before levelling): where the planted feet stood, and the root path's base
+    size_root = root_trajectory(rel, still_xy, width, height, focal_from_fov(width, height, fov_deg), px_per_m)
+    size_root[:, 2:] = smooth(size_root[:, 2:], times, max(smoothing, 0.5), causal=False)  # depth: the noisiest
+    planted = (size_root[:, None] + pose[:, list(FEET)])[contacts]
+    up = with_floor_points(up, planted, floor_prior_m2)
     level = rotation_between(up, CAMERA_UP)
     lengths = bone_lengths(pose)
     body = camera_to_blender(rigid(pose - pose[:, :1], lengths) @ level.T)
     if root_motion:
-        size_root = root_trajectory(rel, still_xy, width, height, focal_from_fov(width, height, fov_deg), px_per_m)
-        size_root[:, 2:] = smooth(size_root[:, 2:], times, max(smoothing, 0.5), causal=False)  # depth: the noisiest
         size_root = camera_to_blender(size_root @ level.T)
         size_root = smooth(size_root, times, smoothing, causal=False) if smoothing > 0 else size_root
         root = fuse_root(size_root, body[:, list(FEET)], contacts, times)
@@ -164,9 +181,13 @@ def place(
     world = lock_feet(world, contacts, fps)
     world[..., 2] -= np.minimum(_lowest(world, ankle_offset), 0.0)[:, None]  # nothing below the floor
     pitch, roll = camera_angles(up)
+    spread = floor_spread_m(planted)  # the floor outweighs the other estimates along a spread beyond the prior:
+    floor_decides = len(planted) >= MIN_CONTACT_FRAMES and 0.0 < floor_prior_m2 <= spread**2
     info: dict[str, float | str] = {
         "stature_model_m": float(stature), "scale": float(scale), "camera_pitch_deg": pitch, "camera_roll_deg": roll,
-        "up_from": ("contacts" if from_contacts else "body axis") + (" and image" if gravity is not None else ""),
+        "up_from": ("contacts" if from_contacts else "body axis") + (" and image" if gravity is not None else "")
+        + (" and floor" if floor_decides else ""),
+        "floor_spread_m": round(spread, 2),
         "contact_fraction": float(contacts.mean()),
         "contacts_from": "rule" if model is None else "learned model",
         "camera_moved_px": _camera_moved(camera_shift),

@@ -11,7 +11,15 @@ from capture_helpers import standing_world
 from core.skeleton import JOINT_INDEX
 from core.world.body import bone_lengths, centre_of_mass, rigid
 from core.world.footlock import lock_feet
-from core.world.ground import CAMERA_UP, body_axis, camera_angles, rotation_between, up_from_support
+from core.world.ground import (
+    CAMERA_UP,
+    body_axis,
+    camera_angles,
+    floor_spread_m,
+    rotation_between,
+    up_from_support,
+    with_floor_points,
+)
 from core.world.root import fuse_root
 
 J = JOINT_INDEX
@@ -79,6 +87,30 @@ def test_up_from_support_keeps_a_real_lean_and_sees_pitch_and_roll(pitch: float,
     assert np.degrees(np.arccos(np.clip(body_axis(cam) @ true_up, -1, 1))) > 5.0
     up, from_contacts = up_from_support(cam, np.zeros((30, 2), bool), body_axis(cam))
     assert not from_contacts and np.allclose(up, body_axis(cam))
+
+
+def test_with_floor_points_against_hand_computed_values() -> None:
+    up = np.array([0.2, -1.0, 0.0])
+    # feet planted along a line across the frame (x): variance of 41 even steps over [-2, 2] m = 1.4 m², so the
+    # x component keeps prior / (prior + 1.4) of its size; y and z, where the feet did not spread, are kept
+    line = np.stack([np.linspace(-2.0, 2.0, 41), np.zeros(41), np.full(41, 5.0)], axis=1)
+    expected = np.array([0.2 * 0.1 / 1.5, -1.0, 0.0])
+    np.testing.assert_allclose(with_floor_points(up, line, 0.1), expected / np.linalg.norm(expected), atol=1e-12)
+    assert floor_spread_m(line) == pytest.approx(math.sqrt(1.4))
+    # a floor walked in two directions: its normal, whatever the prior said (here 30° off)
+    plane = np.stack(np.meshgrid(np.linspace(-2, 2, 9), np.linspace(-2, 2, 9)), -1).reshape(-1, 2)
+    tilt = _rot_x(12.0)  # a camera pitched 12°: the floor's axes and normal in camera space
+    points = np.c_[plane[:, 0], np.zeros(81), plane[:, 1]] @ tilt.T + np.array([0.0, 1.5, 6.0])
+    normal = tilt @ np.array([0.0, -1.0, 0.0])
+    got = with_floor_points(_rot_x(30.0) @ normal, points, 0.1)
+    k = 0.1 / (0.1 + 5.0 / 3.0)  # 9 even steps over [-2, 2] m: variance 5/3 m² along both axes of the floor
+    angle = np.degrees(np.arccos(np.clip(got @ normal, -1, 1)))
+    assert angle == pytest.approx(np.degrees(np.arctan(np.tan(np.radians(30.0)) * k)), abs=1e-6)
+    # no spread, too few points, or no prior: the estimate is kept
+    unit_up = up / np.linalg.norm(up)
+    np.testing.assert_allclose(with_floor_points(up, np.tile([0.1, 1.6, 4.0], (20, 1)), 0.1), unit_up)
+    np.testing.assert_allclose(with_floor_points(up, line[:4], 0.1), unit_up)
+    np.testing.assert_allclose(with_floor_points(up, line, 0.0), unit_up)
 
 
 def test_lock_feet_holds_a_planted_ankle() -> None:

@@ -13,7 +13,7 @@ from capture_helpers import standing_world
 
 from core.skeleton import H36M_PARENTS, JOINT_INDEX
 from core.world.body import centre_of_mass
-from core.world.place import place
+from core.world.place import Placement, place
 
 J = JOINT_INDEX
 W, H, F = 1280, 720, 1000.0
@@ -165,7 +165,9 @@ def test_the_image_gravity_moves_the_pitch_and_keeps_the_sideways_lean(monkeypat
     T, fps = 60, 30.0
     rel, xy, _ = _film(_leaning(T), 25.0, -20.0, noise_px=0.5)
     times = np.arange(T) / fps
-    alone = place(rel, xy, times, W, H, fps, subject_height=1.75, smoothing=0.3, image_gravity=False)
+    # the floor under the planted feet (next tests) left out: this one checks the combination rule exactly
+    alone = place(rel, xy, times, W, H, fps, subject_height=1.75, smoothing=0.3, image_gravity=False,
+                  floor_prior_m2=0.0)  # fmt: skip
     pitch, roll = camera_angles(alone.up_camera)
 
     class Reading:  # a gravity model that reads the camera 16° steeper and 30° more rolled than the support does
@@ -174,7 +176,7 @@ def test_the_image_gravity_moves_the_pitch_and_keeps_the_sideways_lean(monkeypat
             return up_from_angles(pitch + 16.0, roll + 30.0)
 
     monkeypatch.setattr(place_module, "shipped_gravity_model", lambda: Reading())
-    both = place(rel, xy, times, W, H, fps, subject_height=1.75, smoothing=0.3)
+    both = place(rel, xy, times, W, H, fps, subject_height=1.75, smoothing=0.3, floor_prior_m2=0.0)
     assert camera_angles(both.up_camera) == pytest.approx((pitch + 8.0, roll))  # half the pitch, none of the roll
     assert both.info["up_from"] == "contacts and image"
     world = both.world.astype(np.float64)
@@ -214,3 +216,37 @@ def test_contacts_say_where_they_come_from_and_a_damaged_model_falls_back_to_the
         fallback = place(rel, xy, times, W, H, fps, subject_height=1.75, smoothing=0.3)
         assert fallback.info["contacts_from"] == "rule"
         np.testing.assert_array_equal(fallback.contacts, rule.contacts)
+
+
+def _walking_away(T: int, fps: float, step_m: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    """(T, 17, 3) world joints of a body stepping straight away from the camera (along +Y), (T,) times."""
+    t = np.arange(T) / fps
+    world = np.repeat(standing_world(1.75)[None], T, axis=0)
+    y = _feet_x(t, step_m=step_m)
+    world[:, J["l_ankle"], 1] += y[:, 0]
+    world[:, J["r_ankle"], 1] += y[:, 1]
+    body = [i for i in range(17) if i not in (J["l_ankle"], J["r_ankle"])]
+    world[:, body, 1] += y.mean(axis=1)[:, None]
+    return world, t
+
+
+def test_the_floor_under_a_walk_corrects_a_lift_that_reads_the_camera_too_level() -> None:
+    # The lifter's pitch regresses towards a level camera: here its pose is turned 8° too level. Walking away from
+    # the camera, the planted feet lie on the floor at several depths, and that floor gives the pitch back.
+    fps, pitch = 30.0, 20.0
+    world, t = _walking_away(120, fps)
+    rel, xy, true_up = _film(world, pitch, 0.0, noise_px=0.5)
+    c, s = math.cos(math.radians(-8.0)), math.sin(math.radians(-8.0))
+    too_level = rel @ np.array([[1, 0, 0], [0, c, -s], [0, s, c]]).T
+    fov = math.degrees(2 * math.atan(W / 2 / F))  # the true field of view: depth from size is then right
+
+    def error(placed: Placement) -> float:
+        return float(np.degrees(np.arccos(np.clip(placed.up_camera @ true_up, -1, 1))))
+
+    kw = {"subject_height": 1.75, "smoothing": 0.3, "fov_deg": fov, "image_gravity": False}
+    without = place(too_level, xy, t, W, H, fps, floor_prior_m2=0.0, **kw)
+    with_floor = place(too_level, xy, t, W, H, fps, **kw)
+    assert error(without) > 6.0  # the body alone keeps the lift's error: the test can fail
+    assert error(with_floor) < 3.0
+    assert with_floor.info["up_from"].endswith("and floor") and with_floor.info["floor_spread_m"] > 0.4
+    assert "floor" not in without.info["up_from"]
