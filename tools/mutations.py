@@ -34,6 +34,27 @@ class Mutation:
 
 MUTATIONS = (
     Mutation(
+        "floor-points-ignored",
+        "core/world/ground.py",
+        "    return unit(np.linalg.solve(prior_m2 * np.eye(3) + spread, prior_m2 * unit(np.asarray(up, float))))",
+        "    return unit(np.asarray(up, float))  # mutation: the floor under the feet ignored",
+        ("tests/core/world/test_ground_root_footlock.py", "tests/core/world/test_place.py", "-k", "floor"),
+    ),
+    Mutation(
+        "support-at-the-ankles",
+        "core/world/ground.py",
+        "        support = ankles + centre_of_pressure_m * unit(np.cross(hips, up))  # the mid-foot",
+        "        support = ankles  # mutation: the weight under the ankle joints",
+        ("tests/core/world/test_ground_root_footlock.py", "-k", "mid_foot"),
+    ),
+    Mutation(
+        "live-level-change-is-a-step",
+        "core/live/post.py",
+        "            self._soles.clear()",
+        "            pass  # mutation: soles measured in another world frame kept",
+        ("tests/core/live/test_live_post.py", "-k", "steady_pose"),
+    ),
+    Mutation(
         "slerp",
         "core/rotations.py",
         "    q1 = np.where(dot < 0.0, -q1, q1)",
@@ -87,8 +108,8 @@ MUTATIONS = (
     Mutation(
         "gravity-from-support",
         "core/world/ground.py",
-        "    v = unit(centre_of_mass(joints[any_contact]) - support)",
-        "    v = unit(joints[any_contact][:, 8] - joints[any_contact][:, 0])  # mutation: the trunk is vertical",
+        "        v = unit(com - support)",
+        "        v = unit(frames[:, 8] - frames[:, 0])  # mutation: the trunk is vertical",
         ("tests/core/world/test_ground_root_footlock.py", "tests/core/world/test_place.py"),
     ),
     Mutation(

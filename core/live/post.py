@@ -13,7 +13,9 @@ computed with the *same* functions on a bounded history of ``window_s`` seconds 
   missing or damaged, the rule of ``core.world.contacts`` on the past only (the image speed over the last 0.12 s);
   either way a contact counts once it has lasted 0.1 s, and short gaps are not closed (that needs the future);
 * root: ``core.postprocess.root_trajectory`` for the newest frame (its running median uses past frames only), depth
-  smoothed by the forward One-Euro pass, steadied by the planted feet with the forward pass of ``core.world.root``;
+  smoothed by the forward One-Euro pass, steadied by the planted feet with the forward pass of ``core.world.root``
+  (in camera space, levelled last: while the up direction settles, a change of level is not motion; the floor's
+  history restarts with it and the feet are pinned again, since both were measured in the old level);
 * floor: the trailing median (2 s) of the soles of planted feet (``TrailingFloor`` on the lowest sole until the first
   contact); a foot is locked where its contact starts and released over 0.1 s when it ends;
 * the camera's own motion: the session measures it on every frame (``core.camera_motion``) and the 2D that contacts
@@ -249,9 +251,11 @@ class LivePost:
         self._lock = _LiveFootLock(fps)
         self._first_floor = TrailingFloor(fps)
         self._soles: deque[tuple[float, float]] = deque()
+        self._soles_up = CAMERA_UP.copy()  # the level the soles were measured with
         self._floor = 0.0
         self._origin: np.ndarray | None = None
-        self._prev: tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None  # t, root, size, feet, c
+        # t, root, size, feet (root-relative), contacts: camera space, levelled with each new frame's level
+        self._prev: tuple[float, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
         self.scale = 1.0
         self.up = CAMERA_UP.copy()
         self.contacts = np.zeros(len(FEET), bool)
@@ -297,12 +301,16 @@ class LivePost:
             self.up = with_image_gravity(self.up, image_up, from_contacts)
         self.up = with_floor_points(self.up, self._feet_cam[: len(contacts)][contacts])  # as capture
         level = rotation_between(self.up, CAMERA_UP)
-        body = camera_to_blender(rigid(pose[None] - pose[None, :1], bone_lengths(poses))[0] @ level.T)
-        root = self._root(body, size, level, float(t)) if self.root_motion else np.zeros(3)
+        body_cam = rigid(pose[None] - pose[None, :1], bone_lengths(poses))[0]
+        body = camera_to_blender(body_cam @ level.T)
+        root = self._root(body_cam[list(FEET)], size, level, float(t)) if self.root_motion else np.zeros(3)
         world = body + root
         if self._origin is None:
             self._origin = world[_J["pelvis"], :2].copy()  # the take starts at the scene origin
         world[:, :2] -= self._origin
+        if self.up @ self._soles_up < np.cos(np.radians(_LiveFootLock.REPIN_DEG)):  # another world frame now
+            self._soles.clear()
+            self._soles_up = self.up.copy()
         world[:, 2] -= self._floor_at(world, float(t))
         world = self._lock(world, self.contacts, self.up)
         z = world[:, 2].copy()
@@ -310,21 +318,22 @@ class LivePost:
         world[:, 2] -= min(float(z.min()), 0.0)  # nothing below the floor
         return world
 
-    def _root(self, body: np.ndarray, size: np.ndarray, level: np.ndarray, t: float) -> np.ndarray:
-        """Newest root: the body-size estimate ``size`` (camera space, depth smoothed) steadied by feet planted in
-        this and the previous frame."""
-        size = self._root_smooth(camera_to_blender(size @ level.T), t)
-        feet = body[list(FEET)]
+    def _root(self, feet_cam: np.ndarray, size: np.ndarray, level: np.ndarray, t: float) -> np.ndarray:
+        """Newest root (Blender axes): the body-size estimate ``size`` (camera space, depth smoothed) steadied by
+        feet planted in this and the previous frame (``feet_cam``: root-relative, camera space). The filter runs in
+        camera space and is levelled last, so that a change of level while the up direction settles is not motion.
+        """
+        size = self._root_smooth(size, t)
         if self._prev is None:
             root = size
         else:
             t0, root0, size0, feet0, c0 = self._prev
             both = c0 & self.contacts
-            step = -(feet[both] - feet0[both]).mean(axis=0) if both.any() else size - size0
+            step = -(feet_cam[both] - feet0[both]).mean(axis=0) if both.any() else size - size0
             alpha = float(np.exp(-max(t - t0, 1e-6) / ROOT_TAU_S))
             root = alpha * (root0 + step) + (1.0 - alpha) * size
-        self._prev = (t, root, size, feet, self.contacts.copy())
-        return root
+        self._prev = (t, root, size, feet_cam.copy(), self.contacts.copy())
+        return camera_to_blender(root @ level.T)
 
     def _floor_at(self, world: np.ndarray, t: float) -> float:
         """Trailing median of the planted soles over FLOOR_WINDOW_S (held between contacts; before the first one,

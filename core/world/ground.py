@@ -29,9 +29,13 @@ _J = JOINT_INDEX
 CAMERA_UP = np.array([0.0, -1.0, 0.0])
 MIN_CONTACT_FRAMES = 5
 OUTLIER_DEG = 25.0
+# How far in front of the ankle joints the weight rests (the centre of pressure, mid-foot): with the ankles as the
+# support, the true 3D of training clips reads the up direction 3.3° forward (median); this offset removes that bias
+# (``python -m core.world.ground_fit``, docs/capture.md). Quiet standing puts it ≈ 5 cm in front of the ankle.
+CENTRE_OF_PRESSURE_M = 0.06
 # How far (variance, m²) the planted feet must spread along a direction before the floor they lie on outweighs the
 # other estimates there: chosen on training clips by ``python -m core.world.ground_fit`` (docs/capture.md).
-FLOOR_PRIOR_M2 = 0.1
+FLOOR_PRIOR_M2 = 0.15
 
 
 def body_axis(joints: np.ndarray) -> np.ndarray:
@@ -42,21 +46,28 @@ def body_axis(joints: np.ndarray) -> np.ndarray:
     return unit(unit(np.median(trunk, axis=0)) + unit(np.median(legs, axis=0)))
 
 
-def up_from_support(joints: np.ndarray, contacts: np.ndarray, fallback: np.ndarray) -> tuple[np.ndarray, bool]:
+def up_from_support(joints: np.ndarray, contacts: np.ndarray, fallback: np.ndarray,
+                    centre_of_pressure_m: float = CENTRE_OF_PRESSURE_M) -> tuple[np.ndarray, bool]:  # fmt: skip
     """(T, 17, 3) root-relative joints, (T, 2) contacts (left, right) → (unit up (3,), True) from the centre of mass
     over the planted feet, or (``fallback``, False) when fewer than MIN_CONTACT_FRAMES frames have a contact.
 
     Per frame the vector support → centre of mass, normalised; their mean, recomputed once without the frames more
-    than OUTLIER_DEG off it (a stumble, a mis-lifted frame).
+    than OUTLIER_DEG off it (a stumble, a mis-lifted frame). The support is the planted ankles moved
+    ``centre_of_pressure_m`` forwards (the way the hips face, horizontal about ``fallback``): a standing body's
+    weight rests on the mid-foot, not under the ankle joint.
     """
     any_contact = contacts.any(axis=1)
     if any_contact.sum() < MIN_CONTACT_FRAMES:
         return fallback, False
+    frames = joints[any_contact]
     w = contacts[any_contact].astype(float)
-    feet = joints[any_contact][:, list(FEET)]
-    support = (feet * w[..., None]).sum(axis=1) / w.sum(axis=1, keepdims=True)
-    v = unit(centre_of_mass(joints[any_contact]) - support)
-    up = unit(v.mean(axis=0))
+    ankles = (frames[:, list(FEET)] * w[..., None]).sum(axis=1) / w.sum(axis=1, keepdims=True)
+    com, hips = centre_of_mass(frames), frames[:, _J["l_hip"]] - frames[:, _J["r_hip"]]
+    up = unit(np.asarray(fallback, float))
+    for _ in range(2 if centre_of_pressure_m else 1):  # forwards is horizontal about the up direction: refine once
+        support = ankles + centre_of_pressure_m * unit(np.cross(hips, up))  # the mid-foot
+        v = unit(com - support)
+        up = unit(v.mean(axis=0))
     keep = v @ up > math.cos(math.radians(OUTLIER_DEG))
     if keep.sum() >= MIN_CONTACT_FRAMES:
         up = unit(v[keep].mean(axis=0))

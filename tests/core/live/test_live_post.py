@@ -58,14 +58,9 @@ def test_live_post_matches_capture_placement_on_a_steady_pose(roll: float) -> No
     # not a contact) have left the 3 s window. The take's origin was fixed in frame 0: compare about the pelvis.
     settled = slice(80, None)
     about_pelvis = lambda x: x - x[:, :1] * np.array([1.0, 1.0, 0.0])  # noqa: E731
-    # Within 5 mm, the knees within 12 mm: the locked feet's anchors differ slightly (live: where the contact
-    # started, levelled by the up direction of that moment, still settling; capture: the run's median), and a
-    # straight leg turns a fraction of a millimetre of anchor height into a centimetre of knee bend.
-    knees = [2, 5]  # r_knee, l_knee
-    others = [j for j in range(17) if j not in knees]
-    live_rel, batch_rel = about_pelvis(live[settled]), about_pelvis(batch[settled])
-    np.testing.assert_allclose(live_rel[:, others], batch_rel[:, others], atol=5e-3)
-    np.testing.assert_allclose(live_rel[:, knees], batch_rel[:, knees], atol=1.2e-2)
+    # Within 5 mm: the locked feet's anchors differ slightly (live: where the contact started; capture: the run's
+    # median), which moves the straight knees by a few mm.
+    np.testing.assert_allclose(about_pelvis(live[settled]), about_pelvis(batch[settled]), atol=5e-3)
     assert post.contacts.all()
     sole = live[:, [3, 6], 2].min(axis=1) - ANKLE_FRACTION * stature
     np.testing.assert_allclose(sole[settled], 0.0, atol=2e-3)  # on the floor (pins sit within 0.999 of the reach)

@@ -13,6 +13,7 @@ from core.world.body import bone_lengths, centre_of_mass, rigid
 from core.world.footlock import lock_feet
 from core.world.ground import (
     CAMERA_UP,
+    CENTRE_OF_PRESSURE_M,
     body_axis,
     camera_angles,
     floor_spread_m,
@@ -68,9 +69,10 @@ def _leaning_figure() -> np.ndarray:
         [[math.cos(0.35), 0, math.sin(0.35)], [0, 1, 0], [-math.sin(0.35), 0, math.cos(0.35)]]
     ).T + pelvis
     feet = 0.5 * (world[J["l_ankle"]] + world[J["r_ankle"]])
-    shift = centre_of_mass(world)[:2] - feet[:2]
+    mid_foot = feet[:2] + CENTRE_OF_PRESSURE_M * np.array([0.0, -1.0])  # it faces -Y: the weight on the mid-foot
     upper = [i for i in range(17) if i not in (J["l_ankle"], J["r_ankle"])]
-    world[upper, :2] -= shift  # the body moves back over its feet (legs tilt slightly)
+    for _ in range(30):  # the body moves back over its feet (legs tilt slightly); the shanks follow in part
+        world[upper, :2] -= centre_of_mass(world)[:2] - mid_foot
     return np.repeat(world[None], 30, axis=0)
 
 
@@ -87,6 +89,24 @@ def test_up_from_support_keeps_a_real_lean_and_sees_pitch_and_roll(pitch: float,
     assert np.degrees(np.arccos(np.clip(body_axis(cam) @ true_up, -1, 1))) > 5.0
     up, from_contacts = up_from_support(cam, np.zeros((30, 2), bool), body_axis(cam))
     assert not from_contacts and np.allclose(up, body_axis(cam))
+
+
+def test_the_support_is_the_mid_foot_in_front_of_the_ankles() -> None:
+    # The centre of mass over the mid-foot, CENTRE_OF_PRESSURE_M in front of the ankles: exact with the offset; with
+    # the ankles themselves as the support, the up direction leans forwards by atan(offset / height of the centre of
+    # mass above the ankles).
+    world = _leaning_figure()
+    cam = _to_camera(world - world[:, :1], 20.0, 0.0)
+    true_up = _to_camera(np.array([[0.0, 0.0, 1.0]]), 20.0, 0.0)[0]
+    contacts = np.ones((30, 2), bool)
+    up, _ = up_from_support(cam, contacts, body_axis(cam))
+    assert np.degrees(np.arccos(np.clip(up @ true_up, -1, 1))) < 0.05
+    at_ankles, _ = up_from_support(cam, contacts, body_axis(cam), centre_of_pressure_m=0.0)
+    height = centre_of_mass(world[:1])[0, 2] - world[0, J["l_ankle"], 2]
+    lean = np.degrees(np.arccos(np.clip(at_ankles @ true_up, -1, 1)))
+    assert lean == pytest.approx(np.degrees(np.arctan(CENTRE_OF_PRESSURE_M / height)), abs=0.05)
+    forward = _to_camera(np.array([[0.0, -1.0, 0.0]]), 20.0, 0.0)[0]
+    assert (at_ankles - true_up) @ forward > 0  # towards where the body faces
 
 
 def test_with_floor_points_against_hand_computed_values() -> None:

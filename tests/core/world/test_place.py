@@ -13,6 +13,7 @@ from capture_helpers import standing_world
 
 from core.skeleton import H36M_PARENTS, JOINT_INDEX
 from core.world.body import centre_of_mass
+from core.world.ground import CENTRE_OF_PRESSURE_M
 from core.world.place import Placement, place
 
 J = JOINT_INDEX
@@ -48,7 +49,8 @@ def _leaning(T: int) -> np.ndarray:
     tilt = np.array([[math.cos(a), 0, math.sin(a)], [0, 1, 0], [-math.sin(a), 0, math.cos(a)]])
     pelvis = world[J["pelvis"]].copy()
     world[top] = (world[top] - pelvis) @ tilt.T + pelvis
-    shift = centre_of_mass(world)[:2] - 0.5 * (world[J["l_ankle"], :2] + world[J["r_ankle"], :2])
+    mid_foot = 0.5 * (world[J["l_ankle"], :2] + world[J["r_ankle"], :2]) + [0.0, -CENTRE_OF_PRESSURE_M]  # faces -Y
+    shift = centre_of_mass(world)[:2] - mid_foot
     upper = [i for i in range(17) if i not in (J["l_ankle"], J["r_ankle"])]
     world[upper, :2] -= shift
     return np.repeat(world[None], T, axis=0)
@@ -234,7 +236,7 @@ def test_the_floor_under_a_walk_corrects_a_lift_that_reads_the_camera_too_level(
     # The lifter's pitch regresses towards a level camera: here its pose is turned 8° too level. Walking away from
     # the camera, the planted feet lie on the floor at several depths, and that floor gives the pitch back.
     fps, pitch = 30.0, 20.0
-    world, t = _walking_away(120, fps)
+    world, t = _walking_away(180, fps)  # 3 m in 6 s: a spread of ≈ 0.9 m, far beyond the prior's ≈ 0.4 m
     rel, xy, true_up = _film(world, pitch, 0.0, noise_px=0.5)
     c, s = math.cos(math.radians(-8.0)), math.sin(math.radians(-8.0))
     too_level = rel @ np.array([[1, 0, 0], [0, c, -s], [0, s, c]]).T
@@ -247,6 +249,6 @@ def test_the_floor_under_a_walk_corrects_a_lift_that_reads_the_camera_too_level(
     without = place(too_level, xy, t, W, H, fps, floor_prior_m2=0.0, **kw)
     with_floor = place(too_level, xy, t, W, H, fps, **kw)
     assert error(without) > 6.0  # the body alone keeps the lift's error: the test can fail
-    assert error(with_floor) < 3.0
+    assert error(with_floor) < min(3.0, 0.3 * error(without))
     assert with_floor.info["up_from"].endswith("and floor") and with_floor.info["floor_spread_m"] > 0.4
     assert "floor" not in without.info["up_from"]
