@@ -19,10 +19,11 @@ from .capture_file import save_capture
 from .detect import Detector, HandsDetector, Track2D, clean_track, detect_track
 from .errors import CaptureError, OptionsError
 from .helper_pool import default_workers
-from .options import CaptureOptions
+from .options import DEFAULT_FOV_DEG, CaptureOptions
 from .parallel_detect import detect_clip
 from .presence import assess_presence
 from .video import iter_frames, probe, resolve_range
+from .video_meta import field_of_view
 from .weights import default_weights, lifter_model, resolve_device
 
 # Longest clip lifted in NumPy on the CPU. torch's import costs ≈ 2 s of CPU next to detection (≈ 1 s of wall when
@@ -204,8 +205,9 @@ def run_capture(
     if progress is not None:
         progress("post", 0, 2, 0.0)
     # The whole clip is known: the clip-wide placement (core.world), whichever model lifted it.
+    fov_deg, fov_from = field_of_view(options.fov_deg, info.focal_35mm, info.width, info.height, DEFAULT_FOV_DEG)
     placed = place(camera, track.xy, track.times, info.width, info.height, info.fps, subject_height=options.height,
-                   smoothing=options.smoothing, fov_deg=options.fov_deg, root_motion=options.root_motion,
+                   smoothing=options.smoothing, fov_deg=fov_deg, root_motion=options.root_motion,
                    camera_shift=track.camera_shift)  # fmt: skip
     world, post_info = placed.world, placed.info
     if post_info.get("contacts_from") == "rule":
@@ -223,7 +225,7 @@ def run_capture(
         "rotation": info.rotation, "detection_rate": track.detection_rate, "lr_swaps_fixed": int(track.swapped.sum()),
         "device": device, "weights": str(weights), "receptive_field": int(model.receptive_field),
         "warnings": notes + presence.warnings + [str(w.message) for w in caught], **post_info,
-        "mediapipe_3d_share": round(mp_share, 3),
+        "mediapipe_3d_share": round(mp_share, 3), "fov_deg": round(fov_deg, 1), "fov_from": fov_from,
     }  # fmt: skip
     if hands is not None:  # the fraction of frames each hand (left, right) was detected in
         summary["hands_seen"] = [round(float(f), 3) for f in hands.seen.mean(axis=0)]

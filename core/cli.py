@@ -16,7 +16,7 @@ import threading
 from typing import Any
 
 from .errors import CaptureError
-from .options import DEVICES, MODELS, CaptureOptions
+from .options import DEFAULT_FOV_DEG, DEVICES, MODELS, CaptureOptions
 
 _DEFAULT = CaptureOptions()  # the CLI's defaults are the options' own
 
@@ -46,6 +46,9 @@ def _parser() -> argparse.ArgumentParser:
     cap.add_argument("--mediapipe-3d", type=float, default=_DEFAULT.mediapipe_3d,
                      help="share of MediaPipe's own 3D averaged into the lifter's, 0 (lifter alone) .. 1, "
                           f"default {_DEFAULT.mediapipe_3d}")  # fmt: skip
+    cap.add_argument("--fov-deg", type=float, default=_DEFAULT.fov_deg,
+                     help="the camera's field of view along the long side, degrees (default: the clip's own focal "
+                          f"length where the camera wrote it, else {DEFAULT_FOV_DEG:g})")  # fmt: skip
     cap.add_argument("--json", action="store_true", help="JSON-lines progress/result on stdout instead of a bar")
     return parser
 
@@ -91,7 +94,7 @@ def capture(args: argparse.Namespace) -> int:
         options = CaptureOptions(
             height=args.height, smoothing=args.smoothing, model=args.model, device=args.device,
             frame_start=args.frame_start, frame_end=args.frame_end, weights=args.weights, flip_tta=not args.no_flip_tta,
-            detect_workers=args.detect_workers, hands=args.hands, mediapipe_3d=args.mediapipe_3d,
+            detect_workers=args.detect_workers, hands=args.hands, mediapipe_3d=args.mediapipe_3d, fov_deg=args.fov_deg,
         )  # fmt: skip
     except CaptureError as exc:
         print(f"error: {exc}", file=sys.stderr)

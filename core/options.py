@@ -17,6 +17,8 @@ from .errors import OptionsError
 DEVICES = ("auto", "cpu", "cuda")
 # The lifter: offline (centred window: past and future frames) or causal (past frames only; what live mode uses).
 MODELS = ("offline", "causal")
+# A capture's field of view (long side) when neither the option nor the file gives one.
+DEFAULT_FOV_DEG = 60.0
 
 
 class OptionsBase:
@@ -62,7 +64,9 @@ class CaptureOptions(OptionsBase):
     frame_start / frame_end: 0-based video frames, both inclusive, None = start / end of the clip.
     weights: lifter checkpoint path (None = the bundled weights for the chosen model). flip_tta: mirror test-time
     augmentation. root_motion: estimate the root trajectory (else the pelvis stays above the origin).
-    fov_deg: assumed camera field of view along the image's long side (depth of the root trajectory).
+    fov_deg: the camera's field of view along the image's long side, degrees (the depth of the root path, and the
+    pitch a walk shows); None = the clip's own 35 mm-equivalent focal length where the camera wrote it into the file
+    (iPhone clips, core/video_meta.py), else DEFAULT_FOV_DEG (the summary's ``fov_deg`` and ``fov_from`` say which).
     min_confidence: joints below this MediaPipe visibility are interpolated over time.
     detect_workers: processes detecting 2D in parallel (core/parallel_detect.py); 0 = one per core.
     hands: also detect both hands (MediaPipe Hands) and capture finger motion (core/hands); MediaPipe Hands runs
@@ -82,7 +86,7 @@ class CaptureOptions(OptionsBase):
     weights: str | None = None
     flip_tta: bool = True
     root_motion: bool = True
-    fov_deg: float = 60.0
+    fov_deg: float | None = None
     min_confidence: float = 0.3
     detect_workers: int = 0
     hands: bool = False
@@ -124,7 +128,7 @@ class LiveOptions(OptionsBase):
     weights: str | None = None
     flip_tta: bool = False
     root_motion: bool = True
-    fov_deg: float = 60.0
+    fov_deg: float = DEFAULT_FOV_DEG
     min_confidence: float = 0.3
     loop: bool = False
     max_side: int = 640
@@ -143,7 +147,8 @@ def check_shared_options(options: Any, what: str, bools: tuple[str, ...]) -> Non
     and the boolean fields named in ``bools``; ``what`` prefixes the messages ("capture option", "live option")."""
     check_number("height", options.height, 0.5, 2.5, what)
     check_number("smoothing", options.smoothing, 0.0, 1.0, what)
-    check_number("fov_deg", options.fov_deg, 10.0, 150.0, what)
+    if options.fov_deg is not None or not isinstance(options, CaptureOptions):  # None: capture reads the file's
+        check_number("fov_deg", options.fov_deg, 10.0, 150.0, what)
     check_number("mediapipe_3d", options.mediapipe_3d, 0.0, 1.0, what)
     check_number("min_confidence", options.min_confidence, 0.0, 1.0, what)
     for name in bools:

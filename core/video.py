@@ -30,6 +30,7 @@ import cv2
 import numpy as np
 
 from .errors import VideoError
+from .video_meta import focal_35mm
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".exr", ".hdr"})
 
@@ -40,7 +41,8 @@ class VideoInfo:
 
     ``width``/``height`` are the displayed size (after rotation); ``fps`` the average frame rate; ``frame_count`` the
     container's (possibly estimated) number of frames; ``rotation`` the display rotation in degrees that OpenCV
-    already applied to every frame.
+    already applied to every frame; ``focal_35mm`` the lens's 35 mm-equivalent focal length where the camera wrote
+    it into the file (``core.video_meta``), else None.
     """
 
     path: str
@@ -50,6 +52,7 @@ class VideoInfo:
     frame_count: int
     rotation: int
     codec: str
+    focal_35mm: float | None = None
 
     @property
     def duration_s(self) -> float:
@@ -118,7 +121,7 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
             fps = _fps_from_timestamps(cap)
         count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
         rotation = int(cap.get(cv2.CAP_PROP_ORIENTATION_META)) % 360
-        return VideoInfo(str(p), int(width), int(height), fps, max(count, 1), rotation, _fourcc(cap))
+        return VideoInfo(str(p), int(width), int(height), fps, max(count, 1), rotation, _fourcc(cap), focal_35mm(p))
     finally:
         cap.release()
 

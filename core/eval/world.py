@@ -32,7 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ..options import CaptureOptions
+from ..options import DEFAULT_FOV_DEG, CaptureOptions
 from ..postprocess import ANKLE_FRACTION, estimate_stature
 from ..skeleton import JOINT_INDEX
 from ..world.body import lengths_per_frame
@@ -43,7 +43,8 @@ TRUTH_HEIGHT_M = 0.10  # heel-off lifts the ankle ≈ 5–8 cm while the forefoo
 TRUTH_SPEED_M_S = 0.3
 MAX_FRAMES = 1500  # 30 s per motion at 50 fps: enough for the figures, bounded time
 _P = JOINT_INDEX["pelvis"]
-_DEFAULTS = {"smoothing": CaptureOptions().smoothing, "fov_deg": CaptureOptions().fov_deg}  # what a user gets
+# what a user gets from a clip whose file does not say its focal length
+_DEFAULTS = {"smoothing": CaptureOptions().smoothing, "fov_deg": DEFAULT_FOV_DEG}
 MAX_HUMAN_SPEED_M_S = 10.0  # a sprinter's top speed: a root moving faster is a jump of the estimate
 
 

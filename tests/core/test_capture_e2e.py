@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from capture_helpers import ScriptedDetector, stick_figure, tiny_checkpoint, write_video
+from capture_helpers import ScriptedDetector, add_quicktime_item, stick_figure, tiny_checkpoint, write_video
 from repo import REPO_ROOT
 
 from core.capture import run_capture
@@ -26,6 +26,7 @@ from core.errors import Cancelled, CaptureError
 from core.options import CaptureOptions
 from core.postprocess import ANKLE_FRACTION
 from core.skeleton import FLIP_PERMUTATION, H36M_JOINTS, JOINT_INDEX
+from core.video_meta import FOCAL_35MM_KEY, fov_from_35mm
 from core.weights import default_weights
 from core.world.place import place
 
@@ -109,6 +110,28 @@ def test_pipeline_with_a_fake_detector_short_clip(tmp_path: Path, weights: str) 
     np.savez(tmp_path / "bad.npz", **arrays)
     with pytest.raises(ValueError, match="camera_shift has shape"):
         load_capture(tmp_path / "bad.npz")
+
+
+def test_the_field_of_view_comes_from_the_option_the_file_or_the_default(tmp_path: Path, weights: str) -> None:
+    # An iPhone clip says its lens (26 mm equivalent): the root path's depth uses it unless the option says otherwise.
+    video = write_video(tmp_path / "clip.mp4", 12, size=(640, 480))
+    track = stick_figure(12)
+
+    def capture(name: str, **options: Any) -> tuple[dict[str, Any], np.ndarray]:
+        fake = ScriptedDetector(track, np.ones((12, 17)), np.ones(12, bool))
+        summary = run_capture(video, tmp_path / name, CaptureOptions(weights=weights, **options), detector=fake)
+        return summary, load_capture(tmp_path / name).joints_world
+
+    default, world_default = capture("a.npz")
+    assert (default["fov_deg"], default["fov_from"]) == (60.0, "default")
+    add_quicktime_item(video, FOCAL_35MM_KEY, 21, (26).to_bytes(4, "big"))
+    from_file, world_file = capture("b.npz")
+    assert from_file["fov_from"] == "file (26 mm equivalent)"
+    assert from_file["fov_deg"] == pytest.approx(round(fov_from_35mm(26.0, 640, 480), 1))
+    assert not np.allclose(world_file, world_default)  # another depth for the same 2D: the test can fail
+    option, world_option = capture("c.npz", fov_deg=60.0)
+    assert (option["fov_deg"], option["fov_from"]) == (60.0, "option")
+    np.testing.assert_array_equal(world_option, world_default)
 
 
 def test_pipeline_cancel_and_frame_range(tmp_path: Path, weights: str) -> None:

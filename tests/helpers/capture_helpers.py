@@ -183,3 +183,28 @@ class ScriptedDetector:
 
     def close(self) -> None:
         pass
+
+
+def add_quicktime_item(path: Path, key: str, well_known_type: int, value: bytes, where: str = "moov",
+                       full_box: bool = False) -> None:  # fmt: skip
+    """Append a QuickTime metadata item (``meta`` with ``hdlr`` mdta, ``keys``, ``ilst``: Apple's QuickTime File
+    Format) to the movie (``where="moov"``) or to its video track (``"trak"``), as iPhones write the camera's
+    facts; ``full_box``: the MP4 form of ``meta`` with 4 bytes of version and flags. Only sizes change: ``moov``
+    follows ``mdat`` in OpenCV's files, so chunk offsets stay valid."""
+
+    def box(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I4s", 8 + len(body), kind) + body
+
+    hdlr = box(b"hdlr", bytes(8) + b"mdta" + bytes(12) + b"\0")
+    keys = box(b"keys", bytes(4) + struct.pack(">I", 1) + struct.pack(">I4s", 8 + len(key), b"mdta") + key.encode())
+    data = box(b"data", struct.pack(">I", well_known_type) + bytes(4) + value)
+    ilst = box(b"ilst", box(struct.pack(">I", 1), data))
+    meta = box(b"meta", (bytes(4) if full_box else b"") + hdlr + keys + ilst)
+    data_ = bytearray(path.read_bytes())
+    chain = _find(data_, [b"moov"] if where == "moov" else [b"moov", b"trak"])
+    assert chain[0][1] > _find(data_, [b"mdat"])[0][1], "moov must follow mdat (chunk offsets stay valid)"
+    _, off, size = chain[-1]
+    data_[off + size : off + size] = meta
+    for _kind, box_off, box_size in chain:
+        data_[box_off : box_off + 4] = struct.pack(">I", box_size + len(meta))
+    path.write_bytes(bytes(data_))
