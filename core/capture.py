@@ -176,7 +176,7 @@ def run_capture(
     # CPU seconds of the whole process (all threads): comparable between runs on a shared, loaded machine.
     timings["decode_detect_cpu_s"] = time.process_time() - c0
     report(len(raw.detected), force=True)
-    presence = assess_presence(raw.xy, raw.conf, raw.detected, raw.times, info.height)
+    presence = assess_presence(raw.xy, raw.conf, raw.detected, raw.times, info.height, raw.others)
     raw.detected = presence.real  # phantoms are not detections: never lifted, never used to fill a gap
     track = clean_track(raw, options.min_confidence)
     (model, device), timings["load_s"] = model_future.result()

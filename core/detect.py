@@ -21,6 +21,7 @@ import numpy as np
 from .errors import Cancelled, NoPersonError
 from .gaps import fill_gaps
 from .lazy_modules import defer_unused_imports
+from .others import OtherPeople
 from .skeleton import FLIP_PERMUTATION, H36M_LEFT, H36M_RIGHT, MEDIAPIPE_WEIGHTS, NUM_JOINTS, mediapipe_to_h36m
 from .video import Frame
 
@@ -110,7 +111,7 @@ class MediaPipePoseDetector:
 
 
 TRACK_KEYS = ("xy", "conf", "detected", "frame_indices", "times", "swapped")
-_OPTIONAL_KEYS = ("camera_shift", "world")  # Track2D arrays that may be None
+_OPTIONAL_KEYS = ("camera_shift", "world", "others")  # Track2D arrays that may be None
 
 
 class HandsDetector(Protocol):
@@ -138,6 +139,8 @@ class Track2D:
     hands: the raw hands (``core.hands.detect.pack_hands``: arrays ``hand_xy`` (T, 2, 21, 2) px, ``hand_world``
     (T, 2, 21, 3) m, ``hand_score`` (T, 2), in MediaPipe's order, NaN/0 where fewer than two were seen), or None
     when hands were not detected. Not yet attached to a wrist: that needs the cleaned body (``core.hands.track``).
+    others: (T,) float32, 1 where another person was seen (``core.others``), 0 where nobody else was, NaN on the
+    frames not checked; None when nobody looked.
     """
 
     xy: np.ndarray
@@ -149,6 +152,7 @@ class Track2D:
     hands: dict[str, np.ndarray] | None = None
     camera_shift: np.ndarray | None = None
     world: np.ndarray | None = None
+    others: np.ndarray | None = None
 
     def arrays(self) -> dict[str, np.ndarray]:
         """Every per-frame array by name (the hands' too): what a detection helper sends back, what merging joins."""
@@ -176,13 +180,15 @@ def detect_track(
     on_frame: Callable[[int], None] | None = None,
     should_stop: Callable[[], bool] | None = None,
     hands: HandsDetector | None = None,
+    others: OtherPeople | None = None,
 ) -> Track2D:
     """Run ``detector`` (and ``hands``, when given) on every frame (streamed: only the small per-frame results are
     kept).
 
     ``on_frame(n)`` is called after the n-th frame (for progress); ``should_stop()`` is polled per frame and raises
     ``Cancelled``. Undetected frames hold NaN in ``xy`` and 0 in ``conf``. The camera's own motion is measured on
-    the same frames (``Track2D.camera_shift``, ``core.camera_motion``).
+    the same frames (``Track2D.camera_shift``, ``core.camera_motion``), and with ``others`` other people are looked
+    for every few seconds (``Track2D.others``, ``core.others``).
     """
     from .camera_motion import BackgroundMotion
     from .hands.detect import pack_hands, stack_hands
@@ -194,6 +200,7 @@ def detect_track(
     indices: list[int] = []
     times: list[float] = []
     shift: list[tuple[float, float]] = []
+    seen_others: list[float] = []
     world: list[np.ndarray] = []
     missing_world = np.full((NUM_JOINTS, 3), np.nan, dtype=np.float32)
     background = BackgroundMotion()
@@ -211,6 +218,8 @@ def detect_track(
         own_3d = getattr(detector, "last_world", None) if pose is not None else None
         world.append(missing_world if own_3d is None else np.asarray(own_3d, dtype=np.float32))
         shift.append(background.step(frame.image, None if pose is None else xy[-1]))
+        if others is not None:
+            seen_others.append(others.check(frame.image, frame.time_s, None if pose is None else xy[-1]))
         indices.append(frame.index)
         times.append(frame.time_s)
         if on_frame is not None:
@@ -226,6 +235,7 @@ def detect_track(
         hands=None if hands is None else stack_hands(hand_frames),
         camera_shift=np.array(shift, dtype=np.float32).reshape(T, 2),
         world=np.stack(world) if T and hasattr(detector, "last_world") else None,
+        others=None if others is None else np.array(seen_others, dtype=np.float32).reshape(T),
     )
 
 
@@ -294,4 +304,4 @@ def clean_track(track: Track2D, min_confidence: float = 0.3, fix_swaps: bool = T
         valid = track.detected[:, None] & np.ones_like(valid)  # every joint is unsure: keep them rather than fail
     filled = fill_gaps(xy, valid)
     return Track2D(filled.astype(np.float32), conf, track.detected.copy(), track.frame_indices, track.times, swapped,
-                   track.hands, track.camera_shift, track.world)
+                   track.hands, track.camera_shift, track.world, track.others)

@@ -30,6 +30,7 @@ import numpy as np
 from . import helper_pool
 from .detect import MediaPipePoseDetector, Track2D, detect_track
 from .errors import Cancelled, CaptureError
+from .others import OtherPeople
 from .video import iter_frames
 
 # Warm-up frames a helper detects and drops before its chunk: the tracker's first frame runs the person detector and
@@ -91,12 +92,12 @@ def detect_clip(
     if stats is not None:
         stats["detect_seams"] = [a for a, _ in chunks[1:]]
     if len(chunks) == 1:
-        detector, hand_detector = MediaPipePoseDetector(), _hands_detector(hands)
+        detector, hand_detector, others = MediaPipePoseDetector(), _hands_detector(hands), OtherPeople()
         try:
             return detect_track(iter_frames(video, start, end), detector, on_frame=on_frame, should_stop=should_stop,
-                                hands=hand_detector)  # fmt: skip
+                                hands=hand_detector, others=others)  # fmt: skip
         finally:
-            _close(detector, hand_detector)
+            _close(detector, hand_detector, others)
     executor, progress, cancel, _ = helper_pool.helpers(len(chunks) - 1)
     # helpers of a cancelled capture stop within a frame of starting; never share them
     wait(helper_pool.pending, timeout=30)
@@ -110,7 +111,7 @@ def detect_clip(
         if on_frame is not None:
             on_frame(done["own"] + done["helpers"])
 
-    detector = hand_detector = None
+    detector = hand_detector = others = None
     try:
         helper_pool.pending[:] = futures = [
             executor.submit(_detect_chunk, str(video), max(start, a - OVERLAP_FRAMES), a, b, hands)
@@ -119,10 +120,11 @@ def detect_clip(
         finished: list[float] = []  # when each helper's result arrived (the pool's manager thread records it)
         for future in futures:
             future.add_done_callback(lambda _f: finished.append(time.perf_counter()))
-        detector, hand_detector = MediaPipePoseDetector(), _hands_detector(hands)
+        detector, hand_detector, others = MediaPipePoseDetector(), _hands_detector(hands), OtherPeople()
         with _opencv_threads(THREADS_EACH):
             frames = iter_frames(video, *chunks[0], threads=THREADS_EACH, prefetch=PREFETCH_EACH)
-            parts = [detect_track(frames, detector, on_frame=report, should_stop=should_stop, hands=hand_detector)]
+            parts = [detect_track(frames, detector, on_frame=report, should_stop=should_stop, hands=hand_detector,
+                                  others=others)]  # fmt: skip
         own_done = time.perf_counter()
         parts += [_wait(f, report, done, should_stop, cancel) for f in futures]
         if stats is not None:  # > 0: this process waited for the helpers; < 0: they idled (tunes COLD_START_FRAMES)
@@ -140,7 +142,7 @@ def detect_clip(
         cancel.set()  # the helpers stop at their next frame; the next capture waits for that (pending)
         raise
     finally:
-        _close(detector, hand_detector)
+        _close(detector, hand_detector, others)
     merged = _merge(parts)
     if on_frame is not None:  # helpers' last progress messages may still be in flight: the count is known now
         on_frame(len(merged.frame_indices))
@@ -211,12 +213,12 @@ def _detect_chunk(video: str, first: int, keep_from: int, last: int, hands: bool
             helper_pool.progress.put(kept - reported)
             reported = kept
 
-    detector, hand_detector = MediaPipePoseDetector(), _hands_detector(hands)
+    detector, hand_detector, others = MediaPipePoseDetector(), _hands_detector(hands), OtherPeople()
     try:
         frames = iter_frames(video, first, last, threads=THREADS_EACH, prefetch=PREFETCH_EACH)
         track = detect_track(frames, detector, on_frame=on_frame, should_stop=helper_pool.cancel.is_set,
-                             hands=hand_detector)  # fmt: skip
+                             hands=hand_detector, others=others)  # fmt: skip
     finally:
-        _close(detector, hand_detector)
+        _close(detector, hand_detector, others)
     keep = track.frame_indices >= keep_from
     return {k: v[keep] for k, v in track.arrays().items()}

@@ -15,8 +15,9 @@ lifting every answer turns that into a phantom dancer and a root that teleports.
   heights, or the box height changing by more than ``MAX_SCALE_JUMP`` (a factor), is faster than a body moves: the
   tracker probably jumped to someone else. A warning names the frame; nothing is changed.
 
-What this cannot see: a second person standing still beside the tracked one (MediaPipe Pose reports one person;
-counting people needs a multi-person detector the bundled models do not include).
+* **Another person** — MediaPipe Pose reports one person; ``core.others`` looks for anyone else every few seconds
+  (the frame with the tracked person painted out, MediaPipe Pose in static mode). Where somebody is found a warning
+  gives the times: only one person is captured, and the tracker may switch to the other.
 """
 
 from __future__ import annotations
@@ -51,13 +52,15 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 
 def assess_presence(
-    xy: np.ndarray, conf: np.ndarray, detected: np.ndarray, times: np.ndarray, image_height: int
+    xy: np.ndarray, conf: np.ndarray, detected: np.ndarray, times: np.ndarray, image_height: int,
+    others: np.ndarray | None = None,
 ) -> Presence:
     """Judge every frame of a raw 2D track (see the module docstring).
 
     Args:
         xy: (T, 17, 2) pixels (NaN where undetected). conf: (T, 17). detected: (T,) bool. times: (T,) seconds.
-        image_height: pixels.
+        image_height: pixels. others: (T,) ``Track2D.others`` (1 another person seen, 0 nobody else, NaN not
+            checked), or None.
     """
     T = len(detected)
     box = np.full(T, np.nan)
@@ -80,8 +83,20 @@ def assess_presence(
             present[a : b + 1] = True  # an occlusion or a detector miss: filled by interpolation
         else:
             warnings.append(f"no person in frames {a}–{b} ({times[a]:.1f}–{times[b]:.1f} s): nothing is baked there")
-    warnings += _jump_warnings(xy, box, real, times)
+    warnings += _jump_warnings(xy, box, real, times) + _other_people_warnings(others, times)
     return Presence(real, present, warnings)
+
+
+def _other_people_warnings(others: np.ndarray | None, times: np.ndarray) -> list[str]:
+    if others is None:
+        return []
+    seen = np.flatnonzero(np.nan_to_num(others) > 0.5)
+    if not len(seen):
+        return []
+    checks = int(np.isfinite(others).sum())
+    when = ", ".join(f"{times[k]:.1f}" for k in seen[:6]) + (" …" if len(seen) > 6 else "")
+    return [f"another person is visible (at {when} s; {len(seen)} of {checks} checks): only one person is captured, "
+            "the one MediaPipe tracks, and it may switch to the other: check the result"]  # fmt: skip
 
 
 def _jump_warnings(xy: np.ndarray, box: np.ndarray, real: np.ndarray, times: np.ndarray) -> list[str]:

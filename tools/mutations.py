@@ -34,6 +34,13 @@ class Mutation:
 
 MUTATIONS = (
     Mutation(
+        "others-see-the-tracked-person",
+        "core/others.py",
+        "    out[top:bottom, left:right] = PAINT",
+        "    pass  # mutation: the tracked person left in the frame",
+        ("tests/core/test_others.py", "-k", "second_person or painted"),
+    ),
+    Mutation(
         "floor-points-ignored",
         "core/world/ground.py",
         "    return unit(np.linalg.solve(prior_m2 * np.eye(3) + spread, prior_m2 * unit(np.asarray(up, float))))",
