@@ -5,7 +5,9 @@ lifting itself is a fraction of a second; the capture's detection processes need
 same ``weights/*.pt`` files without torch (they are zip archives of a pickle and raw little-endian arrays; only the
 few classes a lifter file holds may be unpickled, and the weights' sha256 is checked as ``core.models`` does) and runs
 the model's window forward (``AttentionLifter.forward_windows``: Liu et al. 2020 §3–4, eval mode, BatchNorm folded)
-batched over every target frame, with layer 0 computed once per frame and shared by the windows.
+batched over every target frame, with layer 0 computed once per frame and shared by the windows, and layer 1's
+convolutions from per-frame products that the windows only weigh and add (its input is a per-position attention
+weight times layer 0's output: ``NumpyLifter._shared_branch``).
 ``tests/core/test_lifter_numpy.py`` holds it equal to the torch model. Training, CUDA, live streaming and the
 VideoPose3D baseline stay with ``core.models``.
 """
@@ -191,16 +193,21 @@ class NumpyLifter:
                 "expand": w[p + "fc_expand.weight"].T, "expand_b": w[p + "fc_expand.bias"],
                 "point": w[p + "point_conv.weight"][:, :, 0].T, "point_bn": bn(p + "point_bn")}  # fmt: skip
 
-    def _unit(self, layer: dict[str, Any], x: np.ndarray, dilation: int) -> np.ndarray:
-        """An attention layer's unit (``core.models.attention.AttentionLayer.forward``): (N, P, C) → (N, P_out, C)."""
+    def _unit(self, layer: dict[str, Any], x: np.ndarray, dilation: int,
+              shared: tuple[list[np.ndarray], np.ndarray, np.ndarray] | None = None) -> np.ndarray:  # fmt: skip
+        """An attention layer's unit (``core.models.attention.AttentionLayer.forward``): (N, P, C) → (N, P_out, C).
+        ``shared``: layer 1's branch convolutions from per-frame products (:meth:`_layer1_products`)."""
         n, p, c = x.shape
         k, g, causal = layer["kernel"], self.config.groups, self.config.causal
         feats = []
         for m, (weight, scale, shift) in enumerate(layer["branches"]):
             taps = unit_taps(p, k, dilation, m, causal)  # (P_out, k), clamped: replicate padding
             p_out = len(taps)
-            win = x[:, taps].reshape(n * p_out, k, g, c // g).transpose(2, 0, 1, 3).reshape(g, n * p_out, -1)
-            y = np.matmul(win, weight).transpose(1, 0, 2).reshape(n, p_out, c)
+            if shared is not None:
+                y = self._shared_branch(shared, m, taps)
+            else:
+                win = x[:, taps].reshape(n * p_out, k, g, c // g).transpose(2, 0, 1, 3).reshape(g, n * p_out, -1)
+                y = np.matmul(win, weight).transpose(1, 0, 2).reshape(n, p_out, c)
             feats.append(self.act(y * scale + shift))
         z = _relu(sum(feats).mean(axis=1) @ layer["reduce"] * layer["reduce_bn"][0] + layer["reduce_bn"][1])
         logits = (z @ layer["expand"] + layer["expand_b"]).reshape(n, len(feats), c)
@@ -212,10 +219,40 @@ class NumpyLifter:
         y = self.act(point * layer["point_bn"][0] + layer["point_bn"][1])
         return x[:, unit_anchors(p, k, dilation, causal)] + y
 
-    def _windows(self, x: np.ndarray, pending: dict[int, list[np.ndarray]]) -> np.ndarray:
+    @staticmethod
+    def _shared_branch(shared: tuple[list[np.ndarray], np.ndarray, np.ndarray], m: int,
+                       taps: np.ndarray) -> np.ndarray:  # fmt: skip
+        """Branch ``m``'s convolution of layer 1 for every window, from per-frame products: (N, P_out, C).
+
+        Layer 1's input at a window's position is the temporal-attention weight there (a scalar, eq. 4) times layer
+        0's output at that position's frame, which every window sees alike. The convolution is linear, so it is the
+        sum over its taps of weight × (the tap's kernel slice applied to that frame's features): the products are
+        computed once per frame (:meth:`_layer1_products`), each window only weighs and adds them."""
+        products, weights, frames = shared  # (k, T', C) per branch; (N, P) attention weights; (N, P) frame of each
+        y = 0.0
+        for tau in range(taps.shape[1]):
+            y = y + weights[:, taps[:, tau], None] * products[m][tau][frames[:, taps[:, tau]]]
+        return y
+
+    def _layer1_products(self, features: np.ndarray) -> list[np.ndarray]:
+        """(T', C) layer 0's unit-0 output per frame → per branch of layer 1, (k, T', C): each tap's slice of the
+        grouped kernel applied to every frame (the per-frame half of :meth:`_shared_branch`)."""
+        layer, g = self.layers[0], self.config.groups
+        k, cg = layer["kernel"], self.config.channels // g
+        grouped = features.reshape(len(features), g, cg).transpose(1, 0, 2)  # (g, T', cg)
+        out = []
+        for weight, _, _ in layer["branches"]:  # (g, k·cg, cg): rows tap-major, then input channel
+            taps = weight.reshape(g, k, cg, cg)
+            out.append(np.stack([np.matmul(grouped, taps[:, t]).transpose(1, 0, 2).reshape(len(features), -1)
+                                 for t in range(k)]))  # fmt: skip
+        return out
+
+    def _windows(self, x: np.ndarray, pending: dict[int, list[np.ndarray]],
+                 layer1: tuple[list[np.ndarray], np.ndarray] | None = None) -> np.ndarray:  # fmt: skip
         """(N, n, J, 2) windows of normalised 2D and their layer-0 unit outputs ``pending`` (by the layer each feeds:
         (N, P, C)) → (N, J, 3), each window's target frame (centre, or last if causal): the windows' temporal
-        attention (eq. 2–3) and layers 1.. ."""
+        attention (eq. 2–3) and layers 1.. . ``layer1``: (layer 1's per-frame products, (N, P) the frame of each
+        window position in them) to share layer 1's convolutions between windows."""
         widths, causal = self.config.filter_widths, self.config.causal
         n_win, n, j, _ = x.shape
         centred = (x - x.mean(axis=2, keepdims=True)).reshape(n_win, n, 2 * j)  # W^(0): positive NCC (eq. 2)
@@ -226,8 +263,9 @@ class NumpyLifter:
             weights.append(w)
         for layer in range(1, len(widths)):
             x_l = sum(pending.pop(layer)) * weights[layer - 1][:, :, None]
+            shared = None if layer1 is None or layer != 1 else (layer1[0], weights[0], layer1[1])
             for u in range(num_units(widths, layer)):
-                out = self._unit(self.layers[layer - 1], x_l, unit_dilation(widths, layer, u))
+                out = self._unit(self.layers[layer - 1], x_l, unit_dilation(widths, layer, u), shared)
                 pending.setdefault(layer + u + 1, []).append(out)
         out = pending.pop(len(widths))[0][:, 0] @ self.shrink[0] + self.shrink[1]
         return out.reshape(n_win, j, 3)
@@ -257,10 +295,12 @@ class NumpyLifter:
         n, t_out = self.receptive_field, len(x) - self.receptive_field + 1
         out = np.empty((t_out, x.shape[1], 3), np.float32)
         layer0 = self._layer0_by_frame(x)
+        products = self._layer1_products(layer0[0][0]) if len(self.layers) else None
         for start in range(0, t_out, _TARGETS_PER_BATCH):
             starts = np.arange(start, min(start + _TARGETS_PER_BATCH, t_out))
             pending = {u + 1: [f[starts[:, None] + first[None, :]]] for u, (f, first) in enumerate(layer0)}
-            out[starts] = self._windows(x[starts[:, None] + np.arange(n)[None, :]], pending)
+            layer1 = None if products is None else (products, starts[:, None] + layer0[0][1][None, :])
+            out[starts] = self._windows(x[starts[:, None] + np.arange(n)[None, :]], pending, layer1)
         return out
 
     def predict(self, x: np.ndarray, tta: bool = True) -> np.ndarray:
