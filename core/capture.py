@@ -208,7 +208,7 @@ def run_capture(
     fov_deg, fov_from = field_of_view(options.fov_deg, info.focal_35mm, info.width, info.height, DEFAULT_FOV_DEG)
     placed = place(camera, track.xy, track.times, info.width, info.height, info.fps, subject_height=options.height,
                    smoothing=options.smoothing, fov_deg=fov_deg, root_motion=options.root_motion,
-                   camera_shift=track.camera_shift)  # fmt: skip
+                   camera_shift=track.camera_shift, conf=track.conf)  # fmt: skip
     world, post_info = placed.world, placed.info
     if post_info.get("contacts_from") == "rule":
         notes.append("weights/contacts.json is missing or damaged: foot contacts come from the simpler rule "

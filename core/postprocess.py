@@ -80,13 +80,14 @@ def pixels_per_metre(joints_rel: np.ndarray, xy_px: np.ndarray) -> np.ndarray:
     rms_a = np.sqrt((a**2).sum(axis=-1).mean(axis=-1))
     rms_b = np.sqrt((b**2).sum(axis=-1).mean(axis=-1))
     s = rms_a / np.maximum(rms_b, 1e-6)
-    return np.maximum(_running_median(s, 9), 1e-3)
+    return np.maximum(running_median(s, 9), 1e-3)
 
 
-def _running_median(x: np.ndarray, window: int) -> np.ndarray:
+def running_median(x: np.ndarray, window: int) -> np.ndarray:
+    """(T, ...) → the centred running median over ``window`` frames along axis 0, edges replicated."""
     half = window // 2
-    padded = np.pad(x, half, mode="edge")
-    return np.median(np.lib.stride_tricks.sliding_window_view(padded, window), axis=-1)
+    padded = np.pad(x, [(half, half)] + [(0, 0)] * (np.ndim(x) - 1), mode="edge")
+    return np.median(np.lib.stride_tricks.sliding_window_view(padded, window, axis=0), axis=-1)
 
 
 def camera_to_blender(x: np.ndarray) -> np.ndarray:

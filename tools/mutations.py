@@ -34,6 +34,13 @@ class Mutation:
 
 MUTATIONS = (
     Mutation(
+        "reprojection-without-huber",
+        "core/world/reprojection.py",
+        "        weight = base * np.where(residual <= delta, 1.0, delta / np.maximum(residual, 1e-9))",
+        "        weight = base  # mutation: plain least squares",
+        ("tests/core/world/test_reprojection.py",),
+    ),
+    Mutation(
         "others-see-the-tracked-person",
         "core/others.py",
         "    out[top:bottom, left:right] = PAINT",

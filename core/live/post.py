@@ -12,7 +12,8 @@ computed with the *same* functions on a bounded history of ``window_s`` seconds 
   the past only, computed by ``causal_contact_features`` on the last HISTORY_S seconds) or, where that file is
   missing or damaged, the rule of ``core.world.contacts`` on the past only (the image speed over the last 0.12 s);
   either way a contact counts once it has lasted 0.1 s, and short gaps are not closed (that needs the future);
-* root: ``core.postprocess.root_trajectory`` for the newest frame (its running median uses past frames only), depth
+* root: ``core.world.reprojection.reprojected_root`` for the newest frame (started from the body-size estimate; its
+  running median uses past frames only), depth
   smoothed by the forward One-Euro pass, steadied by the planted feet with the forward pass of ``core.world.root``
   (in camera space, levelled last: while the up direction settles, a change of level is not motion; the floor's
   history restarts with it and the feet are pinned again, since both were measured in the old level);
@@ -59,6 +60,7 @@ from ..world.ground import (
     with_image_gravity,
 )  # fmt: skip
 from ..world.place import FLOOR_WINDOW_S, shipped_gravity_model
+from ..world.reprojection import reprojected_root
 from ..world.root import ROOT_TAU_S
 
 _J = JOINT_INDEX
@@ -290,8 +292,9 @@ class LivePost:
         else:
             heights = heights_above_lowest(pose[None, list(FEET)], self.up)[0]
             self.contacts = self._contact_rule(float(t), recent_xy[-1][list(FEET)], float(px_per_m[-1]), heights)
-        size = root_trajectory(recent, recent_xy, self.width, self.height, self.focal, px_per_m)[-1]
-        size[2:] = self._depth(size[2:], t)  # the body-size root, camera space
+        start = root_trajectory(recent, recent_xy, self.width, self.height, self.focal, px_per_m)
+        size = reprojected_root(recent, recent_xy, self.width, self.height, self.focal, start=start)[-1]
+        size[2:] = self._depth(size[2:], t)  # the root by reprojection, camera space
         self._poses[slot], self._contacts[slot] = pose, self.contacts
         self._feet_cam[slot] = size + pose[list(FEET)]
         _, poses, contacts = self._history()

@@ -52,6 +52,7 @@ from .ground import (
     with_floor_points,
     with_image_gravity,
 )  # fmt: skip
+from .reprojection import reprojected_root
 from .root import fuse_root
 
 _J = JOINT_INDEX
@@ -139,7 +140,7 @@ def place(
     rel: np.ndarray, xy_px: np.ndarray, times: np.ndarray, width: int, height: int, fps: float, *,
     subject_height: float, smoothing: float, fov_deg: float = 60.0, root_motion: bool = True,
     camera_shift: np.ndarray | None = None, contact_rule: bool = False, image_gravity: bool = True,
-    floor_prior_m2: float = FLOOR_PRIOR_M2,
+    floor_prior_m2: float = FLOOR_PRIOR_M2, conf: np.ndarray | None = None,
 ) -> Placement:  # fmt: skip
     """Root-relative camera-space lifter output (T, 17, 3) and the 2D track (T, 17, 2) px → :class:`Placement`.
 
@@ -147,7 +148,8 @@ def place(
     image position are read from the 2D with the camera's pan and tilt removed. Foot contacts come from the shipped
     learned model (``core.world.contact_model``), or from the rule with ``contact_rule``; the up direction is combined
     with the gravity model's (``core.world.gravity``) unless ``image_gravity`` is False, then with the floor under
-    the planted feet (``ground.with_floor_points`` with ``floor_prior_m2``; 0 = without)."""
+    the planted feet (``ground.with_floor_points`` with ``floor_prior_m2``; 0 = without). ``conf`` (T, 17): the
+    detector's confidences, weighing the joints in the root's reprojection (``reprojection``; None: all alike)."""
     stature = estimate_stature(rel)
     scale = subject_height / max(stature, 1e-6)
     rel, pose = scaled_pose(rel, times, subject_height, smoothing)
@@ -160,8 +162,10 @@ def place(
     gravity = shipped_gravity_model() if image_gravity else None
     if gravity is not None:  # as a still camera would have seen it, like everything placement reads from the 2D
         up = with_image_gravity(up, gravity.clip_up(still_xy, width, height), from_contacts)
-    # the body-size root in camera space (before levelling): where the planted feet stood, and the root path's base
-    size_root = root_trajectory(rel, still_xy, width, height, focal_from_fov(width, height, fov_deg), px_per_m)
+    # the root in camera space (before levelling) by reprojection: where the planted feet stood, the root path's base
+    focal = focal_from_fov(width, height, fov_deg)
+    start = root_trajectory(rel, still_xy, width, height, focal, px_per_m)
+    size_root = reprojected_root(rel, still_xy, width, height, focal, conf, start)
     size_root[:, 2:] = smooth(size_root[:, 2:], times, max(smoothing, 0.5), causal=False)  # depth: the noisiest
     planted = (size_root[:, None] + pose[:, list(FEET)])[contacts]
     up = with_floor_points(up, planted, floor_prior_m2)
