@@ -11,8 +11,9 @@ solved per frame by weighted least squares. Each row is divided by the joint's d
 weighted by the detector's confidence, and re-weighted over ROUNDS rounds by a Huber function of the pixel residual
 (HUBER_BOX of the body's image height): a joint the detector misplaced, or the lifter placed badly, does not drag
 the root. Then a temporal prior on the depth, the least certain part: its running median over MEDIAN_FRAMES frames,
-as the apparent size's own estimate has (not on the image position: a short jump's arch must stay). Unlike the apparent size alone (``core.postprocess.root_trajectory``, the start here) this uses
-perspective: the near parts of a body look larger than the far ones.
+as the apparent size's own estimate has (not on the image position: a short jump's arch must stay). Unlike the
+apparent size alone (``core.postprocess.root_trajectory``, the start here) this uses perspective: the near parts of
+a body look larger than the far ones.
 """
 
 from __future__ import annotations
