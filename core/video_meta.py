@@ -60,18 +60,26 @@ def field_of_view(fov_deg: float | None, focal_mm: float | None, width: int, hei
     return float(default_deg), "default"
 
 
+def _header(data: bytes, pos: int, end: int) -> tuple[bytes, int, int] | None:
+    """The atom starting at ``pos`` (``data`` holds at least its first 16 bytes from there): (type, header length,
+    size), a size of 0 meaning "to ``end``"; None where the size is impossible."""
+    size, kind = struct.unpack(">I4s", data[:8])
+    header = 8
+    if size == 1 and len(data) >= 16:
+        size, header = struct.unpack(">Q", data[8:16])[0], 16
+    elif size == 0:
+        size = end - pos
+    return None if size < header or pos + size > end else (kind, header, size)
+
+
 def _boxes(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int]]:
     """(type, payload start, payload end) of the atoms in data[start:end]; stops at the first malformed size."""
     out, pos = [], start
     while pos + 8 <= end:
-        size, kind = struct.unpack(">I4s", data[pos : pos + 8])
-        header = 8
-        if size == 1 and pos + 16 <= end:
-            size, header = struct.unpack(">Q", data[pos + 8 : pos + 16])[0], 16
-        elif size == 0:
-            size = end - pos
-        if size < header or pos + size > end:
+        atom = _header(data[pos : min(pos + 16, end)], pos, end)
+        if atom is None:
             break
+        kind, header, size = atom
         out.append((kind, pos + header, pos + size))
         pos += size
     return out
@@ -80,20 +88,14 @@ def _boxes(data: bytes, start: int, end: int) -> list[tuple[bytes, int, int]]:
 def _read_moov(path: Path) -> bytes | None:
     """The payload of the top-level ``moov`` atom, found by skipping the others by their sizes."""
     with path.open("rb") as f:
-        f.seek(0, 2)
-        end = f.tell()
+        end = f.seek(0, 2)
         pos = 0
         while pos + 8 <= end:
             f.seek(pos)
-            head = f.read(16)
-            size, kind = struct.unpack(">I4s", head[:8])
-            header = 8
-            if size == 1:
-                size, header = struct.unpack(">Q", head[8:16])[0], 16
-            elif size == 0:
-                size = end - pos
-            if size < header:
+            atom = _header(f.read(16), pos, end)
+            if atom is None:
                 return None
+            kind, header, size = atom
             if kind == b"moov":
                 if size > MAX_MOOV_BYTES:
                     return None

@@ -37,6 +37,7 @@ from ..postprocess import ANKLE_FRACTION, estimate_stature
 from ..skeleton import JOINT_INDEX
 from ..world.body import lengths_per_frame
 from ..world.contacts import FEET, baseline_speed, clean_runs, precision_recall
+from ..world.ground import FLOOR_PRIOR_M2
 from ..world.place import Placement, place
 
 TRUTH_HEIGHT_M = 0.10  # heel-off lifts the ankle ≈ 5–8 cm while the forefoot is still planted
@@ -163,8 +164,6 @@ def pose2sim(model, reference: Path | None, true_3d: bool = False,  # noqa: ANN0
 
 
 def _floor(on: bool) -> float:
-    from ..world.ground import FLOOR_PRIOR_M2
-
     return FLOOR_PRIOR_M2 if on else 0.0
 
 

@@ -322,7 +322,7 @@ class LivePost:
         return world
 
     def _root(self, feet_cam: np.ndarray, size: np.ndarray, level: np.ndarray, t: float) -> np.ndarray:
-        """Newest root (Blender axes): the body-size estimate ``size`` (camera space, depth smoothed) steadied by
+        """Newest root (Blender axes): the reprojected root ``size`` (camera space, depth smoothed) steadied by
         feet planted in this and the previous frame (``feet_cam``: root-relative, camera space). The filter runs in
         camera space and is levelled last, so that a change of level while the up direction settles is not motion.
         """

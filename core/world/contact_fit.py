@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -121,23 +123,29 @@ def cross_validate(features: list[np.ndarray], labels: list[np.ndarray], names: 
     return float(precision), float(recall), _f1_of(float(precision), float(recall))
 
 
-def training_clips(cmu_root: Path, causal: bool) -> tuple[list[np.ndarray], list[np.ndarray], list[str], str]:
-    """(cues per clip, contacts per clip, clip names, the lifter's file name) of the module docstring's data."""
+def flat_training_clips(lifter: Any, cmu_root: Path) -> Iterator[Any]:
+    """The rendered, lifted clips of the module docstring's data (``core.eval.rendered.RenderedClip``), those not on
+    one flat floor left out: what the contact model and ``core.world.ground_fit`` learn from."""
     from ..data.cmu import list_motions, split_by_subject
     from ..eval.rendered import rendered_clips
+
+    train, _ = split_by_subject(list_motions(cmu_root), ("08",))
+    pick = np.random.default_rng(SEED).choice(len(train), size=min(MOTIONS, len(train)), replace=False)
+    for clip in rendered_clips(lifter, [train[i] for i in sorted(pick)], SEED, CAMERAS, max_frames=MAX_FRAMES):
+        lower = clip.world[:, list(FEET), 2].min(axis=1)
+        if np.percentile(lower, 90) - np.percentile(lower, 10) <= FLAT_SPREAD_M:
+            yield clip
+
+
+def training_clips(cmu_root: Path, causal: bool) -> tuple[list[np.ndarray], list[np.ndarray], list[str], str]:
+    """(cues per clip, contacts per clip, clip names, the lifter's file name) of the module docstring's data."""
     from ..eval.world import _DEFAULTS, truth_contacts
     from ..lift import load_lifter
     from ..weights import default_weights
 
     weights = default_weights("offline")
-    lifter = load_lifter(weights, device="cpu")
-    train, _ = split_by_subject(list_motions(cmu_root), ("08",))
-    pick = np.random.default_rng(SEED).choice(len(train), size=min(MOTIONS, len(train)), replace=False)
     features, labels, names = [], [], []
-    for clip in rendered_clips(lifter, [train[i] for i in sorted(pick)], SEED, CAMERAS, max_frames=MAX_FRAMES):
-        lower = clip.world[:, list(FEET), 2].min(axis=1)
-        if np.percentile(lower, 90) - np.percentile(lower, 10) > FLAT_SPREAD_M:
-            continue
+    for clip in flat_training_clips(load_lifter(weights, device="cpu"), cmu_root):
         features.append(capture_cues(clip.rel, clip.pixels, clip.times, clip.height, _DEFAULTS["smoothing"], causal))
         labels.append(truth_contacts(clip.world, 50.0))
         names.append(clip.name)

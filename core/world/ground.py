@@ -79,7 +79,7 @@ def with_floor_points(up: np.ndarray, points: np.ndarray, prior_m2: float = FLOO
 
     Planted feet stand on one flat floor, so the up direction is perpendicular to every direction they spread along:
     a walk towards the camera fixes the pitch, a walk across the frame the roll, a walk that turns the whole plane.
-    One view gives the points' depth from the body's apparent size only (``core.postprocess.root_trajectory``), so
+    One view gives the points' depth from the body's size and perspective only (``core.world.reprojection``), so
     the floor is weighed against the prior: the unit vector nearest to the minimiser of
     ``prior_m2 · |u − up|² + mean over points of (u · (p − p̄))²``, i.e. ``(prior_m2 · I + S)⁻¹ · prior_m2 · up``
     with S the points' covariance. Along a direction in which the feet spread by much more than ``prior_m2`` the
@@ -88,8 +88,7 @@ def with_floor_points(up: np.ndarray, points: np.ndarray, prior_m2: float = FLOO
     points = np.asarray(points, float).reshape(-1, 3)
     if len(points) < MIN_CONTACT_FRAMES or prior_m2 <= 0.0:
         return unit(np.asarray(up, float))
-    x = points - points.mean(axis=0)
-    spread = x.T @ x / len(x)
+    spread = _covariance(points)
     return unit(np.linalg.solve(prior_m2 * np.eye(3) + spread, prior_m2 * unit(np.asarray(up, float))))
 
 
@@ -98,8 +97,13 @@ def floor_spread_m(points: np.ndarray) -> float:
     points = np.asarray(points, float).reshape(-1, 3)
     if len(points) < 2:
         return 0.0
+    return float(np.sqrt(max(np.linalg.eigvalsh(_covariance(points))[-1], 0.0)))
+
+
+def _covariance(points: np.ndarray) -> np.ndarray:
+    """(K, 3) points → (3, 3) their covariance about their mean."""
     x = points - points.mean(axis=0)
-    return float(np.sqrt(max(np.linalg.eigvalsh(x.T @ x / len(x))[-1], 0.0)))
+    return x.T @ x / len(x)
 
 
 def rotation_between(a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -66,23 +66,15 @@ def up_errors(cmu_root: Path, candidates: tuple[float, ...] = CANDIDATES_M2,
               weights: Path | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:  # fmt: skip
     """(clips, candidates) up errors in degrees over the training clips (module docstring), (clips with a
     quasi-static contact, offsets) the support's forward lean on the true 3D, and the clip names."""
-    from ..data.cmu import list_motions, split_by_subject
-    from ..eval.rendered import FPS, rendered_clips
+    from ..eval.rendered import FPS
     from ..eval.world import _DEFAULTS, angle_deg
     from ..lift import load_lifter
     from ..weights import default_weights
-    from .contact_fit import CAMERAS, FLAT_SPREAD_M, MAX_FRAMES, MOTIONS, SEED
-    from .contacts import FEET
+    from .contact_fit import flat_training_clips
     from .place import place
 
-    lifter = load_lifter(weights or default_weights("offline"), device="cpu")
-    train, _ = split_by_subject(list_motions(cmu_root), ("08",))
-    pick = np.random.default_rng(SEED).choice(len(train), size=min(MOTIONS, len(train)), replace=False)
     errors, leans, names = [], [], []
-    for clip in rendered_clips(lifter, [train[i] for i in sorted(pick)], SEED, CAMERAS, max_frames=MAX_FRAMES):
-        lower = clip.world[:, list(FEET), 2].min(axis=1)
-        if np.percentile(lower, 90) - np.percentile(lower, 10) > FLAT_SPREAD_M:
-            continue
+    for clip in flat_training_clips(load_lifter(weights or default_weights("offline"), device="cpu"), cmu_root):
         cam, truth = clip.camera, clip.camera.R @ np.array([0.0, 0.0, 1.0])
         row = []
         for prior in candidates:

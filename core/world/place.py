@@ -6,7 +6,7 @@ ground with planted feet, in Blender axes. Steps, in order (each in its own modu
    the body axis as up), then the up direction from the centre of mass over them; with the rule instead
    (``contacts``), three rounds of contacts and up from the body axis; then combined with the direction the
    gravity model reads from the 2D (``ground.with_image_gravity``), then with the floor the planted feet stood on
-   (``ground.with_floor_points``: their camera-space positions from the body-size root path);
+   (``ground.with_floor_points``: their camera-space positions from the reprojected root, ``reprojection``);
 3. one rigid skeleton (``body.rigid``): bone lengths once per capture, per-frame directions;
 4. level with the full rotation (pitch and roll) and turn into Blender axes;
 5. the root path (``root``): the body-size estimate steadied by the planted feet;
@@ -165,17 +165,17 @@ def place(
     # the root in camera space (before levelling) by reprojection: where the planted feet stood, the root path's base
     focal = focal_from_fov(width, height, fov_deg)
     start = root_trajectory(rel, still_xy, width, height, focal, px_per_m)
-    size_root = reprojected_root(rel, still_xy, width, height, focal, conf, start)
-    size_root[:, 2:] = smooth(size_root[:, 2:], times, max(smoothing, 0.5), causal=False)  # depth: the noisiest
-    planted = (size_root[:, None] + pose[:, list(FEET)])[contacts]
+    cam_root = reprojected_root(rel, still_xy, width, height, focal, conf, start)
+    cam_root[:, 2:] = smooth(cam_root[:, 2:], times, max(smoothing, 0.5), causal=False)  # depth: the noisiest
+    planted = (cam_root[:, None] + pose[:, list(FEET)])[contacts]
     up = with_floor_points(up, planted, floor_prior_m2)
     level = rotation_between(up, CAMERA_UP)
     lengths = bone_lengths(pose)
     body = camera_to_blender(rigid(pose - pose[:, :1], lengths) @ level.T)
     if root_motion:
-        size_root = camera_to_blender(size_root @ level.T)
-        size_root = smooth(size_root, times, smoothing, causal=False) if smoothing > 0 else size_root
-        root = fuse_root(size_root, body[:, list(FEET)], contacts, times)
+        seen_root = camera_to_blender(cam_root @ level.T)
+        seen_root = smooth(seen_root, times, smoothing, causal=False) if smoothing > 0 else seen_root
+        root = fuse_root(seen_root, body[:, list(FEET)], contacts, times)
     else:
         root = np.zeros((len(rel), 3))
     world = body + root[:, None, :]

@@ -43,12 +43,12 @@ def reprojected_root(joints_rel: np.ndarray, xy_px: np.ndarray, width: int, heig
     usable = (base > 0).sum(axis=1) >= 3
     box = np.maximum(np.ptp(u[..., 1], axis=1), 1.0)[:, None]
     x, y, z = rel[..., 0], rel[..., 1], rel[..., 2]
+    zeros, focal = np.zeros_like(x), np.full_like(x, focal_px)
+    rows = np.concatenate([np.stack([focal, zeros, -u[..., 0]], -1), np.stack([zeros, focal, -u[..., 1]], -1)], 1)
+    rhs = np.concatenate([u[..., 0] * z - focal_px * x, u[..., 1] * z - focal_px * y], 1)
     weight = base.copy()
     for _ in range(ROUNDS):
         scale = np.sqrt(weight) / np.maximum(z + root[:, 2:3], MIN_DEPTH_M)  # rows in pixels, weighted
-        zeros, focal = np.zeros_like(x), np.full_like(x, focal_px)
-        rows = np.concatenate([np.stack([focal, zeros, -u[..., 0]], -1), np.stack([zeros, focal, -u[..., 1]], -1)], 1)
-        rhs = np.concatenate([u[..., 0] * z - focal_px * x, u[..., 1] * z - focal_px * y], 1)
         s2 = np.concatenate([scale, scale], 1)
         a, b = rows * s2[..., None], rhs * s2
         normal = np.einsum("tji,tjk->tik", a, a) + 1e-9 * np.eye(3)

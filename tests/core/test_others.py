@@ -71,7 +71,7 @@ def test_a_second_person_is_found_and_the_tracked_one_is_not(frames: tuple[np.nd
             others.close()
 
 
-def test_the_warning_names_the_times(tmp_path: Path) -> None:
+def test_the_warning_names_the_times() -> None:
     T, fps = 50, 25.0
     xy = np.tile(np.array([[320.0, 100.0]] * 8 + [[320.0, 400.0]] * 9)[None], (T, 1, 1))
     others = np.full(T, np.nan)

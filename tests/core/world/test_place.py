@@ -115,16 +115,21 @@ def _feet_x(t: np.ndarray, step_m: float = 0.3, period_s: float = 0.5, swing_s: 
     return out
 
 
-def _walking_sideways(T: int, fps: float) -> tuple[np.ndarray, np.ndarray]:
-    """(T, 17, 3) world joints of a body stepping sideways (``_feet_x``; the body between its feet), (T,) times."""
+def _stepping(T: int, fps: float, axis: int, step_m: float = 0.3) -> tuple[np.ndarray, np.ndarray]:
+    """(T, 17, 3) world joints of a body stepping along world ``axis`` (0: sideways, 1: away from the camera) as
+    ``_feet_x`` moves the feet (the body between its feet), (T,) times."""
     t = np.arange(T) / fps
     world = np.repeat(standing_world(1.75)[None], T, axis=0)
-    x = _feet_x(t)
-    world[:, J["l_ankle"], 0] += x[:, 0]
-    world[:, J["r_ankle"], 0] += x[:, 1]
+    feet = _feet_x(t, step_m=step_m)
+    world[:, J["l_ankle"], axis] += feet[:, 0]
+    world[:, J["r_ankle"], axis] += feet[:, 1]
     body = [i for i in range(17) if i not in (J["l_ankle"], J["r_ankle"])]
-    world[:, body, 0] += x.mean(axis=1)[:, None]
+    world[:, body, axis] += feet.mean(axis=1)[:, None]
     return world, t
+
+
+def _walking_sideways(T: int, fps: float) -> tuple[np.ndarray, np.ndarray]:
+    return _stepping(T, fps, axis=0)
 
 
 def test_planted_feet_steady_a_noisy_root() -> None:
@@ -221,15 +226,7 @@ def test_contacts_say_where_they_come_from_and_a_damaged_model_falls_back_to_the
 
 
 def _walking_away(T: int, fps: float, step_m: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
-    """(T, 17, 3) world joints of a body stepping straight away from the camera (along +Y), (T,) times."""
-    t = np.arange(T) / fps
-    world = np.repeat(standing_world(1.75)[None], T, axis=0)
-    y = _feet_x(t, step_m=step_m)
-    world[:, J["l_ankle"], 1] += y[:, 0]
-    world[:, J["r_ankle"], 1] += y[:, 1]
-    body = [i for i in range(17) if i not in (J["l_ankle"], J["r_ankle"])]
-    world[:, body, 1] += y.mean(axis=1)[:, None]
-    return world, t
+    return _stepping(T, fps, axis=1, step_m=step_m)
 
 
 def test_the_floor_under_a_walk_corrects_a_lift_that_reads_the_camera_too_level() -> None:
