@@ -4,7 +4,7 @@ Every ``EVERY_S`` seconds of a clip, the frame is shown to MediaPipe Pose in sta
 afresh, no tracking) with the tracked person painted out: the box of their 17 joints, widened (the head joint is
 the eyes and ears: the skull and hair reach above it; hands, feet and clothes beyond the wrists and ankles). Whoever
 MediaPipe still finds, credibly (``core.presence``'s rule: mean confidence and size), is another person. It costs
-one static pose run (≈ 30 ms on the development machine, approximate) per check.
+one static pose run per check; the capture timings of docs/performance.md include it.
 
 What this cannot see: someone hidden behind the tracked person, or inside the painted box; MediaPipe's detector
 returns one person per image, so a third person is not counted separately.

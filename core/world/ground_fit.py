@@ -26,7 +26,6 @@ import numpy as np
 
 CANDIDATES_M2 = (0.0, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3)
 OFFSETS_M = (0.0, 0.02, 0.04, 0.06, 0.08, 0.1)
-STATIC_SPEED_M_S = 0.3  # as core.world.place: the support's frames are those whose pelvis is slower than this
 
 
 def support_lean_deg(world: np.ndarray, camera_space: np.ndarray, up: np.ndarray, fps: float,
@@ -36,14 +35,16 @@ def support_lean_deg(world: np.ndarray, camera_space: np.ndarray, up: np.ndarray
     with each centre-of-pressure offset; None where the clip has no quasi-static contact."""
     from ..eval.world import truth_contacts
     from ..skeleton import JOINT_INDEX
-    from .ground import body_axis, up_from_support
+    from .ground import MIN_CONTACT_FRAMES, body_axis, up_from_support
+    from .place import STATIC_SPEED_M_S  # as capture: the support's frames are those whose pelvis is this slow
 
     rel = camera_space - camera_space[:, :1]
     speed = np.linalg.norm(np.diff(world[:, 0], axis=0, prepend=world[:1, 0]), axis=-1) * fps
     support = truth_contacts(world, fps) & (speed < STATIC_SPEED_M_S)[:, None]
-    if support.any(axis=1).sum() < 5:
+    frames = rel[support.any(axis=1)]
+    if len(frames) < MIN_CONTACT_FRAMES:
         return None
-    hips = rel[support.any(axis=1)][:, JOINT_INDEX["l_hip"]] - rel[support.any(axis=1)][:, JOINT_INDEX["r_hip"]]
+    hips = frames[:, JOINT_INDEX["l_hip"]] - frames[:, JOINT_INDEX["r_hip"]]
     forward = np.cross(hips, up).mean(axis=0)
     forward = forward - (forward @ up) * up
     forward /= np.linalg.norm(forward)
