@@ -49,15 +49,19 @@ CONFIGS: dict[str, list[tuple[str, dict]]] = {
 
 
 def _add_shipped_weights() -> None:
-    """Add the configuration of weights/lifter_offline.pt (the model "Capture from Video" runs), when present."""
+    """Add the configuration(s) of weights/lifter_offline.pt (the model "Capture from Video" runs), when present: each
+    member of an ensemble (core.lifter_ensemble; the ensemble's time is their sum)."""
     path = WEIGHTS_DIR / "lifter_offline.pt"
     if not path.is_file():
         return
-    config = read_checkpoint(path)["config"]
-    overrides = {k: tuple(v) if isinstance(v, list) else v for k, v in config.items() if k != "causal"}
-    n = math.prod(config["filter_widths"])
-    label = f"weights/lifter_offline.pt: {config['arch']} n={n} C={config['channels']}"
-    CONFIGS["shipped"].insert(0, (label, overrides))
+    payload = read_checkpoint(path)
+    configs = [m["config"] for m in payload["members"]] if "members" in payload else [payload["config"]]
+    for k, config in enumerate(configs):
+        overrides = {key: tuple(v) if isinstance(v, list) else v for key, v in config.items() if key != "causal"}
+        n = math.prod(config["filter_widths"])
+        member = f" member {k}" if len(configs) > 1 else ""
+        label = f"weights/lifter_offline.pt{member}: {config['arch']} n={n} C={config['channels']}"
+        CONFIGS["shipped"].insert(k, (label, overrides))
 
 
 _add_shipped_weights()

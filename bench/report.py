@@ -27,6 +27,9 @@ BENCHES = (
     ("Lifter speed at the shipped size (issue 3)", ["-m", "bench.lifter_speed", "--only", "shipped"],
      "The shipped configuration (read from weights/lifter_offline.pt) and CPU-size references, random weights "
      "(speed does not depend on them): whole-sequence inference and the causal streaming step of live mode."),
+    ("NumPy or torch for a CPU capture's lift", ["-m", "bench.lift_path"],
+     "The shipped offline weights lifted by NumPy and by torch, torch's import, and where capture should switch "
+     "(core.capture.NUMPY_LIFT_MAX_S)."),
     ("Live mode (issue 8)", ["-m", "bench.live_latency", "--seconds", "10"],
      "A video file standing in for a webcam, paced at its own rate, through the worker's live session."),
     ("Bake (issue 6)", ["-m", "bench.bake_speed"], "Keyframes for 10,000 frames × 17 joints through Blender's API."),

@@ -26,11 +26,11 @@ from .video import iter_frames, probe, resolve_range
 from .video_meta import field_of_view
 from .weights import default_weights, lifter_model, resolve_device
 
-# Longest clip lifted in NumPy on the CPU. torch's import costs ≈ 2 s of CPU next to detection (≈ 1 s of wall when
-# two detection processes share the cores), while its folded lifter is only a little faster per frame than the NumPy
-# forward with one BLAS thread (core.blas_threads; with flip TTA ≈ 0.36 vs 0.39 s per 1000 frames at the model's
-# 50 fps): torch wins back its import only past ≈ 10 min of clip (approximate, one machine).
-NUMPY_LIFT_MAX_S = 600.0
+# Longest clip lifted in NumPy on the CPU. Importing torch costs ≈ 1 s of CPU next to detection, while its sequence
+# path lifts the shipped ensemble (an rf-243 member does most of the work) faster per frame than the NumPy forward
+# with one BLAS thread: torch wins back its import past ≈ 1.5 min of clip. `python -m bench.lift_path` measures both
+# and prints the crossover (approximate: one machine, and detection's load moves it).
+NUMPY_LIFT_MAX_S = 90.0
 
 # Called as progress(stage, done, total, frames_per_second).
 ProgressFn = Callable[[str, int, int, float], None]
@@ -158,8 +158,8 @@ def run_capture(
         from .lift import load_lifter
 
         load_lifter(weights, device="cpu")  # raises the user-facing "weights not found" error now, not after 2D
-    # The lifter loads in the background while detection starts: torch's import alone is ~2 s on the 2-core machine
-    # (a process's first capture; the worker imports it once).
+    # The lifter loads in the background while detection starts: torch's import alone is about a second of CPU
+    # (bench.lift_path; a process's first capture, the worker imports it once).
     loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lifter-load")
     model_future = loader.submit(_timed, _load_lifter, weights, options.device, (end - start + 1) / info.fps)
     loader.shutdown(wait=False)

@@ -34,6 +34,7 @@ import numpy as np
 from .camera import normalize_screen_coordinates
 from .errors import Cancelled, WeightsError
 from .gaps import resample_times
+from .lifter_ensemble import NumpyEnsemble
 from .lifter_geometry import edge_padding
 from .lifter_numpy import LifterChecksumError, LifterFileError, NumpyLifter, load_numpy_lifter
 from .upright import body_roll, turn_2d, turn_3d
@@ -104,15 +105,18 @@ def lift_sequence(
     Returns:
         (T, J, 3) float32, metres, camera axes (x right, y down, z forward), root joint exactly 0.
     Warns:
-        ShortClipWarning when T < receptive field.
+        ShortClipWarning when T < receptive field (an ensemble's smallest member's).
     """
     T = len(xy_px)
     if T == 0:
         raise ValueError("lift_sequence: empty track")
     R = int(model.receptive_field)
-    if T < R:
+    # An ensemble (core.lifter_ensemble) warns only below its smallest member's window: that member then sees its
+    # whole context, and the larger members' padded context costs them little on clips of a few seconds.
+    shortest = min(int(m.receptive_field) for m in getattr(model, "members", [model]))
+    if T < shortest:
         warnings.warn(
-            f"The clip has {T} frames, fewer than the lifter's receptive field ({R} frames): it was padded by "
+            f"The clip has {T} frames, fewer than the lifter's receptive field ({shortest} frames): it was padded by "
             "repeating its first/last frame, so the 3D motion is less reliable.",
             ShortClipWarning,
             stacklevel=2,
@@ -139,7 +143,7 @@ def lift_sequence(
 def _runner(model: Any, flip_tta: bool) -> tuple[Callable[[np.ndarray], np.ndarray], Any]:
     """(padded window → its poses, the context to run in) for a NumPy lifter or a torch model
     (``core.models.predict``: root at zero, flip TTA)."""
-    if isinstance(model, NumpyLifter):
+    if isinstance(model, NumpyLifter | NumpyEnsemble):
         return (lambda window: model.predict(window, tta=flip_tta)), contextlib.nullcontext()
     import torch
 

@@ -1,6 +1,6 @@
 """The attention lifter's inference in NumPy: what a CPU capture runs, so that it never imports torch.
 
-Importing torch costs ≈ 2 s of CPU on the 2-core machine, about a third of a 7 s clip's whole capture, and on a CPU the
+Importing torch costs about a second of CPU on the 2-core machine (``python -m bench.lift_path``), and on a CPU the
 lifting itself is a fraction of a second; the capture's detection processes need those cores. This module reads the
 same ``weights/*.pt`` files without torch (they are zip archives of a pickle and raw little-endian arrays; only the
 few classes a lifter file holds may be unpickled, and the weights' sha256 is checked as ``core.models`` does) and runs
@@ -25,6 +25,9 @@ from typing import Any
 
 import numpy as np
 
+from .lifter_ensemble import FORMAT as ENSEMBLE_FORMAT
+from .lifter_ensemble import FORMAT_VERSION as ENSEMBLE_VERSION
+from .lifter_ensemble import EnsembleError, NumpyEnsemble, check_member_configs, ensemble_sha256
 from .lifter_geometry import anchor, num_units, receptive_field, unit_anchors, unit_dilation, unit_taps
 from .skeleton import flip
 
@@ -97,8 +100,21 @@ def weights_sha256(state: dict[str, np.ndarray]) -> str:
 
 
 def read_lifter_file(path: str | Path) -> dict[str, Any]:
-    """The verified payload of a lifter file (``config`` dict, ``state_dict`` of arrays, ...) without torch."""
+    """The verified payload of a lifter file without torch: a single lifter's (``config`` dict, ``state_dict`` of
+    arrays, ...) or an ensemble's (``members``, each with its own; ``core.lifter_ensemble``)."""
     path = Path(path)
+    payload = _unpickle(path)
+    if isinstance(payload, dict) and payload.get("format") == ENSEMBLE_FORMAT:
+        return _verified_ensemble(path, payload)
+    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
+        raise LifterFileError(f"{path} is not a Video Mocap lifter checkpoint (expected format {FORMAT!r})")
+    if payload.get("format_version") != FORMAT_VERSION or not {"config", "state_dict", "sha256"} <= set(payload):
+        raise LifterFileError(f"{path} has an unknown lifter format version {payload.get('format_version')!r}")
+    _verify(path, payload["state_dict"], payload["sha256"])
+    return payload
+
+
+def _unpickle(path: Path) -> Any:
     try:
         with zipfile.ZipFile(path) as archive:
             pickles = [n for n in archive.namelist() if n.endswith("/data.pkl")]
@@ -108,19 +124,34 @@ def read_lifter_file(path: str | Path) -> dict[str, Any]:
             if archive.read(f"{prefix}/byteorder").strip() != b"little":
                 raise LifterFileError(f"{path} stores big-endian arrays")
             with archive.open(pickles[0]) as f:
-                payload = _Unpickler(f, archive, prefix).load()
+                return _Unpickler(f, archive, prefix).load()
     except (zipfile.BadZipFile, KeyError, pickle.UnpicklingError, ValueError, EOFError, TypeError) as exc:
         if isinstance(exc, LifterFileError):
             raise
         raise LifterFileError(f"{path} could not be read as a lifter checkpoint (damaged or wrong file): {exc}") \
             from exc
-    if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        raise LifterFileError(f"{path} is not a Video Mocap lifter checkpoint (expected format {FORMAT!r})")
-    if payload.get("format_version") != FORMAT_VERSION or not {"config", "state_dict", "sha256"} <= set(payload):
-        raise LifterFileError(f"{path} has an unknown lifter format version {payload.get('format_version')!r}")
-    actual = weights_sha256(payload["state_dict"])
-    if actual != payload["sha256"]:
-        raise LifterChecksumError(f"{path}: the weights' sha256 is {actual} but the file records {payload['sha256']}")
+
+
+def _verify(path: Path, state: dict[str, np.ndarray], recorded: str) -> None:
+    actual = weights_sha256(state)
+    if actual != recorded:
+        raise LifterChecksumError(f"{path}: the weights' sha256 is {actual} but the file records {recorded}")
+
+
+def _verified_ensemble(path: Path, payload: dict[str, Any]) -> dict[str, Any]:
+    members = payload.get("members")
+    if payload.get("format_version") != ENSEMBLE_VERSION or not isinstance(members, list) or "sha256" not in payload:
+        raise LifterFileError(f"{path} has an unknown lifter ensemble format version {payload.get('format_version')!r}")
+    for i, member in enumerate(members):
+        if not isinstance(member, dict) or not {"config", "state_dict", "sha256"} <= set(member):
+            raise LifterFileError(f"{path}: ensemble member {i} lacks its config, weights or sha256")
+        _verify(path, member["state_dict"], member["sha256"])
+    if ensemble_sha256([m["sha256"] for m in members]) != payload["sha256"]:
+        raise LifterChecksumError(f"{path}: the ensemble's members do not match the sha256 it records")
+    try:
+        check_member_configs([dict(m["config"]) for m in members])
+    except EnsembleError as exc:
+        raise LifterFileError(f"{path}: {exc}") from exc
     return payload
 
 
@@ -319,7 +350,10 @@ class NumpyLifter:
         return pred
 
 
-def load_numpy_lifter(path: str | Path) -> NumpyLifter:
-    """The attention lifter in ``path`` for NumPy inference (raises LifterFileError / LifterChecksumError)."""
+def load_numpy_lifter(path: str | Path) -> NumpyLifter | NumpyEnsemble:
+    """The attention lifter (or ensemble of them) in ``path`` for NumPy inference (raises LifterFileError /
+    LifterChecksumError)."""
     payload = read_lifter_file(path)
+    if payload["format"] == ENSEMBLE_FORMAT:
+        return NumpyEnsemble([NumpyLifter(dict(m["config"]), m["state_dict"]) for m in payload["members"]])
     return NumpyLifter(dict(payload["config"]), payload["state_dict"])

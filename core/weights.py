@@ -27,7 +27,8 @@ def lifter_model(lifter: Any) -> str:
 
 def torch_built_with_cuda() -> bool:
     """Whether the installed torch is a CUDA build, read from its ``version.py`` (``cuda = None`` in a CPU-only
-    wheel) without importing torch (≈ 2 s of CPU); True when that cannot be told, so that torch decides."""
+    wheel) without importing torch (about a second of CPU: ``python -m bench.lift_path``); True when that cannot be
+    told, so that torch decides."""
     import importlib.util
 
     spec = importlib.util.find_spec("torch")

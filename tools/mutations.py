@@ -113,6 +113,20 @@ MUTATIONS = (
         ("tests/core/test_lifter_numpy.py",),
     ),
     Mutation(
+        "ensemble-member-window",
+        "core/lifter_ensemble.py",
+        "    offsets = [lead - edge_padding(r, s)[0] for r, s in fields]",
+        "    offsets = [0 for r, s in fields]  # mutation: every member reads from the start",
+        ("tests/core/test_lifter_ensemble.py",),
+    ),
+    Mutation(
+        "ensemble-member-unchecked",
+        "core/lifter_numpy.py",
+        "        _verify(path, member[\"state_dict\"], member[\"sha256\"])",
+        "        pass  # mutation: a member's weights not verified",
+        ("tests/core/test_lifter_ensemble.py",),
+    ),
+    Mutation(
         "camera-motion-sign",
         "core/camera_motion.py",
         "    return xy - camera_path(shift)[:, None, :]",

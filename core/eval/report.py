@@ -157,32 +157,73 @@ def file_sha256(path: str | Path) -> str:
 
 
 def model_card(checkpoint: str | Path, report: dict[str, Any]) -> dict[str, Any]:
-    """The JSON model card shipped beside ``weights/*.pt``: training facts stored in the checkpoint + validation."""
+    """The JSON model card shipped beside ``weights/*.pt``: training facts stored in the checkpoint + validation.
+    An ensemble's card gives each member's training facts and their totals (samples seen, wall time)."""
     payload = read_checkpoint(checkpoint)  # verifies the weights' sha256
-    extra = payload.get("extra", {})
-    train_cfg = extra.get("train_config", {})
     results = report["results"]
-    epochs, per_epoch = extra.get("epochs_done"), train_cfg.get("data", {}).get("samples_per_epoch")
-    targets = int(train_cfg.get("data", {}).get("targets_per_window", 1))  # target frames per window
-    samples = epochs * per_epoch * targets if isinstance(epochs, int) and isinstance(per_epoch, int) else None
-    data_cfg = train_cfg.get("data", {})
-    extra_sets = list(data_cfg.get("extra_sets", []))
-    card = {
+    card: dict[str, Any] = {
         "file": Path(checkpoint).name,
         "file_bytes": Path(checkpoint).stat().st_size,
         "file_sha256": file_sha256(checkpoint),
         "weights_sha256": payload["sha256"],
         "model": report["model"],
+    }
+    if "members" in payload:  # an ensemble (core.lifter_ensemble)
+        members = [_training_facts(m.get("extra", {}), m["config"], report) | {"file": m.get("source"),
+                   "weights_sha256": m["sha256"]} for m in payload["members"]]  # fmt: skip
+        card["training"] = {
+            "ensemble_command": payload.get("extra", {}).get("command"),
+            "samples_seen": _total([m["training"]["samples_seen"] for m in members]),
+            "wall_time_s": _total([m["training"]["wall_time_s"] for m in members]),
+            "members": members,
+        }
+        extra_sets = {s for m in payload["members"] for s in _data_cfg(m.get("extra", {})).get("extra_sets", [])}
+    else:
+        card |= _training_facts(payload.get("extra", {}), payload["config"], report)
+        extra_sets = set(_data_cfg(payload.get("extra", {})).get("extra_sets", []))
+    card["validation"] = {
+        "flip_tta": report["flip_tta"],
+        "upright": report.get("upright", False),
+        "command": report.get("command"),
+        **{f"{k}_{c}_mm": round(results[c]["mean"][k], 2) for c in results for k in ("mpjpe", "p_mpjpe")},
+        **{f"{k}_{c}_mm": round(results[c]["mean"][k], 2) for c in results for k in ("n_mpjpe",)},
+    }
+    card["acknowledgement"] = CMU_ACKNOWLEDGEMENT
+    if "real_video" in report:
+        card["real_video"] = report["real_video"]
+    if "hdm05" in extra_sets:
+        card["acknowledgement"] += " " + HDM05_ACKNOWLEDGEMENT
+        card["licence"] = HDM05_LICENCE
+    return card
+
+
+def _data_cfg(extra: dict[str, Any]) -> dict[str, Any]:
+    return extra.get("train_config", {}).get("data", {})
+
+
+def _total(values: list[Any]) -> Any:
+    return sum(values) if all(isinstance(v, int | float) for v in values) else None
+
+
+def _training_facts(extra: dict[str, Any], config: dict[str, Any], report: dict[str, Any]) -> dict[str, Any]:
+    """{"data": ..., "training": ...} of one trained lifter from its file's ``extra`` (core.train writes it)."""
+    train_cfg = extra.get("train_config", {})
+    data_cfg = _data_cfg(extra)
+    epochs, per_epoch = extra.get("epochs_done"), data_cfg.get("samples_per_epoch")
+    targets = int(data_cfg.get("targets_per_window", 1))  # target frames per window
+    samples = epochs * per_epoch * targets if isinstance(epochs, int) and isinstance(per_epoch, int) else None
+    extra_sets = list(data_cfg.get("extra_sets", []))
+    return {
         "data": {
             "train": "CMU Graphics Lab Motion Capture Database (BVH, cgspeed conversion), folders "
             f"{data_cfg.get('sources', ['mb', 'daz'])}"
             + (f", extra sets {extra_sets} (../shared/data/extra_mocap)" if extra_sets else "")
-            + f", resampled to 50 fps, 17 Human3.6M joints ({report['model']['config'].get('joints', 'skeleton')} "
+            + f", resampled to 50 fps, 17 Human3.6M joints ({config.get('joints', 'skeleton')} "
             f"definition), virtual cameras ({data_cfg.get('cameras', 'narrow')} random + Human3.6M-like rigs), flip "
             "and detector-like 2D noise",
             "validation": f"CMU 'mb' subject(s) {report['subjects']} held out (never trained on), conditions "
-            f"{list(results)} (rig = Human3.6M-like cameras, wild = random cameras from a held-out seed stream, "
-            "heldout = a noise model no training uses), whole sequences",
+            f"{list(report['results'])} (rig = Human3.6M-like cameras, wild = random cameras from a held-out seed "
+            "stream, heldout = a noise model no training uses), whole sequences",
             "train_motions": extra.get("train_motions"),
             "train_frames_50fps": extra.get("train_frames_50fps"),
         },
@@ -199,18 +240,4 @@ def model_card(checkpoint: str | Path, report: dict[str, Any]) -> dict[str, Any]
             else None,
             "config": train_cfg,
         },
-        "validation": {
-            "flip_tta": report["flip_tta"],
-            "upright": report.get("upright", False),
-            "command": report.get("command"),
-            **{f"{k}_{c}_mm": round(results[c]["mean"][k], 2) for c in results for k in ("mpjpe", "p_mpjpe")},
-            **{f"{k}_{c}_mm": round(results[c]["mean"][k], 2) for c in results for k in ("n_mpjpe",)},
-        },
-        "acknowledgement": CMU_ACKNOWLEDGEMENT,
     }
-    if "real_video" in report:
-        card["real_video"] = report["real_video"]
-    if "hdm05" in extra_sets:
-        card["acknowledgement"] += " " + HDM05_ACKNOWLEDGEMENT
-        card["licence"] = HDM05_LICENCE
-    return card

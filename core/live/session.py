@@ -97,7 +97,7 @@ class LiveSession:
 
         from ..camera import normalize_screen_coordinates
         from ..lift import load_lifter
-        from ..models import CausalStreamer
+        from ..models.ensemble import streamer_for
         from ..weights import default_weights, lifter_model, resolve_device
         from .rate import RateAdapter
         from .source import FrameSource
@@ -118,7 +118,7 @@ class LiveSession:
                 raise CaptureError(f"live mode needs causal lifter weights; {weights} is an offline (centred) model "
                                    "that would need future frames", kind="weights_not_causal")
             self.receptive_field = int(model.receptive_field)
-            self.streams = [CausalStreamer(model)] + ([CausalStreamer(model)] if options.flip_tta else [])
+            self.streams = [streamer_for(model)] + ([streamer_for(model)] if options.flip_tta else [])
             self.rate = RateAdapter(self._step, model_fps=float(getattr(model.config, "fps", 50.0)))
             self.upright = LiveUpright()
             self.own_detector = detector is None

@@ -1,6 +1,7 @@
 """Self-describing model files: config + weights + sha256 of the weights, loadable with ``weights_only=True``.
 
-File layout (a ``torch.save`` dict of plain types and tensors)::
+File layout (a ``torch.save`` dict of plain types and tensors; an ensemble of such lifters has its own,
+``core.lifter_ensemble``)::
 
     {"format": "video_mocap.lifter", "format_version": 1, "config": LifterConfig.to_dict(),
      "state_dict": {name: tensor}, "sha256": hex digest of the weights (see weights_sha256), "extra": {...}}
@@ -16,6 +17,9 @@ from typing import Any
 import torch
 from torch import nn
 
+from ..lifter_ensemble import FORMAT as ENSEMBLE_FORMAT
+from ..lifter_ensemble import FORMAT_VERSION as ENSEMBLE_VERSION
+from ..lifter_ensemble import EnsembleError, check_member_configs, ensemble_sha256
 from .config import LifterConfig
 
 FORMAT = "video_mocap.lifter"
@@ -89,22 +93,38 @@ def save_checkpoint(path: str | os.PathLike[str], model: nn.Module, *, extra: di
 
 
 def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
-    """Loads and verifies a lifter file; returns its payload dict (config still a plain dict).
+    """Loads and verifies a lifter file; returns its payload dict (configs still plain dicts): a single lifter's
+    (``config``, ``state_dict``, ``sha256``, ``extra``) or an ensemble's (``members``, each with those; its format
+    is ``core.lifter_ensemble``'s).
 
     Raises:
         FileNotFoundError: no such file.
         CheckpointError: not a lifter checkpoint, or unreadable.
         ChecksumError: the weights do not match the stored sha256.
     """
-    path = Path(path)
+    payload = _load(Path(path))
+    if isinstance(payload, dict) and payload.get("format") == ENSEMBLE_FORMAT:
+        return _verified_ensemble(Path(path), payload)
+    return _verified_single(Path(path), payload)
+
+
+def read_single(path: str | os.PathLike[str]) -> dict[str, Any]:
+    """:func:`read_checkpoint` of a file that must hold one lifter (not an ensemble)."""
+    return _verified_single(Path(path), _load(Path(path)))
+
+
+def _load(path: Path) -> Any:
     if not path.is_file():
         raise FileNotFoundError(f"lifter checkpoint not found: {path}")
     try:
-        payload = torch.load(path, map_location="cpu", weights_only=True)
+        return torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # zip/pickle errors have many types; all mean "this file is damaged"
         raise CheckpointError(
             f"{path} could not be read as a lifter checkpoint (damaged or wrong file): {exc}"
         ) from exc
+
+
+def _verified_single(path: Path, payload: Any) -> dict[str, Any]:
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
         raise CheckpointError(f"{path} is not a Video Mocap lifter checkpoint (expected format {FORMAT!r})")
     if payload.get("format_version") != FORMAT_VERSION:
@@ -114,27 +134,61 @@ def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:
     for key in ("config", "state_dict", "sha256"):
         if key not in payload:
             raise CheckpointError(f"{path} lacks the {key!r} entry")
-    actual = weights_sha256(payload["state_dict"])
-    if actual != payload["sha256"]:
+    _verify(path, payload["state_dict"], payload["sha256"])
+    return payload
+
+
+def _verify(path: Path, state: dict[str, torch.Tensor], recorded: str) -> None:
+    actual = weights_sha256(state)
+    if actual != recorded:
         raise ChecksumError(
-            f"{path}: the weights' sha256 is {actual} but the file records {payload['sha256']}; the file is corrupted "
+            f"{path}: the weights' sha256 is {actual} but the file records {recorded}; the file is corrupted "
             f"or was modified — download or train it again"
         )
+
+
+def _verified_ensemble(path: Path, payload: dict[str, Any]) -> dict[str, Any]:
+    members = payload.get("members")
+    if payload.get("format_version") != ENSEMBLE_VERSION or not isinstance(members, list) or "sha256" not in payload:
+        raise CheckpointError(f"{path} has lifter ensemble format version {payload.get('format_version')!r}; "
+                              f"this add-on reads {ENSEMBLE_VERSION}")  # fmt: skip
+    for i, member in enumerate(members):
+        if not isinstance(member, dict) or not {"config", "state_dict", "sha256"} <= set(member):
+            raise CheckpointError(f"{path}: ensemble member {i} lacks its config, weights or sha256")
+        _verify(path, member["state_dict"], member["sha256"])
+    if ensemble_sha256([m["sha256"] for m in members]) != payload["sha256"]:
+        raise ChecksumError(f"{path}: the ensemble's members do not match the sha256 it records; the file is "
+                            "corrupted or was modified")  # fmt: skip
+    try:
+        check_member_configs([dict(m["config"]) for m in members])
+    except EnsembleError as exc:
+        raise CheckpointError(f"{path}: {exc}") from exc
     return payload
 
 
 def load_model(path: str | os.PathLike[str], device: str | torch.device = "cpu") -> nn.Module:
-    """Builds the lifter stored in ``path``, loads its verified weights, moves it to ``device``, eval mode."""
-    from . import build_model  # late import: the package imports this module
+    """Builds the lifter (or ensemble) stored in ``path``, loads its verified weights, moves it to ``device``, eval
+    mode."""
+    from .ensemble import LifterEnsemble  # late import: the package imports this module
 
     payload = read_checkpoint(path)
+    if payload["format"] == ENSEMBLE_FORMAT:
+        model: nn.Module = LifterEnsemble([_build(path, m["config"], m["state_dict"]) for m in payload["members"]])
+    else:
+        model = _build(path, payload["config"], payload["state_dict"])
+    return model.to(device).eval()
+
+
+def _build(path: str | os.PathLike[str], config_dict: dict[str, Any], state: dict[str, torch.Tensor]) -> nn.Module:
+    from . import build_model  # late import: the package imports this module
+
     try:
-        config = LifterConfig.from_dict(dict(payload["config"]))
+        config = LifterConfig.from_dict(dict(config_dict))
     except (TypeError, ValueError) as exc:
         raise CheckpointError(f"{path}: invalid lifter config: {exc}") from exc
     model = build_model(config)
     try:
-        model.load_state_dict(payload["state_dict"], strict=True)
+        model.load_state_dict(state, strict=True)
     except RuntimeError as exc:
         raise CheckpointError(f"{path}: the weights do not fit the stored config: {exc}") from exc
-    return model.to(device).eval()
+    return model

@@ -35,7 +35,7 @@ OUTLIER_DEG = 25.0
 CENTRE_OF_PRESSURE_M = 0.06
 # How far (variance, m²) the planted feet must spread along a direction before the floor they lie on outweighs the
 # other estimates there: chosen on training clips by ``python -m core.world.ground_fit`` (docs/capture.md).
-FLOOR_PRIOR_M2 = 0.15
+FLOOR_PRIOR_M2 = 0.07
 
 
 def body_axis(joints: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ from repo import REPO_ROOT
 
 from core.errors import WeightsError
 from core.lift import load_lifter
+from core.lifter_ensemble import NumpyEnsemble
 from core.lifter_geometry import edge_padding, num_units, receptive_field, unit_dilation, unit_taps
 from core.lifter_numpy import LifterChecksumError, LifterFileError, NumpyLifter, load_numpy_lifter, read_lifter_file
 from core.models import LifterConfig, build_model, pad_sequence, predict, save_checkpoint
@@ -38,7 +39,9 @@ def test_the_shipped_weights_lift_the_same_in_numpy(kind: str) -> None:
     path = default_weights(kind)
     x = np.random.default_rng(3).normal(0.0, 0.3, (120, 17, 2)).astype(np.float32)
     ours = load_numpy_lifter(path)
-    assert ours.config.causal == (kind == "causal") and ours.receptive_field == 81
+    # The offline weights are an ensemble of an rf-81 and an rf-243 lifter (core.lifter_ensemble), the causal a lifter.
+    members = [m.receptive_field for m in getattr(ours, "members", [ours])]
+    assert ours.config.causal == (kind == "causal") and members == ([81, 243] if kind == "offline" else [81])
     np.testing.assert_allclose(_numpy_predict(ours, x, True), _torch_predict(load_lifter(path), x, True), atol=1e-5)
 
 
@@ -84,12 +87,15 @@ def test_tiny_random_lifters_lift_the_same_in_numpy(tmp_path: Path, widths: tupl
 
 
 def test_the_reader_equals_torch_and_refuses_bad_files(tmp_path: Path) -> None:
-    path = default_weights("offline")
-    ours, theirs = read_lifter_file(path), read_checkpoint(path)
-    assert ours["config"] == theirs["config"] and ours["sha256"] == theirs["sha256"]
-    for name, tensor in theirs["state_dict"].items():
-        assert ours["state_dict"][name].shape == tuple(tensor.shape)
-        np.testing.assert_array_equal(ours["state_dict"][name], tensor.numpy())
+    for kind in ("causal", "offline"):  # a lifter file and an ensemble file (core.lifter_ensemble)
+        path = default_weights(kind)
+        ours, theirs = read_lifter_file(path), read_checkpoint(path)
+        assert ours["format"] == theirs["format"] and ours["sha256"] == theirs["sha256"]
+        for a, b in zip(ours.get("members", [ours]), theirs.get("members", [theirs]), strict=True):
+            assert a["config"] == b["config"] and a["sha256"] == b["sha256"]
+            for name, tensor in b["state_dict"].items():
+                assert a["state_dict"][name].shape == tuple(tensor.shape)
+                np.testing.assert_array_equal(a["state_dict"][name], tensor.numpy())
     # one weight changed inside the archive: the checksum catches it, and capture reports the file as corrupt
     damaged = tmp_path / "damaged.pt"
     with zipfile.ZipFile(path) as src, zipfile.ZipFile(damaged, "w") as dst:
@@ -126,7 +132,7 @@ def test_long_clips_lift_with_torch_short_ones_in_numpy() -> None:
 
     short, device = _load_lifter(default_weights("offline"), "cpu", NUMPY_LIFT_MAX_S)
     long, _ = _load_lifter(default_weights("offline"), "cpu", NUMPY_LIFT_MAX_S + 1.0)
-    assert device == "cpu" and isinstance(short, NumpyLifter) and isinstance(long, torch.nn.Module)
+    assert device == "cpu" and isinstance(short, NumpyLifter | NumpyEnsemble) and isinstance(long, torch.nn.Module)
 
 
 def test_cuda_builds_are_told_from_their_version_file() -> None:
