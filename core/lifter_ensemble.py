@@ -1,7 +1,7 @@
 """A lifter ensemble: several trained lifters behind the one model contract, their 3D averaged frame by frame.
 
-Why: lifters of different receptive fields err differently on real video (the rf-81 model is better on short,
-fast changes, the rf-243 one on held-out motion), and the frame-wise mean of two such models beats either on both
+Why: lifters of different receptive fields err differently on real video (the rf-243 model is the better on held-out
+synthetic motion, the rf-81 one on the real views), and the frame-wise mean of two such models beats either on both
 shared Pose2Sim views (docs/accuracy.md). The members are weighted equally: no weight is fitted, so nothing is tuned
 to the evaluation clips.
 
@@ -39,6 +39,33 @@ _MUST_AGREE = ("causal", "num_joints", "joints", "fps")
 
 class EnsembleError(ValueError):
     """The members cannot form one ensemble (or the file's ensemble entries are malformed)."""
+
+
+class EnsembleChecksumError(EnsembleError):
+    """The members in the file are not the ones its sha256 records (edited, reordered or swapped)."""
+
+
+def check_file_payload(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    """The members of an ensemble file's payload after checking its version, each member's entries, the recorded
+    sha256 of their digests and that they agree (:func:`check_member_configs`). Each reader then verifies every
+    member's weights against its own sha256 with its own hash (``core.models.checkpoint``, ``core.lifter_numpy``).
+
+    Raises:
+        EnsembleChecksumError: the members do not match the recorded sha256.
+        EnsembleError: anything else malformed.
+    """
+    members = payload.get("members")
+    if payload.get("format_version") != FORMAT_VERSION or not isinstance(members, list) or "sha256" not in payload:
+        raise EnsembleError(f"lifter ensemble format version {payload.get('format_version')!r}; this add-on reads "
+                            f"{FORMAT_VERSION}")  # fmt: skip
+    for i, member in enumerate(members):
+        if not isinstance(member, dict) or not {"config", "state_dict", "sha256"} <= set(member):
+            raise EnsembleError(f"ensemble member {i} lacks its config, weights or sha256")
+    if ensemble_sha256([m["sha256"] for m in members]) != payload["sha256"]:
+        raise EnsembleChecksumError("the ensemble's members do not match the sha256 it records; the file is corrupted "
+                                    "or was modified")  # fmt: skip
+    check_member_configs([dict(m["config"]) for m in members])
+    return members
 
 
 def ensemble_sha256(member_shas: Sequence[str]) -> str:

@@ -26,8 +26,7 @@ from typing import Any
 import numpy as np
 
 from .lifter_ensemble import FORMAT as ENSEMBLE_FORMAT
-from .lifter_ensemble import FORMAT_VERSION as ENSEMBLE_VERSION
-from .lifter_ensemble import EnsembleError, NumpyEnsemble, check_member_configs, ensemble_sha256
+from .lifter_ensemble import EnsembleChecksumError, EnsembleError, NumpyEnsemble, check_file_payload
 from .lifter_geometry import anchor, num_units, receptive_field, unit_anchors, unit_dilation, unit_taps
 from .skeleton import flip
 
@@ -139,19 +138,14 @@ def _verify(path: Path, state: dict[str, np.ndarray], recorded: str) -> None:
 
 
 def _verified_ensemble(path: Path, payload: dict[str, Any]) -> dict[str, Any]:
-    members = payload.get("members")
-    if payload.get("format_version") != ENSEMBLE_VERSION or not isinstance(members, list) or "sha256" not in payload:
-        raise LifterFileError(f"{path} has an unknown lifter ensemble format version {payload.get('format_version')!r}")
-    for i, member in enumerate(members):
-        if not isinstance(member, dict) or not {"config", "state_dict", "sha256"} <= set(member):
-            raise LifterFileError(f"{path}: ensemble member {i} lacks its config, weights or sha256")
-        _verify(path, member["state_dict"], member["sha256"])
-    if ensemble_sha256([m["sha256"] for m in members]) != payload["sha256"]:
-        raise LifterChecksumError(f"{path}: the ensemble's members do not match the sha256 it records")
     try:
-        check_member_configs([dict(m["config"]) for m in members])
+        members = check_file_payload(payload)
+    except EnsembleChecksumError as exc:
+        raise LifterChecksumError(f"{path}: {exc}") from exc
     except EnsembleError as exc:
         raise LifterFileError(f"{path}: {exc}") from exc
+    for member in members:
+        _verify(path, member["state_dict"], member["sha256"])
     return payload
 
 

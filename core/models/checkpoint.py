@@ -18,8 +18,7 @@ import torch
 from torch import nn
 
 from ..lifter_ensemble import FORMAT as ENSEMBLE_FORMAT
-from ..lifter_ensemble import FORMAT_VERSION as ENSEMBLE_VERSION
-from ..lifter_ensemble import EnsembleError, check_member_configs, ensemble_sha256
+from ..lifter_ensemble import EnsembleChecksumError, EnsembleError, check_file_payload
 from .config import LifterConfig
 
 FORMAT = "video_mocap.lifter"
@@ -148,21 +147,14 @@ def _verify(path: Path, state: dict[str, torch.Tensor], recorded: str) -> None:
 
 
 def _verified_ensemble(path: Path, payload: dict[str, Any]) -> dict[str, Any]:
-    members = payload.get("members")
-    if payload.get("format_version") != ENSEMBLE_VERSION or not isinstance(members, list) or "sha256" not in payload:
-        raise CheckpointError(f"{path} has lifter ensemble format version {payload.get('format_version')!r}; "
-                              f"this add-on reads {ENSEMBLE_VERSION}")  # fmt: skip
-    for i, member in enumerate(members):
-        if not isinstance(member, dict) or not {"config", "state_dict", "sha256"} <= set(member):
-            raise CheckpointError(f"{path}: ensemble member {i} lacks its config, weights or sha256")
-        _verify(path, member["state_dict"], member["sha256"])
-    if ensemble_sha256([m["sha256"] for m in members]) != payload["sha256"]:
-        raise ChecksumError(f"{path}: the ensemble's members do not match the sha256 it records; the file is "
-                            "corrupted or was modified")  # fmt: skip
     try:
-        check_member_configs([dict(m["config"]) for m in members])
+        members = check_file_payload(payload)
+    except EnsembleChecksumError as exc:
+        raise ChecksumError(f"{path}: {exc}") from exc
     except EnsembleError as exc:
         raise CheckpointError(f"{path}: {exc}") from exc
+    for member in members:
+        _verify(path, member["state_dict"], member["sha256"])
     return payload
 
 
