@@ -6,7 +6,8 @@
 # [run] device = "cuda" and data_workers forked batch drawers (a CPU draws ~4 batches/s per core; the GPU step
 # takes milliseconds):
 #   1. realvideo243_offline, resumed from checkpoints/realvideo243_offline/last.pt;
-#   2. realvideo243_causal, from scratch, alongside 1 (fewer workers: 1 has priority);
+#   2. realvideo243_causal, resumed from checkpoints/realvideo243_causal/last.pt where the CPU sessions left one (else
+#      from scratch), alongside 1 (fewer workers: 1 has priority);
 #   3. realvideo243_videopose_offline (the VideoPose3D baseline at the same size), after 1 ends, in the time left.
 # DEST receives runs.tar.NN: for each run its log.jsonl and model.pt, or last.pt where it did not finish (to resume).
 set -uo pipefail
@@ -31,7 +32,9 @@ nvidia-smi --query-gpu=name,memory.total --format=csv,noheader
 "$python" -m core.train --resume checkpoints/realvideo243_offline/last.pt --out "$work/realvideo243_offline" \
   --config "$(config realvideo243_offline 8 "$(left)")" --data-pack "$pack" >"$work/offline.out" 2>&1 &
 offline=$!
-nice -n 5 "$python" -m core.train --out "$work/realvideo243_causal" \
+causal_from=()  # the CPU sessions' progress, when there is some
+[ -f checkpoints/realvideo243_causal/last.pt ] && causal_from=(--resume checkpoints/realvideo243_causal/last.pt)
+nice -n 5 "$python" -m core.train "${causal_from[@]}" --out "$work/realvideo243_causal" \
   --config "$(config realvideo243_causal 6 "$(left)")" --data-pack "$pack" >"$work/causal.out" 2>&1 &
 causal=$!
 
