@@ -36,6 +36,9 @@ CENTRE_OF_PRESSURE_M = 0.06
 # How far (variance, m²) the planted feet must spread along a direction before the floor they lie on outweighs the
 # other estimates there: chosen on training clips by ``python -m core.world.ground_fit`` (docs/capture.md).
 FLOOR_PRIOR_M2 = 0.07
+# How far the body's up estimate moves towards the image's (``with_image_gravity``): its pitch from the support, the
+# whole direction from the body axis. Chosen on training clips by ``python -m core.world.ground_fit``.
+GRAVITY_SHARE = 0.5
 
 
 def body_axis(joints: np.ndarray) -> np.ndarray:
@@ -133,7 +136,7 @@ def up_from_angles(pitch_deg: float, roll_deg: float) -> np.ndarray:
 
 
 def with_image_gravity(up_body: np.ndarray, up_image: np.ndarray, from_contacts: bool,
-                       share: float = 0.5) -> np.ndarray:  # fmt: skip
+                       share: float = GRAVITY_SHARE) -> np.ndarray:  # fmt: skip
     """The body's up estimate combined with the image's (``core.world.gravity``), ``share`` of the way to it.
 
     From the support (quasi-static frames, :func:`up_from_support`): its roll is kept and only its pitch moves.

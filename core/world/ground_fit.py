@@ -1,19 +1,21 @@
-"""Choose the two constants of the up direction in ``core.world.ground``, on training clips:
+"""Choose the three constants of the up direction in ``core.world.ground``, on training clips:
 
-    python -m core.world.ground_fit            # ~3 minutes on 2 cores (approximate, one machine)
+    python -m core.world.ground_fit            # ~5 minutes on 2 cores (approximate, one machine)
 
 * ``CENTRE_OF_PRESSURE_M``, how far in front of the ankles a standing body's weight rests: measured on the true
   camera-space 3D with the mocap's contacts (no lifter, no detector): the median forward lean of
   ``up_from_support``'s direction against the true up, per candidate offset; the offset where it crosses zero.
 * ``FLOOR_PRIOR_M2``, how much the floor under the planted feet weighs (``with_floor_points``): the up error of the
-  whole placement (below) per candidate prior.
+  whole placement (below) per candidate prior, with the shipped ``GRAVITY_SHARE``;
+* ``GRAVITY_SHARE``, how far the body's estimate moves towards the image's (``with_image_gravity``): the same up
+  error per candidate share, with the shipped ``FLOOR_PRIOR_M2`` (one constant at a time: rerun after changing one).
 
 Data: the clips ``core.world.contact_fit`` learns from (CMU motions of the training subjects, subject 08 — which
 ``core.eval.world`` measures — left out; random cameras of the wide distribution, the detector-like noise, lifted by
 the shipped offline lifter; clips on one flat floor only). Each clip is placed by capture's own ``core.world.place``
-with every candidate prior (0 = without the floor) and the default options; the up error is the angle to the true
-camera-space up. The candidate with the smallest median error over these clips is the one to ship; the table it
-prints is the record (docs/capture.md). Never chosen on the evaluation subject.
+with every candidate (prior 0 = without the floor, share 0 = without the image) and the default options; the up
+error is the angle to the true camera-space up. The candidate with the smallest median error over these clips is the
+one to ship; the tables it prints are the record (docs/capture.md). Never chosen on the evaluation subject.
 """
 
 from __future__ import annotations
@@ -21,10 +23,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
+from .ground import FLOOR_PRIOR_M2, GRAVITY_SHARE
+
 CANDIDATES_M2 = (0.0, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3)
+SHARES = (0.0, 0.25, 0.5, 0.75, 1.0)
 OFFSETS_M = (0.0, 0.02, 0.04, 0.06, 0.08, 0.1)
 
 
@@ -63,31 +69,38 @@ def zero_crossing(x: tuple[float, ...], y: np.ndarray) -> float:
     return float(x[-1])
 
 
-def up_errors(cmu_root: Path, candidates: tuple[float, ...] = CANDIDATES_M2,
-              weights: Path | None = None) -> tuple[np.ndarray, np.ndarray, list[str]]:  # fmt: skip
-    """(clips, candidates) up errors in degrees over the training clips (module docstring), (clips with a
+def up_errors(cmu_root: Path, candidates: tuple[float, ...] = CANDIDATES_M2, shares: tuple[float, ...] = SHARES,
+              weights: Path | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:  # fmt: skip
+    """(clips, candidates) up errors in degrees over the training clips (module docstring) per floor prior with the
+    shipped gravity share, (clips, shares) per gravity share with the shipped floor prior, (clips with a
     quasi-static contact, offsets) the support's forward lean on the true 3D, and the clip names."""
     from ..eval.rendered import FPS
-    from ..eval.world import _DEFAULTS, angle_deg
     from ..lift import load_lifter
     from ..weights import default_weights
     from .contact_fit import flat_training_clips
-    from .place import place
 
-    errors, leans, names = [], [], []
+    errors, share_errors, leans, names = [], [], [], []
     for clip in flat_training_clips(load_lifter(weights or default_weights("offline"), device="cpu"), cmu_root):
-        cam, truth = clip.camera, clip.camera.R @ np.array([0.0, 0.0, 1.0])
-        row = []
-        for prior in candidates:
-            placed = place(clip.rel, clip.pixels, clip.times, cam.width, cam.height, FPS, subject_height=clip.height,
-                           floor_prior_m2=prior, **_DEFAULTS)  # fmt: skip
-            row.append(angle_deg(placed.up_camera, truth))
-        errors.append(row)
+        truth = clip.camera.R @ np.array([0.0, 0.0, 1.0])
+        errors.append([_up_error(clip, truth, floor_prior_m2=prior) for prior in candidates])
+        share_errors.append([_up_error(clip, truth, gravity_share=share) for share in shares])
         names.append(clip.name)
         lean = support_lean_deg(clip.world, clip.camera_space, truth, FPS)
         if lean is not None:
             leans.append(lean)
-    return np.asarray(errors), np.asarray(leans), names
+    return np.asarray(errors), np.asarray(share_errors), np.asarray(leans), names
+
+
+def _up_error(clip: Any, truth: np.ndarray, **option: float) -> float:
+    """Degrees between the true camera-space up and capture's placement of ``clip`` with one option changed."""
+    from ..eval.rendered import FPS
+    from ..eval.world import _DEFAULTS, angle_deg
+    from .place import place
+
+    cam = clip.camera
+    placed = place(clip.rel, clip.pixels, clip.times, cam.width, cam.height, FPS, subject_height=clip.height,
+                   **_DEFAULTS, **option)  # fmt: skip
+    return angle_deg(placed.up_camera, truth)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -95,7 +108,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cmu-root", type=Path, default=Path(__file__).resolve().parents[3] / "shared/data/cmu")
     p.add_argument("--checkpoint", type=Path, default=None, help="lifter weights (default: the shipped offline ones)")
     args = p.parse_args(argv)
-    errors, leans, names = up_errors(args.cmu_root, weights=args.checkpoint)
+    errors, share_errors, leans, names = up_errors(args.cmu_root, weights=args.checkpoint)
     lean = np.nanmedian(leans, axis=0)
     print(f"{len(leans)} training clips with a quasi-static contact; the support's forward lean on the true 3D in "
           "degrees (median) per centre-of-pressure offset (m):\n")
@@ -103,14 +116,21 @@ def main(argv: list[str] | None = None) -> int:
     print("|---|" + "---|" * len(OFFSETS_M))
     print("| forward lean ° | " + " | ".join(f"{v:.2f}" for v in lean) + " |")
     print(f"\nno lean at {zero_crossing(OFFSETS_M, lean):.3f} m (core.world.ground.CENTRE_OF_PRESSURE_M)\n")
+    _table(errors, CANDIDATES_M2, f"floor prior (m²; the image's share {GRAVITY_SHARE:g})", "floor prior m²",
+           "core.world.ground.FLOOR_PRIOR_M2")  # fmt: skip
+    _table(share_errors, SHARES, f"the image's share (floor prior {FLOOR_PRIOR_M2:g} m²)", "share",
+           "core.world.ground.GRAVITY_SHARE")  # fmt: skip
+    return 0
+
+
+def _table(errors: np.ndarray, candidates: tuple[float, ...], what: str, header: str, constant: str) -> None:
     medians = np.median(errors, axis=0)
-    print(f"{len(names)} training clips; up error in degrees per floor prior (m²):\n")
-    print("| floor prior m² | " + " | ".join(f"{c:g}" for c in CANDIDATES_M2) + " |")
-    print("|---|" + "---|" * len(CANDIDATES_M2))
+    print(f"\n{len(errors)} training clips; up error in degrees per {what}:\n")
+    print(f"| {header} | " + " | ".join(f"{c:g}" for c in candidates) + " |")
+    print("|---|" + "---|" * len(candidates))
     print("| median | " + " | ".join(f"{m:.2f}" for m in medians) + " |")
     print("| mean | " + " | ".join(f"{m:.2f}" for m in errors.mean(axis=0)) + " |")
-    print(f"\nsmallest median: {CANDIDATES_M2[int(np.argmin(medians))]:g} m² (core.world.ground.FLOOR_PRIOR_M2)")
-    return 0
+    print(f"\nsmallest median: {candidates[int(np.argmin(medians))]:g} ({constant})")
 
 
 if __name__ == "__main__":

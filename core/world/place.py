@@ -43,6 +43,7 @@ from .gravity import GravityModel, GravityModelError
 from .ground import (
     CAMERA_UP,
     FLOOR_PRIOR_M2,
+    GRAVITY_SHARE,
     MIN_CONTACT_FRAMES,
     body_axis,
     camera_angles,
@@ -140,16 +141,17 @@ def place(
     rel: np.ndarray, xy_px: np.ndarray, times: np.ndarray, width: int, height: int, fps: float, *,
     subject_height: float, smoothing: float, fov_deg: float = 60.0, root_motion: bool = True,
     camera_shift: np.ndarray | None = None, contact_rule: bool = False, image_gravity: bool = True,
-    floor_prior_m2: float = FLOOR_PRIOR_M2, conf: np.ndarray | None = None,
+    floor_prior_m2: float = FLOOR_PRIOR_M2, conf: np.ndarray | None = None, gravity_share: float = GRAVITY_SHARE,
 ) -> Placement:  # fmt: skip
     """Root-relative camera-space lifter output (T, 17, 3) and the 2D track (T, 17, 2) px → :class:`Placement`.
 
     ``camera_shift`` (T, 2) px: the background's motion per frame (``core.camera_motion``); speeds and the root's
     image position are read from the 2D with the camera's pan and tilt removed. Foot contacts come from the shipped
     learned model (``core.world.contact_model``), or from the rule with ``contact_rule``; the up direction is combined
-    with the gravity model's (``core.world.gravity``) unless ``image_gravity`` is False, then with the floor under
-    the planted feet (``ground.with_floor_points`` with ``floor_prior_m2``; 0 = without). ``conf`` (T, 17): the
-    detector's confidences, weighing the joints in the root's reprojection (``reprojection``; None: all alike)."""
+    with the gravity model's (``core.world.gravity``, ``gravity_share`` of the way) unless ``image_gravity`` is False,
+    then with the floor under the planted feet (``ground.with_floor_points`` with ``floor_prior_m2``; 0 = without).
+    ``conf`` (T, 17): the detector's confidences, weighing the joints in the root's reprojection (``reprojection``;
+    None: all alike)."""
     stature = estimate_stature(rel)
     scale = subject_height / max(stature, 1e-6)
     rel, pose = scaled_pose(rel, times, subject_height, smoothing)
@@ -161,7 +163,7 @@ def place(
     contacts, up, from_contacts = contacts_and_up(pose, speed[:, :2], fps, speed[:, 2], cues, model)
     gravity = shipped_gravity_model() if image_gravity else None
     if gravity is not None:  # as a still camera would have seen it, like everything placement reads from the 2D
-        up = with_image_gravity(up, gravity.clip_up(still_xy, width, height), from_contacts)
+        up = with_image_gravity(up, gravity.clip_up(still_xy, width, height), from_contacts, gravity_share)
     # the root in camera space (before levelling) by reprojection: where the planted feet stood, the root path's base
     focal = focal_from_fov(width, height, fov_deg)
     start = root_trajectory(rel, still_xy, width, height, focal, px_per_m)
