@@ -40,7 +40,7 @@ SEED = 31  # the cameras' and the noise's random streams (core.eval.rendered; th
 MOTIONS = 160
 CAMERAS = 3
 MAX_FRAMES = 600
-# HIDDEN: the size with the best held-out F1 (--cross-validate: 0.796, 0.825, 0.824, 0.821 for 0, 32, 64, 128)
+# HIDDEN: the size with the best held-out F1 (--cross-validate: 0.795, 0.826, 0.825, 0.825 for 0, 32, 64, 128)
 HIDDEN, STEPS, BATCH, LR, WEIGHT_DECAY = 32, 3000, 4096, 3e-3, 1e-4
 FOLDS = 4
 

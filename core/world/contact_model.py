@@ -12,7 +12,7 @@ one (a heel-off, a shuffle). This model weighs several cues per foot and frame (
 
 Speeds enter as log(v + 0.05 m/s). The cues interact (a slow foot that is high up is a raised foot held still, not a
 planted one), so two hidden layers of ReLU units read them, not one weighted sum: on held-out CMU training motions
-the mean F1 of precision and recall is 0.796 for a logistic regression and 0.825 for the perceptron
+the mean F1 of precision and recall is 0.795 for a logistic regression and 0.826 for the perceptron
 (``python -m core.world.contact_fit --cross-validate --hidden 0 32``).
 The weights are fitted by ``python -m core.world.contact_fit`` on CMU training
 subjects (never subject 08, which ``core.eval.world`` measures) rendered through random cameras with the calibrated
