@@ -71,7 +71,8 @@ class LifterEnsemble(nn.Module):
         check_member_configs([m.config.to_dict() for m in members])
         self.members = nn.ModuleList(members)
         self._rf, self._shift, self.offsets = member_offsets([(m.receptive_field, m.causal_shift) for m in members])
-        self._largest = max(members, key=lambda m: m.receptive_field)
+        # an index, not the module: a second attribute holding it would register it twice (and in state_dict)
+        self._largest = max(range(len(members)), key=lambda k: members[k].receptive_field)
         self.config = EnsembleConfig(tuple(m.config for m in members))
 
     @property
@@ -88,7 +89,7 @@ class LifterEnsemble(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """(B, T, J, 2) → (B, T - receptive_field + 1, J, 3): each member on its slice (``member_offsets``), mean."""
-        self._largest.check_input(x)
+        self.members[self._largest].check_input(x)
         t_out = x.shape[1] - self._rf + 1
         outs = [m(x[:, o : o + t_out + m.receptive_field - 1]) for m, o in zip(self.members, self.offsets)]
         return torch.stack(outs).mean(dim=0)

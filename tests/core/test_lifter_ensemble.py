@@ -80,6 +80,12 @@ def test_the_ensemble_is_the_mean_of_its_members_frame_for_frame(tmp_path: Path,
         torch.testing.assert_close(got, 0.5 * (each[0] + each[1]), atol=1e-6, rtol=0)
         windows = ensemble(x[:, :27])  # the contract's training path: one window, one pose
         assert windows.shape == (1, 1, 17, 3)
+    # every member's weights once: what a device move or a parameter count sees
+    assert sum(p.numel() for p in ensemble.parameters()) == sum(p.numel() for m in ensemble.members for p in
+                                                                m.parameters())  # fmt: skip
+    assert all(k.startswith("members.") for k in ensemble.state_dict())
+    with pytest.raises(ValueError, match="fewer than the receptive field"):
+        ensemble(x[:, :26])
 
 
 @pytest.mark.parametrize("causal", [False, True])
