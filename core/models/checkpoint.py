@@ -83,12 +83,17 @@ def save_checkpoint(path: str | os.PathLike[str], model: nn.Module, *, extra: di
         "sha256": sha,
         "extra": extra,
     }
+    write_payload(path, payload)
+    return sha
+
+
+def write_payload(path: str | os.PathLike[str], payload: dict[str, Any]) -> None:
+    """``torch.save`` of a model file's payload to ``path`` atomically (a temporary file, then a rename)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     torch.save(payload, tmp)
     os.replace(tmp, path)
-    return sha
 
 
 def read_checkpoint(path: str | os.PathLike[str]) -> dict[str, Any]:

@@ -27,7 +27,7 @@ from ..lifter_ensemble import (
     member_offsets,
 )
 from .base import LifterBase
-from .checkpoint import CheckpointError, read_single
+from .checkpoint import CheckpointError, read_single, write_payload
 from .config import LifterConfig
 from .streaming import CausalStreamer
 
@@ -80,10 +80,6 @@ class LifterEnsemble(nn.Module):
         return self._rf
 
     @property
-    def pad(self) -> int:
-        return (self._rf - 1) // 2
-
-    @property
     def causal_shift(self) -> int:
         return self._shift
 
@@ -132,11 +128,7 @@ def save_ensemble(path: str | os.PathLike[str], member_paths: list[str | os.Path
     out = {"format": FORMAT, "format_version": FORMAT_VERSION, "members": members, "sha256": sha,
            "extra": {"command": "python -m core.models.ensemble " + " ".join(str(p) for p in member_paths)
                      + f" --out {path}"}}  # fmt: skip
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(out, tmp)
-    os.replace(tmp, path)
+    write_payload(path, out)
     return sha
 
 

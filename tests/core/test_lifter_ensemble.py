@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from lifter_synth import randomise_batchnorm
 
 from core.errors import WeightsError
 from core.eval.report import model_card
@@ -46,12 +47,7 @@ def _member(tmp: Path, name: str, widths: tuple[int, ...], causal: bool, seed: i
     config = LifterConfig(arch=arch, filter_widths=widths, channels=16, groups=4, reduction=4, causal=causal,
                           joints="mediapipe")  # fmt: skip
     model = build_model(config)
-    with torch.no_grad():  # BatchNorm statistics that are not the identity
-        for buf_name, buf in model.named_buffers():
-            if buf_name.endswith("running_mean"):
-                buf.normal_(0.0, 0.2)
-            elif buf_name.endswith("running_var"):
-                buf.uniform_(0.5, 2.0)
+    randomise_batchnorm(model)
     path = tmp / f"{name}.pt"
     data = {"samples_per_epoch": 100, "extra_sets": ["hdm05"] if seed else []}
     save_checkpoint(path, model.eval(), extra={"command": f"train {name}", "epochs_done": 2, "wall_time_s": 10.0,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from core.data.dataset import CameraPool, MotionBank, TrainingData, WindowSampler
@@ -85,3 +87,16 @@ def synthetic_training_data(
         count=32,
     )
     return TrainingData(train=sampler, val=val)
+
+
+def randomise_batchnorm(model: Any) -> None:
+    """BatchNorm running statistics that are not the identity (mean ~ N(0, 0.2), variance in [0.5, 2]), so that
+    equivalence tests see the folding of real statistics."""
+    import torch
+
+    with torch.no_grad():
+        for name, buf in model.named_buffers():
+            if name.endswith("running_mean"):
+                buf.normal_(0.0, 0.2)
+            elif name.endswith("running_var"):
+                buf.uniform_(0.5, 2.0)
