@@ -127,6 +127,14 @@ MUTATIONS = (
         ("tests/core/test_lifter_ensemble.py",),
     ),
     Mutation(
+        "eval-swaps-left-in",
+        "core/eval/cli.py",
+        "    if int(model.causal_shift) > 0:\n        return sequences",
+        "    if True:  # mutation: offline models scored on swapped 2D that capture would have repaired\n"
+        "        return sequences",
+        ("tests/core/eval/test_evaluate.py", "-k", "as_lifted"),
+    ),
+    Mutation(
         "camera-motion-sign",
         "core/camera_motion.py",
         "    return xy - camera_path(shift)[:, None, :]",

@@ -6,10 +6,11 @@
 
 Each sequence goes through the model's sequence path in one pass, padded by edge replication so every frame gets a
 prediction (as in VideoPose3D's evaluation): ``pad + causal_shift`` frames on the left, ``pad - causal_shift`` on the
-right, ``pad = (receptive_field - 1) // 2``. Metrics (core.metrics, reported in mm, velocity in mm/frame,
-acceleration in mm/frame²): MPJPE, P-MPJPE, N-MPJPE, MPJVE, acceleration error. Aggregation follows the Human3.6M
-protocol: frame-weighted within a group (a CMU motion seen by all its cameras, or an H36M action), unweighted mean
-across groups.
+right, ``pad = (receptive_field - 1) // 2``. An offline model's 2D first has whole-body left/right swaps undone, as
+capture does before lifting (:func:`as_lifted`; live mode has no such repair, so a causal model's 2D stays as it is).
+Metrics (core.metrics, reported in mm, velocity in mm/frame, acceleration in mm/frame²): MPJPE, P-MPJPE, N-MPJPE,
+MPJVE, acceleration error. Aggregation follows the Human3.6M protocol: frame-weighted within a group (a CMU motion seen
+by all its cameras, or an H36M action), unweighted mean across groups.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ import torch
 from .. import metrics
 from ..camera import normalize_screen_coordinates
 from ..data.validation_set import EvalSequence
+from ..detect import fix_lr_swaps
 from ..models import load_model, pad_sequence, predict
+from ..skeleton import FLIP_PERMUTATION
 from ..upright import body_roll, turn_2d, turn_3d
 from .report import comparison_markdown, model_card, to_json, to_markdown
 
@@ -143,6 +146,23 @@ def conditions_of(args: argparse.Namespace) -> list[str]:
     return {"both": ["clean", "noisy"], "clean": ["clean"], "noisy": ["noisy"]}[args.noise]
 
 
+def as_lifted(sequences: list[EvalSequence], model: torch.nn.Module) -> list[EvalSequence]:
+    """The sequences' 2D as the product lifts it for ``model``: capture undoes whole-body left/right label swaps
+    (``core.detect.fix_lr_swaps``, run by ``clean_track`` on every clip) before an offline model sees the track, so
+    an offline model is scored on the repaired 2D; live mode has no such repair (it needs the whole clip), so a causal
+    model (``causal_shift`` > 0) gets the 2D as detected. Without this the noisy figures would charge offline models
+    for flips no user's capture feeds them."""
+    if int(model.causal_shift) > 0:
+        return sequences
+    out = []
+    for seq in sequences:
+        swapped = fix_lr_swaps(seq.x2d, np.ones(len(seq.x2d), dtype=bool))
+        x2d = seq.x2d.copy()
+        x2d[swapped] = x2d[swapped][:, list(FLIP_PERMUTATION)]
+        out.append(EvalSequence(seq.name, seq.group, seq.camera, x2d, seq.y3d))
+    return out
+
+
 def run(args: argparse.Namespace) -> list[dict]:
     """One report per checkpoint (the baseline, if any, last); sequences are built once per condition and joint
     definition (each model is scored on data in the definition it was trained on)."""
@@ -170,14 +190,16 @@ def run(args: argparse.Namespace) -> list[dict]:
         for path, model in zip(paths, models)
     ]
     for condition in conditions_of(args):
-        cache: dict[str, list[EvalSequence]] = {}
+        cache: dict[tuple[str, bool], list[EvalSequence]] = {}
         for report, model in zip(reports, models):
-            joints = model.config.joints
-            if joints not in cache:
-                cache[joints] = load_sequences(args.data, condition, args, joints)
-            if not cache[joints]:
+            joints, offline = model.config.joints, int(model.causal_shift) == 0
+            if (joints, False) not in cache:
+                cache[joints, False] = load_sequences(args.data, condition, args, joints)
+            if not cache[joints, False]:
                 raise SystemExit(f"no {args.data} evaluation sequences found")
-            report["results"][condition] = evaluate_sequences(model, cache[joints], tta=tta, upright=upright)
+            if (joints, offline) not in cache:
+                cache[joints, offline] = as_lifted(cache[joints, False], model)
+            report["results"][condition] = evaluate_sequences(model, cache[joints, offline], tta=tta, upright=upright)
     if args.real_video:
         from .real_video import evaluate_model, load_views
 

@@ -86,7 +86,8 @@ def comparison_markdown(reports: list[dict[str, Any]], has_baseline: bool, comma
         f"- joints: each model is scored on data in its own joint definition ({', '.join(defs)}; docs/data.md), so "
         "figures of models with different definitions measure different points; conditions: rig = Human3.6M-like "
         "cameras, wild = random cameras from a seed stream no training uses, noisy = the measured detector noise, "
-        "heldout = a noise model no training uses",
+        "heldout = a noise model no training uses; an offline model's 2D has whole-body left/right swaps undone first, "
+        "as capture does (core.eval.cli.as_lifted), a causal model's not (live mode has no such repair)",
         f"- command: `{command}`",
         "",
         head,
@@ -185,6 +186,8 @@ def model_card(checkpoint: str | Path, report: dict[str, Any]) -> dict[str, Any]
         "flip_tta": report["flip_tta"],
         "upright": report.get("upright", False),
         "command": report.get("command"),
+        # what core.eval.cli.as_lifted did to the 2D: capture's swap repair (offline), none in live mode (causal)
+        "lr_swaps_undone": int(report["model"]["causal_shift"]) == 0,
         **{f"{k}_{c}_mm": round(results[c]["mean"][k], 2) for c in results for k in ("mpjpe", "p_mpjpe")},
         **{f"{k}_{c}_mm": round(results[c]["mean"][k], 2) for c in results for k in ("n_mpjpe",)},
     }

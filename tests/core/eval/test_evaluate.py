@@ -64,6 +64,23 @@ def test_aggregation_is_frame_weighted_within_and_unweighted_across_groups() -> 
     assert set(evaluate.METRICS) <= set(res["mean"]) and res["mean"]["mpjve"] > 0
 
 
+@pytest.mark.parametrize("causal", [False, True])
+def test_as_lifted_undoes_whole_body_swaps_for_offline_models_only(causal: bool) -> None:
+    """Capture repairs whole-body left/right label swaps before an offline model lifts; live mode cannot."""
+    from core.skeleton import FLIP_PERMUTATION
+
+    seq = synthetic_sequences(9, noisy=False, count=1, frames=40)[0]
+    flipped = seq.x2d.copy()
+    flipped[10:20] = flipped[10:20][:, list(FLIP_PERMUTATION)]
+    swapped = EvalSequence(seq.name, seq.group, seq.camera, flipped, seq.y3d)
+    model = build_model(LifterConfig(arch="attention", filter_widths=(3, 3), channels=16, causal=causal))
+    (out,) = evaluate.as_lifted([swapped], model)
+    np.testing.assert_array_equal(out.x2d, flipped if causal else seq.x2d)
+    assert out.y3d is seq.y3d and out.name == seq.name
+    (clean,) = evaluate.as_lifted([seq], model)  # an unswapped track is left alone
+    np.testing.assert_array_equal(clean.x2d, seq.x2d)
+
+
 def test_cli_writes_markdown_json_and_model_card(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     torch.manual_seed(0)
     model = build_model(LifterConfig(arch="attention", filter_widths=(3, 3), channels=16))
