@@ -126,6 +126,53 @@ def _fuse_mediapipe(camera: Any, track: Track2D, share: float) -> float:
     return float(weights.mean())
 
 
+def _check_lifter(options: CaptureOptions) -> Path:
+    """The weights file to lift with; a missing GPU or weights file is reported now, not after the 2D."""
+    if options.device == "cuda":
+        resolve_device("cuda")
+    weights = Path(options.weights) if options.weights else default_weights(options.model)
+    if not weights.is_file():
+        from .lift import load_lifter
+
+        load_lifter(weights, device="cpu")  # raises the user-facing "weights not found" error
+    return weights
+
+
+def _lift(model: Any, track: Track2D, info: Any, options: CaptureOptions, progress: ProgressFn | None,
+          should_stop: Callable[[], bool] | None, timings: dict[str, Any]) -> tuple[Any, list[Any]]:  # fmt: skip
+    """(T, 17, 3) camera-space 3D of the cleaned track and the warnings the lifter raised (a short clip's)."""
+    from .lift import lift_timed  # imported by the loader thread by now
+
+    t0, c0 = time.perf_counter(), time.process_time()
+    lift_report = _Throttle(progress, "lift", len(track.xy))
+    lift_report(0, force=True)  # the stage starts now; the first chunk may take seconds
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        camera = lift_timed(
+            model, track.xy, track.times, info.width, info.height, flip_tta=options.flip_tta,
+            should_stop=should_stop, on_chunk=lambda done, _t: lift_report(done, force=True),
+        )  # fmt: skip
+    timings["lift_s"] = time.perf_counter() - t0
+    timings["lift_cpu_s"] = time.process_time() - c0
+    return camera, list(caught)
+
+
+def _place(camera: Any, track: Track2D, info: Any, options: CaptureOptions, fov_deg: float, notes: list[str]) -> Any:
+    """The clip-wide placement (``core.world.place``); a missing or damaged contact or gravity model is a note."""
+    from .world.place import place, shipped_gravity_model
+
+    placed = place(camera, track.xy, track.times, info.width, info.height, info.fps, subject_height=options.height,
+                   smoothing=options.smoothing, fov_deg=fov_deg, root_motion=options.root_motion,
+                   camera_shift=track.camera_shift, conf=track.conf)  # fmt: skip
+    if placed.info.get("contacts_from") == "rule":
+        notes.append("weights/contacts.json is missing or damaged: foot contacts come from the simpler rule "
+                     "(reinstall the add-on)")  # fmt: skip
+    if shipped_gravity_model() is None:
+        notes.append("weights/gravity.json is missing or damaged: the up direction comes from the body alone "
+                     "(reinstall the add-on)")  # fmt: skip
+    return placed
+
+
 def run_capture(
     video: str | os.PathLike[str],
     output: str | os.PathLike[str],
@@ -144,20 +191,12 @@ def run_capture(
     subclasses with a ``kind`` for every failure the user can act on, ``Cancelled`` when ``should_stop()`` became
     true.
     """
-    from .world.place import place, shipped_gravity_model
-
     t_start = time.perf_counter()
     output = Path(output)
     _check_output(output)
     info = probe(video)  # cheap, and the most common mistake: check the video before loading anything
     start, end = resolve_range(info, options.frame_start, options.frame_end)
-    if options.device == "cuda":
-        resolve_device("cuda")  # a missing GPU is reported now, not after 2D
-    weights = Path(options.weights) if options.weights else default_weights(options.model)
-    if not weights.is_file():
-        from .lift import load_lifter
-
-        load_lifter(weights, device="cpu")  # raises the user-facing "weights not found" error now, not after 2D
+    weights = _check_lifter(options)
     # The lifter loads in the background while detection starts: torch's import alone is about a second of CPU
     # (bench.lift_path; a process's first capture, the worker imports it once).
     loader = ThreadPoolExecutor(max_workers=1, thread_name_prefix="lifter-load")
@@ -186,19 +225,7 @@ def run_capture(
         notes.append(f"the weights {weights.name} hold the {kind} model, but the option model is {options.model}; "
                      "the weights decide")
 
-    from .lift import lift_timed  # imported by the loader thread by now
-
-    t0, c0 = time.perf_counter(), time.process_time()
-    lift_report = _Throttle(progress, "lift", len(track.xy))
-    lift_report(0, force=True)  # the stage starts now; the first chunk may take seconds
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        camera = lift_timed(
-            model, track.xy, track.times, info.width, info.height, flip_tta=options.flip_tta,
-            should_stop=should_stop, on_chunk=lambda done, _t: lift_report(done, force=True),
-        )  # fmt: skip
-    timings["lift_s"] = time.perf_counter() - t0
-    timings["lift_cpu_s"] = time.process_time() - c0
+    camera, caught = _lift(model, track, info, options, progress, should_stop, timings)
     mp_share = _fuse_mediapipe(camera, track, options.mediapipe_3d)
 
     t0 = time.perf_counter()
@@ -206,16 +233,8 @@ def run_capture(
         progress("post", 0, 2, 0.0)
     # The whole clip is known: the clip-wide placement (core.world), whichever model lifted it.
     fov_deg, fov_from = field_of_view(options.fov_deg, info.focal_35mm, info.width, info.height, DEFAULT_FOV_DEG)
-    placed = place(camera, track.xy, track.times, info.width, info.height, info.fps, subject_height=options.height,
-                   smoothing=options.smoothing, fov_deg=fov_deg, root_motion=options.root_motion,
-                   camera_shift=track.camera_shift, conf=track.conf)  # fmt: skip
+    placed = _place(camera, track, info, options, fov_deg, notes)
     world, post_info = placed.world, placed.info
-    if post_info.get("contacts_from") == "rule":
-        notes.append("weights/contacts.json is missing or damaged: foot contacts come from the simpler rule "
-                     "(reinstall the add-on)")  # fmt: skip
-    if shipped_gravity_model() is None:
-        notes.append("weights/gravity.json is missing or damaged: the up direction comes from the body alone "
-                     "(reinstall the add-on)")  # fmt: skip
     hands, hand_track = _hands(options, track, placed, notes)
     timings["post_s"] = time.perf_counter() - t0
     if progress is not None:
