@@ -190,16 +190,17 @@ def run(args: argparse.Namespace) -> list[dict]:
         for path, model in zip(paths, models)
     ]
     for condition in conditions_of(args):
-        cache: dict[tuple[str, bool], list[EvalSequence]] = {}
+        cache: dict[tuple[str, bool], list[EvalSequence]] = {}  # (joint definition, swaps undone) → sequences
         for report, model in zip(reports, models):
-            joints, offline = model.config.joints, int(model.causal_shift) == 0
+            joints, repaired = model.config.joints, int(model.causal_shift) == 0  # as as_lifted decides
             if (joints, False) not in cache:
                 cache[joints, False] = load_sequences(args.data, condition, args, joints)
             if not cache[joints, False]:
                 raise SystemExit(f"no {args.data} evaluation sequences found")
-            if (joints, offline) not in cache:
-                cache[joints, offline] = as_lifted(cache[joints, False], model)
-            report["results"][condition] = evaluate_sequences(model, cache[joints, offline], tta=tta, upright=upright)
+            if (joints, repaired) not in cache:
+                cache[joints, repaired] = as_lifted(cache[joints, False], model)
+            sequences = cache[joints, repaired]
+            report["results"][condition] = evaluate_sequences(model, sequences, tta=tta, upright=upright)
     if args.real_video:
         from .real_video import evaluate_model, load_views
 
