@@ -160,8 +160,8 @@ def test_members_that_cannot_be_combined_are_refused(tmp_path: Path, capsys: pyt
 
 def test_the_model_card_lists_every_member(tmp_path: Path) -> None:
     path, members = _ensemble(tmp_path, causal=False)
-    report = {"model": {"config": {}}, "results": {"rig-clean": {"mean": {"mpjpe": 1.0, "p_mpjpe": 0.5,
-              "n_mpjpe": 0.7}}}, "subjects": ["08"], "flip_tta": True}  # fmt: skip
+    report = {"model": {"config": {}, "causal_shift": 0}, "results": {"rig-clean": {"mean": {"mpjpe": 1.0,
+              "p_mpjpe": 0.5, "n_mpjpe": 0.7}}}, "subjects": ["08"], "flip_tta": True}  # fmt: skip
     card = json.loads(json.dumps(model_card(path, report)))
     training = card["training"]
     assert [m["file"] for m in training["members"]] == [p.as_posix() for p in members]
@@ -169,3 +169,4 @@ def test_the_model_card_lists_every_member(tmp_path: Path) -> None:
     assert training["samples_seen"] == 400 and training["wall_time_s"] == 20.0  # 2 × (2 epochs × 100), 2 × 10 s
     assert "licence" in card  # one member was trained on HDM05
     assert training["ensemble_command"].startswith("python -m core.models.ensemble")
+    assert card["validation"]["lr_swaps_undone"] is True  # an offline ensemble is scored as capture lifts
