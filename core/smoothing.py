@@ -87,7 +87,16 @@ def one_euro(x: np.ndarray, times: np.ndarray, params: OneEuroParams) -> np.ndar
 
 def smooth(x: np.ndarray, times: np.ndarray, strength: float, *, causal: bool) -> np.ndarray:
     """Smooth (T, ...) samples with the given strength; zero-phase (forward + backward average) unless ``causal``."""
-    params = params_for_strength(strength)
+    return _filtered(x, times, params_for_strength(strength), causal)
+
+
+def low_pass(x: np.ndarray, times: np.ndarray, cutoff_hz: float, *, causal: bool) -> np.ndarray:
+    """(T, ...) samples through a first-order low-pass at ``cutoff_hz`` (the 1€ filter without its speed term: a
+    fixed cutoff, for a signal whose fast part is all noise); zero-phase unless ``causal``."""
+    return _filtered(x, times, OneEuroParams(min_cutoff=cutoff_hz, beta=0.0), causal)
+
+
+def _filtered(x: np.ndarray, times: np.ndarray, params: OneEuroParams | None, causal: bool) -> np.ndarray:
     if params is None or len(x) < 3:
         return np.asarray(x, dtype=np.float64).copy()
     forward = one_euro(x, times, params)

@@ -41,6 +41,27 @@ MUTATIONS = (
         ("tests/core/world/test_reprojection.py",),
     ),
     Mutation(
+        "rigid-from-the-unplaced-parent",
+        "core/world/body.py",
+        "        d = joints[:, c] - out[:, p]",
+        "        d = joints[:, c] - joints[:, p]  # mutation: each bone keeps its own direction, errors carried down",
+        ("tests/core/world/test_body_and_contacts.py", "-k", "rigid"),
+    ),
+    Mutation(
+        "image-fit-ignores-confidence",
+        "core/world/image_fit.py",
+        "    out[..., :2] += (share * weight)[..., None] * (on_ray - points[..., :2])",
+        "    out[..., :2] += share * (on_ray - points[..., :2])  # mutation: unsure joints moved as far as sure ones",
+        ("tests/core/world/test_image_fit.py", "tests/core/live/test_live_post.py", "-k", "confidence"),
+    ),
+    Mutation(
+        "placement-not-drawn-onto-the-2d",
+        "core/world/place.py",
+        "    moved = onto_rays(seen, still_xy, width, height, focal, conf, image_share)",
+        "    moved = seen  # mutation: the lifter's pose as it is",
+        ("tests/core/world/test_place.py", "-k", "lines_up"),
+    ),
+    Mutation(
         "others-see-the-tracked-person",
         "core/others.py",
         "    out[top:bottom, left:right] = PAINT",

@@ -17,7 +17,13 @@ distance between our pelvis path and the true one after one alignment by a turn 
 also as a fraction of the mean camera distance); contact precision/recall; planted-foot slide (mean horizontal
 motion of our ankle over the frames where the truth has that foot planted, mm/frame); bone-length coefficient of
 variation (std / mean over frames, mean over bones); the lowest joint below the floor; the fraction of standing
-frames (a true contact) where both our feet are more than 10 cm above the floor.
+frames (a true contact) where both our feet are more than 10 cm above the floor; the pose's error (P-MPJPE, mm: each
+frame aligned by a similarity, so it measures the body's shape, not its placement) and its acceleration error
+(mm/frame², the root-relative pose turned about the vertical onto the truth; on Pose2Sim against the reference
+smoothed as ``core.eval.real_video`` does, since triangulated MediaPipe has jitter of its own); and how well the
+placed pose lines up with the person in the video: its reprojection error (``Placement.camera_joints`` through the
+camera placement assumed, against the truth's own 2D, not the detections, as a share of the truth's 2D body height
+per frame).
 
 * **Shared clips** — every clip of ``../shared/videos`` captured with the default options (the CLI's pipeline):
   what needs no truth (``shared_clips``).
@@ -32,12 +38,14 @@ from pathlib import Path
 
 import numpy as np
 
+from ..metrics import acceleration_error, p_mpjpe
 from ..options import DEFAULT_FOV_DEG, CaptureOptions
 from ..postprocess import ANKLE_FRACTION, estimate_stature
 from ..skeleton import JOINT_INDEX
 from ..world.body import lengths_per_frame
 from ..world.contacts import FEET, baseline_speed, clean_runs, precision_recall
 from ..world.ground import FLOOR_PRIOR_M2
+from ..world.image_fit import IMAGE_SHARE, project
 from ..world.place import Placement, place
 
 TRUTH_HEIGHT_M = 0.10  # heel-off lifts the ankle ≈ 5–8 cm while the forefoot is still planted
@@ -79,9 +87,28 @@ def angle_deg(a: np.ndarray, b: np.ndarray) -> float:
     return float(np.degrees(np.arccos(np.clip(a @ b, -1.0, 1.0))))
 
 
+def reprojection_error(placed: Placement, truth_px: np.ndarray, width: int, height: int) -> float:
+    """Mean distance between the placed pose's projection and ``truth_px`` (T, 17, 2), as a share of each frame's
+    true 2D body height."""
+    seen = project(placed.camera_joints, width, height, placed.focal_px)
+    body = np.maximum(np.ptp(truth_px[..., 1], axis=1), 1.0)
+    return float((np.linalg.norm(seen - truth_px, axis=-1).mean(axis=1) / body).mean())
+
+
+def _accel_error_mm(world: np.ndarray, truth_world: np.ndarray) -> float:
+    """Acceleration error (mm/frame²) of the root-relative pose against the truth's, turned about the vertical to
+    match it (the one freedom a placement has)."""
+    rel, truth = world - world[:, :1], truth_world - truth_world[:, :1]
+    turned = yaw_aligned(rel.reshape(-1, 3), truth.reshape(-1, 3)).reshape(rel.shape)
+    return 1000.0 * float(acceleration_error(turned, truth))
+
+
 def placement_figures(placed: Placement, truth_world: np.ndarray, truth_up_cam: np.ndarray, camera_distance: float,
-                      fps: float, subject_height: float) -> dict[str, float]:  # fmt: skip
-    """The figures of one placed clip against its truth (module docstring)."""
+                      fps: float, subject_height: float, truth_px: np.ndarray, size: tuple[int, int],
+                      accel_truth: np.ndarray | None = None) -> dict[str, float]:  # fmt: skip
+    """The figures of one placed clip against its truth (module docstring); ``truth_px`` (T, 17, 2) the truth seen
+    by the camera, in pixels of an image of ``size`` (w, h); ``accel_truth`` the truth the acceleration error is
+    measured against (None: ``truth_world``)."""
     world = placed.world.astype(np.float64)
     truth_c = truth_contacts(truth_world, fps)
     path = yaw_aligned(world[:, _P], truth_world[:, _P])
@@ -100,19 +127,24 @@ def placement_figures(placed: Placement, truth_world: np.ndarray, truth_up_cam: 
         "slide_mm_per_frame": 1000.0 * float(steps[both].mean()) if both.any() else float("nan"),
         "bone_cv": bone_cv(world), "below_floor_m": float(max(0.0, -z.min())),
         "floating_standing": float(floating[standing].mean()) if standing.any() else 0.0,
+        "pose_mm": 1000.0 * float(p_mpjpe(world, truth_world)),
+        "accel_mm": _accel_error_mm(world, truth_world if accel_truth is None else accel_truth),
+        "reprojection": reprojection_error(placed, truth_px, *size),
         "frames": float(len(world)),
     }  # fmt: skip
 
 
 def synthetic(model, cmu_root: Path, subjects: tuple[str, ...], seed: int, cameras: int,  # noqa: ANN001
               noisy: bool = True, contact_rule: bool = False, true_3d: bool = False,
-              image_gravity: bool = True, floor: bool = True) -> list[dict[str, float]]:  # fmt: skip
+              image_gravity: bool = True, floor: bool = True,
+              image_share: float = IMAGE_SHARE) -> list[dict[str, float]]:  # fmt: skip
     """One row of figures per (motion, camera) of the held-out subjects (module docstring); ``noisy=False`` feeds the
     exact projections instead (a diagnostic: what the detector's noise costs each figure); ``true_3d`` places the
     true camera-space pose instead of the lifter's (a diagnostic: what placement itself gets right with a perfect
     lifter; the contacts' image cues still come from the 2D); ``image_gravity=False``: the up direction from the body
     alone (a diagnostic: what ``core.world.gravity`` adds); ``floor=False``: without the floor under the planted feet
-    (a diagnostic: what ``core.world.ground.with_floor_points`` adds)."""
+    (a diagnostic: what ``core.world.ground.with_floor_points`` adds); ``image_share`` 0: the lifter's pose without
+    drawing it onto the detected 2D (a diagnostic: what ``core.world.image_fit`` does)."""
     from ..data.cmu import list_motions, split_by_subject
     from .rendered import FPS, rendered_clips
 
@@ -123,17 +155,22 @@ def synthetic(model, cmu_root: Path, subjects: tuple[str, ...], seed: int, camer
         rel = clip.camera_space - clip.camera_space[:, :1] if true_3d else clip.rel
         placed = place(rel, clip.pixels, clip.times, cam.width, cam.height, FPS, subject_height=height,
                        contact_rule=contact_rule, image_gravity=image_gravity, floor_prior_m2=_floor(floor),
-                       **_DEFAULTS)  # fmt: skip
+                       image_share=image_share, **_DEFAULTS)  # fmt: skip
         distance = float(np.linalg.norm(clip.camera_space[:, _P], axis=-1).mean())
-        row = placement_figures(placed, clip.world, cam.R @ np.array([0.0, 0.0, 1.0]), distance, FPS, height)
+        row = placement_figures(placed, clip.world, cam.R @ np.array([0.0, 0.0, 1.0]), distance, FPS, height,
+                                cam.project_camera(clip.camera_space), (cam.width, cam.height))  # fmt: skip
         rows.append({"clip": clip.name, **row})
     return rows
 
 
 def pose2sim(model, reference: Path | None, true_3d: bool = False,  # noqa: ANN001
-             image_gravity: bool = True, floor: bool = True) -> list[dict[str, float]]:  # fmt: skip
-    """One row per shared real view (module docstring); ``true_3d``, ``image_gravity``, ``floor``: the diagnostics of
-    :func:`synthetic`."""
+             image_gravity: bool = True, floor: bool = True,
+             image_share: float = IMAGE_SHARE) -> list[dict[str, float]]:  # fmt: skip
+    """One row per shared real view (module docstring); ``true_3d``, ``image_gravity``, ``floor``, ``image_share``:
+    the diagnostics of :func:`synthetic`. The truth's 2D is the reference seen through the view's calibration
+    (OpenCV's model, distortion included)."""
+    import cv2
+
     from ..fuse3d import fuse_clip
     from ..lift import lift_timed
     from .real_video import DEFAULT_REFERENCE, load_views
@@ -141,6 +178,7 @@ def pose2sim(model, reference: Path | None, true_3d: bool = False,  # noqa: ANN0
     path = reference or DEFAULT_REFERENCE
     with np.load(path, allow_pickle=True) as f:
         extrinsics = {str(n): (f["R"][i], f["t"][i].reshape(3)) for i, n in enumerate(f["cam_names"])}
+        intrinsics = {str(n): (f["K"][i], f["dist"][i]) for i, n in enumerate(f["cam_names"])}
     rows = []
     share = CaptureOptions.field_default("mediapipe_3d")
     for view in load_views(path):
@@ -156,10 +194,15 @@ def pose2sim(model, reference: Path | None, true_3d: bool = False,  # noqa: ANN0
             rel, _ = fuse_clip(rel, view.mediapipe_3d, np.ones(len(rel), bool), times, share)
         height = estimate_stature(truth)
         placed = place(rel, view.xy, times, *view.size, view.fps, subject_height=height, image_gravity=image_gravity,
-                       floor_prior_m2=_floor(floor), **_DEFAULTS)  # fmt: skip
+                       floor_prior_m2=_floor(floor), image_share=image_share, **_DEFAULTS)  # fmt: skip
         distance = float(np.linalg.norm(truth[:, _P] @ R.T + t, axis=-1).mean())
         up = R @ np.array([0.0, 0.0, 1.0])
-        rows.append({"clip": view.name, **placement_figures(placed, truth, up, distance, view.fps, height)})
+        K, dist = intrinsics[view.name]
+        truth_px = cv2.projectPoints(truth.reshape(-1, 3), cv2.Rodrigues(R)[0], t, K, dist)[0]
+        truth_px = truth_px.reshape(len(truth), -1, 2)
+        figures = placement_figures(placed, truth, up, distance, view.fps, height, truth_px, view.size,
+                                    view.reference_smooth)  # as docs/accuracy.md: the reference's jitter smoothed
+        rows.append({"clip": view.name, **figures})
     return rows
 
 
@@ -246,6 +289,8 @@ _COLUMNS = (  # (key, header, format)
     ("contact_recall", "contact recall", "{:.3f}"), ("slide_mm_per_frame", "planted-foot slide mm/frame", "{:.1f}"),
     ("bone_cv", "bone-length CV", "{:.3f}"), ("below_floor_m", "lowest joint below floor m", "{:.3f}"),
     ("floating_standing", "standing frames with both feet > 10 cm up", "{:.1%}"),
+    ("pose_mm", "pose P-MPJPE mm", "{:.1f}"), ("accel_mm", "pose accel error mm/frame²", "{:.1f}"),
+    ("reprojection", "reprojection error / body height", "{:.1%}"),
 )  # fmt: skip
 
 
@@ -303,11 +348,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--true-3d", action="store_true", help="synthetic table placing the true 3D, not the lifter's")
     p.add_argument("--no-image-gravity", action="store_true", help="up from the body alone (core.world.gravity off)")
     p.add_argument("--no-floor", action="store_true", help="up without the floor under the planted feet")
+    p.add_argument("--no-image-fit", action="store_true", help="the lifter's pose not drawn onto the detected 2D")
     args = p.parse_args(argv)
     diagnostic = args.clean_2d or args.contact_rule or args.true_3d or args.no_image_gravity or args.no_floor
-    if diagnostic and args.markdown:
-        p.error("--clean-2d, --contact-rule, --true-3d, --no-image-gravity and --no-floor are diagnostics: their "
-                "tables do not go into the docs' measured section")
+    if (diagnostic or args.no_image_fit) and args.markdown:
+        p.error("--clean-2d, --contact-rule, --true-3d, --no-image-gravity, --no-floor and --no-image-fit are "
+                "diagnostics: their tables do not go into the docs' measured section")
+    share = 0.0 if args.no_image_fit else IMAGE_SHARE
     from ..lift import load_lifter
     from ..weights import default_weights
 
@@ -315,8 +362,8 @@ def main(argv: list[str] | None = None) -> int:
     model = load_lifter(weights, device="cpu")
     synth = synthetic(model, args.cmu_root, tuple(args.subjects), args.seed, args.cameras, noisy=not args.clean_2d,
                       contact_rule=args.contact_rule, true_3d=args.true_3d,
-                      image_gravity=not args.no_image_gravity, floor=not args.no_floor)  # fmt: skip
-    real = pose2sim(model, args.reference, args.true_3d, not args.no_image_gravity, not args.no_floor)
+                      image_gravity=not args.no_image_gravity, floor=not args.no_floor, image_share=share)  # fmt: skip
+    real = pose2sim(model, args.reference, args.true_3d, not args.no_image_gravity, not args.no_floor, share)
     clips = shared_clips(args.videos, args.detect_workers, args.checkpoint) if str(args.videos) not in ("", ".") else []
     command = (
         "python -m core.eval.world"
@@ -327,9 +374,10 @@ def main(argv: list[str] | None = None) -> int:
         + (" --true-3d" if args.true_3d else "")
         + (" --no-image-gravity" if args.no_image_gravity else "")
         + (" --no-floor" if args.no_floor else "")
+        + (" --no-image-fit" if args.no_image_fit else "")
     )
     variant = (", true 3D" if args.true_3d else "") + (", body alone" if args.no_image_gravity else "")
-    variant += ", without the floor" if args.no_floor else ""
+    variant += (", without the floor" if args.no_floor else "") + (", no image fit" if args.no_image_fit else "")
     text = (
         f"Measured by `{command}` (weights `{Path(weights).name}`).\n\n"
         + table(synth, "synthetic: CMU 08, random cameras" + (", noise-free 2D" if args.clean_2d else "")

@@ -17,6 +17,8 @@ computed with the *same* functions on a bounded history of ``window_s`` seconds 
   smoothed by the forward One-Euro pass, steadied by the planted feet with the forward pass of ``core.world.root``
   (in camera space, levelled last: while the up direction settles, a change of level is not motion; the floor's
   history restarts with it and the feet are pinned again, since both were measured in the old level);
+* the pose drawn onto the detected 2D at the root (``core.world.image_fit``, by this frame's confidences; the moves
+  through the causal pass of its low-pass), then rigid with the history's bone lengths;
 * floor: the trailing median (2 s) of the soles of planted feet (``TrailingFloor`` on the lowest sole until the first
   contact); a foot is locked where its contact starts and released over 0.1 s when it ends;
 * the camera's own motion: the session measures it on every frame (``core.camera_motion``) and the 2D that contacts
@@ -40,7 +42,7 @@ from ..postprocess import (
 )  # fmt: skip
 from ..retarget.footlock import two_bone_ik
 from ..skeleton import JOINT_INDEX
-from ..smoothing import params_for_strength, smoothing_alpha
+from ..smoothing import OneEuroParams, params_for_strength, smoothing_alpha
 from ..world.body import bone_lengths, rigid
 from ..world.contact_model import (
     DEFAULT_CAUSAL_PATH,
@@ -59,6 +61,7 @@ from ..world.ground import (
     with_floor_points,
     with_image_gravity,
 )  # fmt: skip
+from ..world.image_fit import MOVE_CUTOFF_HZ, onto_rays
 from ..world.place import FLOOR_WINDOW_S, shipped_gravity_model
 from ..world.reprojection import reprojected_root
 from ..world.root import ROOT_TAU_S
@@ -83,6 +86,13 @@ class OneEuroStream:
         self._dx: np.ndarray | None = None
         self._t = 0.0
         self._dt = 1.0 / 30.0
+
+    @classmethod
+    def low_pass(cls, cutoff_hz: float) -> OneEuroStream:
+        """The causal pass of ``core.smoothing.low_pass``: a fixed cutoff, no speed term."""
+        stream = cls(0.0)
+        stream.params = OneEuroParams(min_cutoff=cutoff_hz, beta=0.0)
+        return stream
 
     def __call__(self, x: np.ndarray, t: float) -> np.ndarray:
         x = np.asarray(x, dtype=np.float64)
@@ -247,6 +257,7 @@ class LivePost:
         self._depth = OneEuroStream(max(smoothing, 0.5))
         self._root_smooth = OneEuroStream(smoothing)
         self._pose = OneEuroStream(smoothing)
+        self._move = OneEuroStream.low_pass(MOVE_CUTOFF_HZ)  # the pose's moves onto the 2D (core.world.image_fit)
         self._contact_rule = _LiveContacts(fps)
         model = shipped_causal_contact_model()
         self._learned_contacts = _LiveLearnedContacts(fps, model) if model is not None else None
@@ -266,11 +277,12 @@ class LivePost:
         n = min(self._count, len(self._raw))
         return self._raw[:n], self._poses[:n], self._contacts[:n]
 
-    def __call__(self, joints_cam: np.ndarray, xy_px: np.ndarray, t: float,
-                 camera_xy: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+    def __call__(self, joints_cam: np.ndarray, xy_px: np.ndarray, t: float, camera_xy: np.ndarray | None = None,
+                 conf: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
         """joints_cam: (17, 3) root-relative camera space (lifter units); xy_px: (17, 2) pixels; t: seconds;
         camera_xy: (2,) px, where the background has moved since the session started (``core.camera_motion``: the
-        running sum of its per-frame shifts), removed from ``xy_px`` before speeds and the root read it.
+        running sum of its per-frame shifts), removed from ``xy_px`` before speeds and the root read it; conf:
+        (17,) this frame's detector confidences (None: all 1), how far each joint is drawn onto its 2D's ray.
         Returns (17, 3) float64 Blender world joints, metres, Z up, feet on z ≈ 0."""
         joints_cam = np.asarray(joints_cam, dtype=np.float64)
         slot = self._count % len(self._raw)
@@ -304,7 +316,11 @@ class LivePost:
             self.up = with_image_gravity(self.up, image_up, from_contacts)
         self.up = with_floor_points(self.up, self._feet_cam[: len(contacts)][contacts])  # as capture
         level = rotation_between(self.up, CAMERA_UP)
-        body_cam = rigid(pose[None] - pose[None, :1], bone_lengths(poses))[0]
+        seen = pose + size  # as capture (core.world.image_fit): the pose drawn onto the detected 2D, then rigid
+        moved = onto_rays(seen[None], still_xy[None], self.width, self.height, self.focal,
+                          None if conf is None else np.asarray(conf)[None])[0]  # fmt: skip
+        moved = seen + self._move(moved - seen, t)
+        body_cam = rigid((moved - moved[:1])[None], bone_lengths(poses))[0]
         body = camera_to_blender(body_cam @ level.T)
         root = self._root(body_cam[list(FEET)], size, level, float(t)) if self.root_motion else np.zeros(3)
         world = body + root

@@ -213,7 +213,8 @@ class LiveSession:
                 own_3d = getattr(self.detector, "last_world", None) if pose is not None else None
                 rel = self.fusion(rel, own_3d, frame.time_s)  # MediaPipe's own 3D averaged in (core.fuse3d)
                 t2 = time.perf_counter()
-                world = self.post(rel, xy, frame.time_s, self._camera_xy)
+                conf = pose[1] if pose is not None else np.zeros(len(xy))  # a held pose: no new evidence
+                world = self.post(rel, xy, frame.time_s, self._camera_xy, conf)
                 t3 = time.perf_counter()
                 if not np.isfinite(world).all():
                     continue  # degenerate detection (all joints on one pixel): skip rather than send NaN

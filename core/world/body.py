@@ -62,13 +62,17 @@ def bone_lengths(joints: np.ndarray) -> np.ndarray:
 
 
 def rigid(joints: np.ndarray, lengths: np.ndarray) -> np.ndarray:
-    """(T, 17, 3) joints → the same pose with every bone at ``lengths`` (17,), built outwards from the root along each
-    frame's bone directions: bone-length variation is zero by construction, directions are unchanged."""
+    """(T, 17, 3) joints (any bone lengths) → the same pose with every bone at ``lengths`` (17,, by child joint):
+    the root stays, then each joint (parents first) goes on the sphere of its length about its *placed* parent, at
+    the point nearest its own position (along the direction from the placed parent to it). Bone-length variation is
+    zero by construction; a joint's error of length is not carried down the limb (a wrist lands as near to where it
+    was as the forearm's length allows), so a pose drawn onto the image (``core.world.image_fit``) stays on it."""
+    joints = np.asarray(joints, np.float64)
     out = np.empty_like(joints)
     out[:, 0] = joints[:, 0]
     for c in range(1, NUM_JOINTS):  # H36M_PARENTS lists every parent before its children
         p = H36M_PARENTS[c]
-        d = joints[:, c] - joints[:, p]
+        d = joints[:, c] - out[:, p]
         n = np.linalg.norm(d, axis=-1, keepdims=True)
         out[:, c] = out[:, p] + d / np.maximum(n, 1e-9) * lengths[c]
     return out

@@ -7,7 +7,8 @@ ground with planted feet, in Blender axes. Steps, in order (each in its own modu
    (``contacts``), three rounds of contacts and up from the body axis; then combined with the direction the
    gravity model reads from the 2D (``ground.with_image_gravity``), then with the floor the planted feet stood on
    (``ground.with_floor_points``: their camera-space positions from the reprojected root, ``reprojection``);
-3. one rigid skeleton (``body.rigid``): bone lengths once per capture, per-frame directions;
+3. one rigid skeleton that lines up with the video (``image_fit``): each joint drawn onto the camera ray through its
+   detected 2D at its own depth, then bone lengths once per capture restored joint by joint (``body``);
 4. level with the full rotation (pitch and roll) and turn into Blender axes;
 5. the root path (``root``): the body-size estimate steadied by the planted feet;
 6. the floor under the contacts, planted feet locked (``footlock``), and nothing below the floor.
@@ -34,7 +35,7 @@ from ..postprocess import (
     root_trajectory,
 )  # fmt: skip
 from ..skeleton import JOINT_INDEX
-from ..smoothing import smooth
+from ..smoothing import low_pass, smooth
 from .body import bone_lengths, rigid
 from .contact_model import ContactModel, ContactModelError, contact_features
 from .contacts import FEET, foot_contacts, heights_above_lowest, image_speed
@@ -53,6 +54,7 @@ from .ground import (
     with_floor_points,
     with_image_gravity,
 )  # fmt: skip
+from .image_fit import IMAGE_SHARE, MOVE_CUTOFF_HZ, onto_rays
 from .reprojection import reprojected_root
 from .root import fuse_root
 
@@ -65,12 +67,16 @@ FLOOR_WINDOW_S = 2.0
 @dataclass
 class Placement:
     """``world`` (T, 17, 3) Blender world joints (Z up, floor z = 0); ``contacts`` (T, 2) bool (left, right foot);
-    ``up_camera`` (3,) the estimated up direction in camera space; ``info``: figures for the capture summary."""
+    ``up_camera`` (3,) the estimated up direction in camera space; ``info``: figures for the capture summary;
+    ``camera_joints`` (T, 17, 3) the rigid pose at its reprojected root in camera space (x right, y down, z forward),
+    which projects onto the video through the pinhole camera of focal length ``focal_px`` (``image_fit.project``)."""
 
     world: np.ndarray
     contacts: np.ndarray
     up_camera: np.ndarray
     info: dict[str, float | str]
+    camera_joints: np.ndarray
+    focal_px: float
 
 
 @lru_cache(maxsize=1)
@@ -142,6 +148,7 @@ def place(
     subject_height: float, smoothing: float, fov_deg: float = 60.0, root_motion: bool = True,
     camera_shift: np.ndarray | None = None, contact_rule: bool = False, image_gravity: bool = True,
     floor_prior_m2: float = FLOOR_PRIOR_M2, conf: np.ndarray | None = None, gravity_share: float = GRAVITY_SHARE,
+    image_share: float = IMAGE_SHARE,
 ) -> Placement:  # fmt: skip
     """Root-relative camera-space lifter output (T, 17, 3) and the 2D track (T, 17, 2) px → :class:`Placement`.
 
@@ -151,7 +158,8 @@ def place(
     with the gravity model's (``core.world.gravity``, ``gravity_share`` of the way) unless ``image_gravity`` is False,
     then with the floor under the planted feet (``ground.with_floor_points`` with ``floor_prior_m2``; 0 = without).
     ``conf`` (T, 17): the detector's confidences, weighing the joints in the root's reprojection (``reprojection``;
-    None: all alike)."""
+    None: all alike) and in drawing them onto their rays (``image_fit``, ``image_share`` of the way; 0 = the
+    lifter's pose as it is)."""
     stature = estimate_stature(rel)
     scale = subject_height / max(stature, 1e-6)
     rel, pose = scaled_pose(rel, times, subject_height, smoothing)
@@ -172,8 +180,11 @@ def place(
     planted = (cam_root[:, None] + pose[:, list(FEET)])[contacts]
     up = with_floor_points(up, planted, floor_prior_m2)
     level = rotation_between(up, CAMERA_UP)
-    lengths = bone_lengths(pose)
-    body = camera_to_blender(rigid(pose - pose[:, :1], lengths) @ level.T)
+    seen = pose + cam_root[:, None]  # pose is root-relative
+    moved = onto_rays(seen, still_xy, width, height, focal, conf, image_share)
+    moved = seen + low_pass(moved - seen, times, MOVE_CUTOFF_HZ, causal=False)  # the detector's jitter out
+    fitted = rigid(moved - moved[:, :1], bone_lengths(pose)) + moved[:, :1]
+    body = camera_to_blender((fitted - fitted[:, :1]) @ level.T)
     if root_motion:
         seen_root = camera_to_blender(cam_root @ level.T)
         seen_root = smooth(seen_root, times, smoothing, causal=False) if smoothing > 0 else seen_root
@@ -198,7 +209,7 @@ def place(
         "contacts_from": "rule" if model is None else "learned model",
         "camera_moved_px": _camera_moved(camera_shift),
     }  # fmt: skip
-    return Placement(world.astype(np.float32), contacts, up, info)
+    return Placement(world.astype(np.float32), contacts, up, info, fitted, focal)
 
 
 def _camera_moved(shift: np.ndarray | None) -> float:

@@ -223,3 +223,19 @@ def test_smoothing_handles_variable_and_duplicate_timestamps() -> None:
     x = np.arange(7, dtype=float)[:, None, None] * np.ones((1, 2, 3))
     out = smooth(x, t, 0.5, causal=True)
     assert np.isfinite(out).all() and (np.diff(out[:, 0, 0]) >= 0).all()
+
+
+def test_low_pass_is_a_first_order_filter_at_its_cutoff() -> None:
+    from core.smoothing import low_pass
+
+    t = np.arange(5) / 10.0  # dt = 0.1 s
+    step = np.array([0.0, 1.0, 1.0, 1.0, 1.0])
+    alpha = 1.0 / (1.0 + 1.0 / (2 * np.pi * 1.0) / 0.1)  # tau = 1 / (2 pi fc), alpha = 1 / (1 + tau / dt)
+    expected = [0.0, alpha, alpha + (1 - alpha) * alpha, 1 - (1 - alpha) ** 3, 1 - (1 - alpha) ** 4]
+    np.testing.assert_allclose(low_pass(step, t, 1.0, causal=True), expected, atol=1e-12)
+    # a fast wiggle (±0.3 at 25 Hz) on a constant is cut to a tenth whatever its speed, where the 1€ filter's speed
+    # term lets a quarter of it through even at full strength
+    wiggle = 1.0 + 0.3 * (-1.0) ** np.arange(200)
+    t = np.arange(200) / 50.0
+    assert np.abs(low_pass(wiggle, t, 1.0, causal=False) - 1.0)[50:-50].max() < 0.03  # past the start-up
+    assert np.abs(smooth(wiggle, t, 1.0, causal=False) - 1.0)[50:-50].max() > 0.05

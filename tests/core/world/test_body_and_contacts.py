@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 
@@ -34,7 +36,7 @@ def _random_poses(rng: np.random.Generator, T: int = 40) -> np.ndarray:
     return np.cumsum(rng.normal(0, 0.2, (T, 17, 3)), axis=1)  # any tree shape will do
 
 
-def test_rigid_keeps_directions_and_makes_bones_constant() -> None:
+def test_rigid_makes_bones_constant_and_each_joint_nearest_its_own_place() -> None:
     rng = np.random.default_rng(0)
     poses = _random_poses(rng)
     lengths = bone_lengths(poses)
@@ -42,12 +44,27 @@ def test_rigid_keeps_directions_and_makes_bones_constant() -> None:
     for c, p in enumerate(H36M_PARENTS):
         if p < 0:
             continue
-        a, b = poses[:, c] - poses[:, p], out[:, c] - out[:, p]
+        a, b = poses[:, c] - out[:, p], out[:, c] - out[:, p]  # from the *placed* parent towards the joint
         np.testing.assert_allclose(np.linalg.norm(b, axis=-1), lengths[c], rtol=1e-9)
         cos = (a * b).sum(-1) / np.linalg.norm(a, axis=-1) / np.linalg.norm(b, axis=-1)
         np.testing.assert_allclose(cos, 1.0, atol=1e-9)
     np.testing.assert_allclose(out[:, 0], poses[:, 0])
     assert lengths[J["l_knee"]] == lengths[J["r_knee"]]  # left and right share one length
+    np.testing.assert_allclose(rigid(out, lengths), out, atol=1e-12)  # a rigid pose stays as it is
+
+
+def test_rigid_does_not_carry_a_length_error_down_the_limb() -> None:
+    # pelvis at 0, right hip 0.2 m out along x (its length says 0.1), knee straight below the hip's *given* place
+    pose = np.zeros((1, 17, 3))
+    pose[0, J["r_hip"]] = [0.2, 0.0, 0.0]
+    pose[0, J["r_knee"]] = [0.2, 0.0, -0.4]
+    lengths = np.zeros(17)
+    lengths[J["r_hip"]], lengths[J["r_knee"]] = 0.1, 0.4
+    out = rigid(pose, lengths)[0]
+    np.testing.assert_allclose(out[J["r_hip"]], [0.1, 0.0, 0.0], atol=1e-12)
+    # the knee keeps 0.4 m from the placed hip (0.1, 0, 0), towards its own place (0.2, 0, -0.4): not (0.1, 0, -0.4)
+    direction = np.array([0.1, 0.0, -0.4]) / math.hypot(0.1, 0.4)
+    np.testing.assert_allclose(out[J["r_knee"]], [0.1, 0.0, 0.0] + 0.4 * direction, atol=1e-12)
 
 
 def test_bone_lengths_are_medians() -> None:
