@@ -57,7 +57,7 @@ MUTATIONS = (
     Mutation(
         "placement-not-drawn-onto-the-2d",
         "core/world/place.py",
-        "    moved = onto_rays(seen, still_xy, width, height, focal, conf, image_share)",
+        "    moved = onto_rays(seen, xy_px, width, height, focal, conf, share)",
         "    moved = seen  # mutation: the lifter's pose as it is",
         ("tests/core/world/test_place.py", "-k", "lines_up"),
     ),

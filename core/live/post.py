@@ -4,7 +4,8 @@ Capture sees the whole clip; live mode sees only the past, so every clip-wide st
 computed with the *same* functions on a bounded history of ``window_s`` seconds (constant work per frame):
 
 * scale (``estimate_stature``), bone lengths (``core.world.body.bone_lengths``) and the up direction
-  (``core.world.ground.up_from_support`` over the history's poses and contacts, combined with the mean of the
+  (``core.world.ground.up_from_support`` over the history's rigid poses drawn onto the 2D, below, and its contacts,
+  combined with the mean of the
   gravity model's per-frame readings over the same history by ``with_image_gravity``, then with the floor under the
   history's planted feet by ``with_floor_points``): they settle within the first seconds and then follow slow
   changes only; bone lengths are therefore constant only once settled;
@@ -245,7 +246,8 @@ class LivePost:
         self.root_motion = root_motion
         n = max(1, int(round(window_s * fps)))
         self._raw = np.zeros((n, 17, 3))  # ring buffers: the statistics do not care about order
-        self._poses = np.zeros((n, 17, 3))
+        self._poses = np.zeros((n, 17, 3))  # smoothed lifted poses: the bone lengths
+        self._bodies = np.zeros((n, 17, 3))  # the rigid poses drawn onto the 2D: the support
         self._contacts = np.zeros((n, len(FEET)), bool)
         self._feet_cam = np.zeros((n, len(FEET), 3))  # where the feet were, camera space (the floor's points)
         self._gravity = shipped_gravity_model()  # the image's up per frame (core.world.gravity), when installed
@@ -308,19 +310,20 @@ class LivePost:
         size = reprojected_root(recent, recent_xy, self.width, self.height, self.focal, start=start)[-1]
         size[2:] = self._depth(size[2:], t)  # the root by reprojection, camera space
         self._poses[slot], self._contacts[slot] = pose, self.contacts
-        self._feet_cam[slot] = size + pose[list(FEET)]
         _, poses, contacts = self._history()
-        self.up, from_contacts = up_from_support(poses, contacts, body_axis(poses))
-        if self._gravity is not None:  # as capture: combined with the image's up over the same history
-            image_up = self._image_up[: min(self._count, len(self._image_up))].mean(axis=0)
-            self.up = with_image_gravity(self.up, image_up, from_contacts)
-        self.up = with_floor_points(self.up, self._feet_cam[: len(contacts)][contacts])  # as capture
-        level = rotation_between(self.up, CAMERA_UP)
         seen = pose + size  # as capture (core.world.image_fit): the pose drawn onto the detected 2D, then rigid
         moved = onto_rays(seen[None], still_xy[None], self.width, self.height, self.focal,
                           None if conf is None else np.asarray(conf)[None])[0]  # fmt: skip
         moved = seen + self._move(moved - seen, t)
         body_cam = rigid((moved - moved[:1])[None], bone_lengths(poses))[0]
+        self._bodies[slot], self._feet_cam[slot] = body_cam, size + body_cam[list(FEET)]
+        bodies = self._bodies[: len(contacts)]  # as capture: the support and the floor read the rigid pose
+        self.up, from_contacts = up_from_support(bodies, contacts, body_axis(bodies))
+        if self._gravity is not None:  # as capture: combined with the image's up over the same history
+            image_up = self._image_up[: min(self._count, len(self._image_up))].mean(axis=0)
+            self.up = with_image_gravity(self.up, image_up, from_contacts)
+        self.up = with_floor_points(self.up, self._feet_cam[: len(contacts)][contacts])  # as capture
+        level = rotation_between(self.up, CAMERA_UP)
         body = camera_to_blender(body_cam @ level.T)
         root = self._root(body_cam[list(FEET)], size, level, float(t)) if self.root_motion else np.zeros(3)
         world = body + root

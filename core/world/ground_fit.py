@@ -14,8 +14,10 @@ Data: the clips ``core.world.contact_fit`` learns from (CMU motions of the train
 ``core.eval.world`` measures — left out; random cameras of the wide distribution, the detector-like noise, lifted by
 the shipped offline lifter; clips on one flat floor only). Each clip is placed by capture's own ``core.world.place``
 with every candidate (prior 0 = without the floor, share 0 = without the image) and the default options; the up
-error is the angle to the true camera-space up. The candidate with the smallest median error over these clips is the
-one to ship; the tables it prints are the record (docs/capture.md). Never chosen on the evaluation subject.
+error is the angle to the true camera-space up. A candidate replaces the shipped constant only when its median error
+over these clips is lower by more than their sampling noise: the whole 90 % interval of (its median − the shipped
+one's), from a paired bootstrap over the clips, lies below zero; among such candidates the smallest median wins
+(``choice``). The tables it prints are the record (docs/capture.md). Never chosen on the evaluation subject.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from .ground import FLOOR_PRIOR_M2, GRAVITY_SHARE
 CANDIDATES_M2 = (0.0, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3)
 SHARES = (0.0, 0.25, 0.5, 0.75, 1.0)
 OFFSETS_M = (0.0, 0.02, 0.04, 0.06, 0.08, 0.1)
+BOOTSTRAP_DRAWS = 2000
 
 
 def support_lean_deg(world: np.ndarray, camera_space: np.ndarray, up: np.ndarray, fps: float,
@@ -117,20 +120,42 @@ def main(argv: list[str] | None = None) -> int:
     print("| forward lean ° | " + " | ".join(f"{v:.2f}" for v in lean) + " |")
     print(f"\nno lean at {zero_crossing(OFFSETS_M, lean):.3f} m (core.world.ground.CENTRE_OF_PRESSURE_M)\n")
     _table(errors, CANDIDATES_M2, f"floor prior (m²; the image's share {GRAVITY_SHARE:g})", "floor prior m²",
-           "core.world.ground.FLOOR_PRIOR_M2")  # fmt: skip
+           "core.world.ground.FLOOR_PRIOR_M2", FLOOR_PRIOR_M2)  # fmt: skip
     _table(share_errors, SHARES, f"the image's share (floor prior {FLOOR_PRIOR_M2:g} m²)", "share",
-           "core.world.ground.GRAVITY_SHARE")  # fmt: skip
+           "core.world.ground.GRAVITY_SHARE", GRAVITY_SHARE)  # fmt: skip
     return 0
 
 
-def _table(errors: np.ndarray, candidates: tuple[float, ...], what: str, header: str, constant: str) -> None:
+def _table(errors: np.ndarray, candidates: tuple[float, ...], what: str, header: str, constant: str,
+           shipped: float) -> None:  # fmt: skip
     medians = np.median(errors, axis=0)
+    lo, hi = median_difference_interval(errors, candidates.index(shipped))
     print(f"\n{len(errors)} training clips; up error in degrees per {what}:\n")
     print(f"| {header} | " + " | ".join(f"{c:g}" for c in candidates) + " |")
     print("|---|" + "---|" * len(candidates))
     print("| median | " + " | ".join(f"{m:.2f}" for m in medians) + " |")
     print("| mean | " + " | ".join(f"{m:.2f}" for m in errors.mean(axis=0)) + " |")
-    print(f"\nsmallest median: {candidates[int(np.argmin(medians))]:g} ({constant})")
+    intervals = " | ".join(f"{a:+.2f}…{b:+.2f}" for a, b in zip(lo, hi, strict=True))
+    print(f"| median − shipped's, 90 % interval | {intervals} |")
+    print(f"\nto ship ({constant}): {candidates[choice(medians, hi, candidates.index(shipped))]:g}")
+
+
+def median_difference_interval(errors: np.ndarray, shipped: int, draws: int = BOOTSTRAP_DRAWS,
+                               seed: int = 0) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """(clips, candidates) errors → per candidate the 5th and 95th percentiles of (its median − the shipped
+    candidate's median) over clips drawn with replacement (a paired bootstrap: the same clips for both)."""
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(errors), (draws, len(errors)))
+    medians = np.median(errors[picks], axis=1)  # (draws, candidates)
+    diff = medians - medians[:, shipped : shipped + 1]
+    return np.percentile(diff, 5, axis=0), np.percentile(diff, 95, axis=0)
+
+
+def choice(medians: np.ndarray, upper: np.ndarray, shipped: int) -> int:
+    """The candidate to ship: the smallest median among those whose whole 90 % interval lies below the shipped
+    constant's (a change must beat the clips' sampling noise); else the shipped one stays."""
+    better = np.flatnonzero(upper < 0.0)
+    return int(better[np.argmin(medians[better])]) if len(better) else shipped
 
 
 if __name__ == "__main__":

@@ -2,13 +2,15 @@
 ground with planted feet, in Blender axes. Steps, in order (each in its own module of this package):
 
 1. scale to the subject (``core.postprocess.estimate_stature``) and smooth the pose (One-Euro, root-relative);
-2. contacts, then gravity (``contact_model``, ``ground``, ``gravity``): the learned contacts (their height cues use
-   the body axis as up), then the up direction from the centre of mass over them; with the rule instead
-   (``contacts``), three rounds of contacts and up from the body axis; then combined with the direction the
-   gravity model reads from the 2D (``ground.with_image_gravity``), then with the floor the planted feet stood on
-   (``ground.with_floor_points``: their camera-space positions from the reprojected root, ``reprojection``);
-3. one rigid skeleton that lines up with the video (``image_fit``): each joint drawn onto the camera ray through its
-   detected 2D at its own depth, then bone lengths once per capture restored joint by joint (``body``);
+2. the root in camera space by reprojection (``reprojection``) and one rigid skeleton that lines up with the video
+   (``image_fit``): each joint drawn onto the camera ray through its detected 2D at its own depth, then bone lengths
+   once per capture restored joint by joint (``body``);
+3. contacts, then gravity (``contact_model``, ``ground``, ``gravity``): the learned contacts (their cues read the
+   lifted pose, as the model was trained, with the body axis as up), then the up direction from the centre of mass
+   of the rigid pose over them; with the rule instead (``contacts``), three rounds of contacts and up from the body
+   axis; then combined with the direction the gravity model reads from the 2D (``ground.with_image_gravity``), then
+   with the floor the planted feet stood on (``ground.with_floor_points``: their camera-space positions at the
+   reprojected root);
 4. level with the full rotation (pitch and roll) and turn into Blender axes;
 5. the root path (``root``): the body-size estimate steadied by the planted feet;
 6. the floor under the contacts, planted feet locked (``footlock``), and nothing below the floor.
@@ -128,6 +130,16 @@ def contacts_and_up(rel: np.ndarray, speed: np.ndarray, fps: float, body_speed: 
     return contacts, up, from_contacts
 
 
+def fitted_pose(pose: np.ndarray, cam_root: np.ndarray, xy_px: np.ndarray, times: np.ndarray, width: int,
+                height: int, focal: float, conf: np.ndarray | None, share: float) -> np.ndarray:  # fmt: skip
+    """(T, 17, 3) root-relative pose, (T, 3) its root in camera space, (T, 17, 2) px → (T, 17, 3) camera space: the
+    pose drawn onto the 2D's rays (``image_fit``; the moves low-passed), then rigid with the pose's bone lengths."""
+    seen = pose + cam_root[:, None]
+    moved = onto_rays(seen, xy_px, width, height, focal, conf, share)
+    moved = seen + low_pass(moved - seen, times, MOVE_CUTOFF_HZ, causal=False)  # the detector's jitter out
+    return rigid(moved - moved[:, :1], bone_lengths(pose)) + moved[:, :1]
+
+
 def contact_floor(world: np.ndarray, contacts: np.ndarray, fps: float, ankle_offset: float) -> np.ndarray:
     """(T,) floor height: the rolling median (FLOOR_WINDOW_S) of the soles of planted feet, interpolated between
     contacts; with no contact at all, ``core.postprocess.floor_offsets`` on the lowest sole."""
@@ -168,23 +180,21 @@ def place(
     speed = image_speed(still_xy, times, px_per_m, joints=(*FEET, _J["pelvis"]))  # feet, then the pelvis
     model = None if contact_rule else shipped_contact_model()
     cues = contact_features(still_xy, times, px_per_m, pose, body_axis(pose)) if model is not None else None
-    contacts, up, from_contacts = contacts_and_up(pose, speed[:, :2], fps, speed[:, 2], cues, model)
-    gravity = shipped_gravity_model() if image_gravity else None
-    if gravity is not None:  # as a still camera would have seen it, like everything placement reads from the 2D
-        up = with_image_gravity(up, gravity.clip_up(still_xy, width, height), from_contacts, gravity_share)
     # the root in camera space (before levelling) by reprojection: where the planted feet stood, the root path's base
     focal = focal_from_fov(width, height, fov_deg)
     start = root_trajectory(rel, still_xy, width, height, focal, px_per_m)
     cam_root = reprojected_root(rel, still_xy, width, height, focal, conf, start)
     cam_root[:, 2:] = smooth(cam_root[:, 2:], times, max(smoothing, 0.5), causal=False)  # depth: the noisiest
-    planted = (cam_root[:, None] + pose[:, list(FEET)])[contacts]
+    fitted = fitted_pose(pose, cam_root, still_xy, times, width, height, focal, conf, image_share)
+    body_cam = fitted - fitted[:, :1]  # the rigid pose drawn onto the 2D: what the support and the floor read
+    contacts, up, from_contacts = contacts_and_up(body_cam, speed[:, :2], fps, speed[:, 2], cues, model)
+    gravity = shipped_gravity_model() if image_gravity else None
+    if gravity is not None:  # as a still camera would have seen it, like everything placement reads from the 2D
+        up = with_image_gravity(up, gravity.clip_up(still_xy, width, height), from_contacts, gravity_share)
+    planted = (cam_root[:, None] + body_cam[:, list(FEET)])[contacts]
     up = with_floor_points(up, planted, floor_prior_m2)
     level = rotation_between(up, CAMERA_UP)
-    seen = pose + cam_root[:, None]  # pose is root-relative
-    moved = onto_rays(seen, still_xy, width, height, focal, conf, image_share)
-    moved = seen + low_pass(moved - seen, times, MOVE_CUTOFF_HZ, causal=False)  # the detector's jitter out
-    fitted = rigid(moved - moved[:, :1], bone_lengths(pose)) + moved[:, :1]
-    body = camera_to_blender((fitted - fitted[:, :1]) @ level.T)
+    body = camera_to_blender(body_cam @ level.T)
     if root_motion:
         seen_root = camera_to_blender(cam_root @ level.T)
         seen_root = smooth(seen_root, times, smoothing, causal=False) if smoothing > 0 else seen_root
