@@ -46,6 +46,29 @@ def test_path_figures_against_hand_computed_values() -> None:
     assert W.bone_cv(np.stack([pose, longer])) == pytest.approx((0.2 / 2 / 1.1) / 16)  # one bone of 16 varies
 
 
+def test_reprojection_and_acceleration_figures_against_hand_computed_values() -> None:
+    from core.world.image_fit import project
+    from core.world.place import Placement
+
+    rng = np.random.default_rng(0)
+    cam = rng.normal(0.0, 0.3, (4, 17, 3)) + (0.0, 0.0, 4.0)  # camera space, 4 m away
+    truth_px = project(cam, 640, 480, 500.0)
+    placed = Placement(np.zeros((4, 17, 3)), np.zeros((4, 2), bool), np.zeros(3), {}, cam, 500.0)
+    assert W.reprojection_error(placed, truth_px, 640, 480) == pytest.approx(0.0, abs=1e-12)
+    shifted = truth_px + (3.0, 4.0)  # 5 px off in every frame
+    body = np.ptp(truth_px[..., 1], axis=1)
+    assert W.reprojection_error(placed, shifted, 640, 480) == pytest.approx(float((5.0 / body).mean()))
+    # acceleration error: turned about the vertical first, so a turned copy has none; a 1 mm kink at one frame does
+    world = np.cumsum(rng.normal(0.0, 0.01, (6, 17, 3)), axis=0)
+    c, s = np.cos(0.4), np.sin(0.4)
+    turned = world @ np.array([[c, -s, 0], [s, c, 0], [0, 0, 1]]).T
+    assert W._accel_error_mm(turned, world) == pytest.approx(0.0, abs=1e-9)
+    kinked = world.copy()
+    kinked[2, 1:, 0] += 0.001  # every joint but the root 1 mm along x at frame 2: accelerations 1, -2, 1 mm
+    expected = (1.0 + 2.0 + 1.0) * 16 / (4 * 17)  # mean over the 4 second differences and 17 joints (root: 0)
+    assert W._accel_error_mm(kinked, world) == pytest.approx(expected, rel=0.05)
+
+
 def test_the_table_gives_medians_and_mean_contacts(tmp_path: Path) -> None:
     keys = [k for k, _, _ in W._COLUMNS]
     rows = [{"clip": name, **{k: v for k in keys}} for name, v in (("a", 1.0), ("b", 2.0), ("c", 6.0))]
@@ -61,7 +84,7 @@ def test_the_table_gives_medians_and_mean_contacts(tmp_path: Path) -> None:
 def test_diagnostics_never_write_the_docs(tmp_path: Path) -> None:
     doc = tmp_path / "capture.md"  # never the real docs: a failing check would run the evaluation and write there
     doc.write_text("# Capture\n")
-    for flag in ("--clean-2d", "--contact-rule", "--true-3d", "--no-image-gravity"):
+    for flag in ("--clean-2d", "--contact-rule", "--true-3d", "--no-image-gravity", "--no-floor", "--no-image-fit"):
         with pytest.raises(SystemExit) as exc:
             W.main([flag, "--markdown", str(doc), "--videos", ""])
         assert exc.value.code == 2 and doc.read_text() == "# Capture\n"
