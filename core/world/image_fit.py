@@ -18,9 +18,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..camera import project as project_pinhole
+from .reprojection import MIN_DEPTH_M
+
 IMAGE_SHARE = 1.0  # how far a fully confident joint moves onto its ray (0: the lifter's place)
 MOVE_CUTOFF_HZ = 1.0  # a round value; docs/capture.md gives the figures with and without the fit
-MIN_DEPTH_M = 0.1
 
 
 def onto_rays(points: np.ndarray, xy_px: np.ndarray, width: int, height: int, focal_px: float,
@@ -40,6 +42,9 @@ def onto_rays(points: np.ndarray, xy_px: np.ndarray, width: int, height: int, fo
 
 
 def project(points: np.ndarray, width: int, height: int, focal_px: float) -> np.ndarray:
-    """(..., 3) camera-space points → (..., 2) pixels of the pinhole camera ``onto_rays`` assumes."""
-    z = np.maximum(points[..., 2:3], MIN_DEPTH_M)
-    return focal_px * points[..., :2] / z + np.array([width / 2.0, height / 2.0])
+    """(..., J, 3) camera-space points → (..., J, 2) pixels through the camera placement assumes:
+    ``core.camera.project`` with focal length ``focal_px``, the principal point at the image centre and no
+    distortion; depth at least MIN_DEPTH_M, as ``core.world.reprojection`` counts it."""
+    points = np.asarray(points, np.float64)
+    in_front = np.concatenate([points[..., :2], np.maximum(points[..., 2:3], MIN_DEPTH_M)], axis=-1)
+    return project_pinhole(in_front, (focal_px, focal_px), (width / 2.0, height / 2.0))

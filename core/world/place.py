@@ -137,7 +137,7 @@ def fitted_pose(pose: np.ndarray, cam_root: np.ndarray, xy_px: np.ndarray, times
     seen = pose + cam_root[:, None]
     moved = onto_rays(seen, xy_px, width, height, focal, conf, share)
     moved = seen + low_pass(moved - seen, times, MOVE_CUTOFF_HZ, causal=False)  # the detector's jitter out
-    return rigid(moved - moved[:, :1], bone_lengths(pose)) + moved[:, :1]
+    return rigid(moved, bone_lengths(pose))  # the root stays where it was moved
 
 
 def contact_floor(world: np.ndarray, contacts: np.ndarray, fps: float, ankle_offset: float) -> np.ndarray:
