@@ -65,16 +65,17 @@ def lifter_weights(path: str | None, tmp: Path) -> Path:
 
 
 def lifter_step_ms(weights: Path, steps: int = 500) -> tuple[float, float, int]:
-    """Median and p95 ms of ``CausalStreamer.step`` alone (one thread, as in live mode), and the receptive field."""
+    """Median and p95 ms of the live stream's step alone (``streamer_for``: a ``CausalStreamer``, or one per member
+    of an ensemble; one thread, as in live mode), and the receptive field."""
     import numpy as np
     import torch
 
     from core.lift import load_lifter
-    from core.models import CausalStreamer
+    from core.models.ensemble import streamer_for
 
     torch.set_num_threads(1)
     model = load_lifter(weights)
-    stream = CausalStreamer(model)
+    stream = streamer_for(model)
     x = np.random.default_rng(0).uniform(-0.5, 0.5, (17, 2)).astype(np.float32)
     times = []
     for _ in range(steps):
@@ -136,7 +137,7 @@ def main(argv: list[str] | None = None) -> int:
     step_median, step_p95, receptive_field = lifter_step_ms(weights)
     print(f"Python {platform.python_version()}, {platform.processor() or 'cpu'}, {os.cpu_count()} CPUs; clip "
           f"{clip.name} at {args.source_fps:g} fps; lifter {weights.name} (receptive field {receptive_field})")
-    print(f"lifter alone: CausalStreamer.step median {step_median:.2f} ms, p95 {step_p95:.2f} ms (1 thread)")
+    print(f"lifter alone: stream step median {step_median:.2f} ms, p95 {step_p95:.2f} ms (1 thread)")
     print("| input | hands | sustained fps | latency median | latency p95 | dropped/read | detect | hands | lift | "
           "post | process CPU per pose | load avg |")
     print("|---|---|---|---|---|---|---|---|---|---|---|---|")

@@ -40,9 +40,9 @@ def test_the_shipped_weights_lift_the_same_in_numpy(kind: str) -> None:
     path = default_weights(kind)
     x = np.random.default_rng(3).normal(0.0, 0.3, (120, 17, 2)).astype(np.float32)
     ours = load_numpy_lifter(path)
-    # The offline weights are an ensemble of an rf-81 and an rf-243 lifter (core.lifter_ensemble), the causal a lifter.
+    # Both shipped files are ensembles of an rf-81 and an rf-243 lifter (core.lifter_ensemble), offline and causal.
     members = [m.receptive_field for m in getattr(ours, "members", [ours])]
-    assert ours.config.causal == (kind == "causal") and members == ([81, 243] if kind == "offline" else [81])
+    assert ours.config.causal == (kind == "causal") and members == [81, 243]
     np.testing.assert_allclose(_numpy_predict(ours, x, True), _torch_predict(load_lifter(path), x, True), atol=1e-5)
 
 
