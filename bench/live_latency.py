@@ -5,13 +5,13 @@ repository root:
     .venv/bin/python -m bench.live_latency [--seconds 10] [--source-fps 30] [--clip PATH] [--weights PATH]
 
 Inputs are made by resizing a shared clip with OpenCV into a temp folder (854×480 and 1280×720, written at
-``--source-fps`` so the file plays like a webcam at that rate), then played through ``core.live.run_live`` exactly
-as the worker does (real MediaPipe, grabber thread, causal streaming lifter, per-frame post-processing). The lifter
-is ``weights/lifter_causal.pt`` when present, else a random model of configs/attention_causal.toml (same size, same
-cost). Latency is measured per pose from the moment the frame's read returned to the moment the pose is handed to
-``send``; sustained fps is poses delivered per second of wall time. The load average and the process CPU time per pose
-(decode + MediaPipe + lifter + post, all threads) are printed: on a shared machine the wall-clock figures follow the
-load, the CPU time much less.
+``--source-fps`` so the file plays like a webcam at that rate), then played through ``core.live.run_live`` exactly as
+the worker does (real MediaPipe, grabber thread, causal streaming lifter, per-frame post-processing). The lifter is
+``weights/lifter_causal.pt`` when present, else a random model of configs/attention_causal.toml (one rf-81 lifter:
+cheaper than the shipped two-member ensemble, so its figures are not the shipped cost). Latency is measured per pose
+from the moment the frame's read returned to the moment the pose is handed to ``send``; sustained fps is poses
+delivered per second of wall time. The load average and the process CPU time per pose (decode + MediaPipe + lifter +
+post, all threads) are printed: on a shared machine the wall-clock figures follow the load, the CPU time much less.
 """
 
 from __future__ import annotations
@@ -50,7 +50,7 @@ def make_input(clip: Path, size: tuple[int, int], fps: float, out: Path) -> Path
 
 
 def lifter_weights(path: str | None, tmp: Path) -> Path:
-    """The shipped causal weights, or a random model of the causal training config (same architecture and cost)."""
+    """The shipped causal weights, or a random model of the causal training config (one lifter, not the ensemble)."""
     if path:
         return Path(path)
     shipped = REPO / "weights" / "lifter_causal.pt"
