@@ -20,7 +20,8 @@ import numpy as np
 
 from .errors import Cancelled, NoPersonError
 from .gaps import fill_gaps
-from .lazy_modules import defer_unused_imports
+from .lazy_modules import import_mediapipe
+from .mediapipe_image import mediapipe_rgb
 from .others import OtherPeople
 from .skeleton import FLIP_PERMUTATION, H36M_LEFT, H36M_RIGHT, MEDIAPIPE_WEIGHTS, NUM_JOINTS, mediapipe_to_h36m
 from .video import Frame
@@ -45,21 +46,6 @@ class Detector(Protocol):
     # ``last_world``: (17, 3) metres of the last ``detect`` call, camera axes, or None; ``detect_track`` keeps it.
 
 
-def mediapipe_rgb(image: np.ndarray, max_side: int) -> np.ndarray:
-    """(H, W, 3) uint8 BGR → read-only RGB for MediaPipe, downscaled (area) so its longest side is at most
-    ``max_side``. Landmarks come back normalised, so callers scale them by the original size."""
-    import cv2
-
-    height, width = image.shape[:2]
-    longest = max(height, width)
-    if longest > max_side:
-        f = max_side / longest
-        image = cv2.resize(image, (round(width * f), round(height * f)), interpolation=cv2.INTER_AREA)
-    rgb = cv2.cvtColor(image, cv2.COLOR_BGR2RGB)
-    rgb.flags.writeable = False
-    return rgb
-
-
 class MediaPipePoseDetector:
     """MediaPipe Pose (BlazePose full, ``model_complexity=1``) in video/tracking mode.
 
@@ -79,8 +65,7 @@ class MediaPipePoseDetector:
         smooth_landmarks: bool = True,
         max_side: int = 1280,
     ) -> None:
-        defer_unused_imports()
-        import mediapipe as mp  # lazy: 0.3 s import, only in the worker after "ready"
+        mp = import_mediapipe()  # lazy: 0.3 s import, only in the worker after "ready"
 
         self.max_side = int(max_side)
         self._pose = mp.solutions.pose.Pose(

@@ -40,6 +40,12 @@ def defer_unused_imports() -> None:
         defer(family)
 
 
+def import_mediapipe() -> types.ModuleType:
+    """``import mediapipe``, with :data:`DEFERRED` stubbed first: what every detector calls to load it."""
+    defer_unused_imports()
+    return importlib.import_module("mediapipe")
+
+
 def defer(family: tuple[str, ...]) -> None:
     """Stub the modules of ``family`` (a package and its submodules) that are not loaded yet, until first use."""
     if family[-1] in sys.modules or importlib.util.find_spec(family[0].split(".")[0]) is None:

@@ -57,15 +57,15 @@ class OtherPeople:
         return 1.0 if self._someone_else(painted_out(image, xy)) else 0.0
 
     def _someone_else(self, image: np.ndarray) -> bool:
-        from .detect import mediapipe_rgb
+        from .lazy_modules import import_mediapipe
+        from .mediapipe_image import mediapipe_rgb
         from .presence import MIN_BOX_FRACTION, MIN_MEAN_CONFIDENCE
         from .skeleton import mediapipe_to_h36m
 
         if self._pose is None:  # lazy: a clip of one check frame or none pays nothing
-            import mediapipe as mp
-
-            self._pose = mp.solutions.pose.Pose(static_image_mode=True, model_complexity=1, enable_segmentation=False,
-                                                min_detection_confidence=0.5)  # fmt: skip
+            pose = import_mediapipe().solutions.pose
+            self._pose = pose.Pose(static_image_mode=True, model_complexity=1, enable_segmentation=False,
+                                   min_detection_confidence=0.5)  # fmt: skip
         result = self._pose.process(mediapipe_rgb(image, self.max_side))
         if result.pose_landmarks is None:
             return False

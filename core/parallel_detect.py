@@ -30,6 +30,7 @@ import numpy as np
 from . import helper_pool
 from .detect import MediaPipePoseDetector, Track2D, detect_track
 from .errors import Cancelled, CaptureError
+from .helper_pool import THREADS_EACH
 from .others import OtherPeople
 from .video import iter_frames
 
@@ -45,10 +46,6 @@ HEAD_START_FRAMES = OVERLAP_FRAMES  # a warm helper spends that many frames on w
 # before the CLI set one BLAS thread, +0.03…+0.12 s with 2 frames after, −0.06…+0.003 s in 3 runs with 3).
 COLD_START_FRAMES = 3
 MIN_CHUNK_FRAMES = 60  # below this a chunk costs more in warm-up than it saves
-# OpenCV and FFmpeg threads per detecting process once every core has its own process: their hand-offs then only
-# cost CPU (approximate, one machine: one 720p frame's background motion ≈ 1.8 ms of CPU with one thread, ≈ 2.9 ms
-# with two; FFmpeg decoding likewise, core.video.iter_frames).
-THREADS_EACH = 1
 # Frames a detecting process decodes ahead in a thread (core.video.iter_frames) once every core has its own process:
 # none, decoding in turn with detection. A decoding thread only helps where a core would otherwise idle; here it
 # competes with the other process (CLI capture of the 7 s 720p clip ≈ 3 % faster without, approximate, one machine).

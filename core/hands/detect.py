@@ -91,11 +91,9 @@ class MediaPipeHandsDetector:
 
     def __init__(self, model_complexity: int = 1, min_detection_confidence: float = 0.5,
                  max_side: int = 1920) -> None:  # fmt: skip
-        from ..lazy_modules import defer_unused_imports
+        from ..lazy_modules import import_mediapipe
 
-        defer_unused_imports()
-        import mediapipe as mp
-
+        mp = import_mediapipe()
         self.max_side = int(max_side)
         self._hands = mp.solutions.hands.Hands(
             static_image_mode=False, max_num_hands=2, model_complexity=model_complexity,
@@ -104,7 +102,7 @@ class MediaPipeHandsDetector:
 
     def detect(self, image: np.ndarray) -> list[HandObservation]:
         """(H, W, 3) uint8 BGR (as decoded, like core.detect's pose detector) → the hands seen (possibly none)."""
-        from ..detect import mediapipe_rgb
+        from ..mediapipe_image import mediapipe_rgb
 
         height, width = image.shape[:2]
         result: Any = self._hands.process(mediapipe_rgb(image, self.max_side))

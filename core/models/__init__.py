@@ -12,22 +12,12 @@ from __future__ import annotations
 
 from .attention_tcn import AttentionLifter
 from .base import LifterBase, infer_sequence, pad_sequence, padding, predict
-from .checkpoint import CheckpointError, ChecksumError, load_model, read_checkpoint, save_checkpoint
+from .build import build_model
+from .checkpoint import CheckpointError, ChecksumError, read_checkpoint, save_checkpoint
 from .config import LifterConfig
+from .loading import load_model
 from .streaming import CausalStreamer
 from .videopose import VideoPoseLifter
-
-
-def build_model(config: LifterConfig) -> LifterBase:
-    """The lifter described by ``config`` (randomly initialised, training mode)."""
-    if not isinstance(config, LifterConfig):
-        raise TypeError(f"build_model expects a LifterConfig, got {type(config).__name__}")
-    if config.arch == "attention":
-        return AttentionLifter(config)
-    if config.arch == "videopose":
-        return VideoPoseLifter(config)
-    raise ValueError(f"unknown arch {config.arch!r}")  # unreachable: LifterConfig validates arch
-
 
 __all__ = [
     "AttentionLifter",

@@ -161,31 +161,3 @@ def _verified_ensemble(path: Path, payload: dict[str, Any]) -> dict[str, Any]:
     for member in members:
         _verify(path, member["state_dict"], member["sha256"])
     return payload
-
-
-def load_model(path: str | os.PathLike[str], device: str | torch.device = "cpu") -> nn.Module:
-    """Builds the lifter (or ensemble) stored in ``path``, loads its verified weights, moves it to ``device``, eval
-    mode."""
-    from .ensemble import LifterEnsemble  # late import: the package imports this module
-
-    payload = read_checkpoint(path)
-    if payload["format"] == ENSEMBLE_FORMAT:
-        model: nn.Module = LifterEnsemble([_build(path, m["config"], m["state_dict"]) for m in payload["members"]])
-    else:
-        model = _build(path, payload["config"], payload["state_dict"])
-    return model.to(device).eval()
-
-
-def _build(path: str | os.PathLike[str], config_dict: dict[str, Any], state: dict[str, torch.Tensor]) -> nn.Module:
-    from . import build_model  # late import: the package imports this module
-
-    try:
-        config = LifterConfig.from_dict(dict(config_dict))
-    except (TypeError, ValueError) as exc:
-        raise CheckpointError(f"{path}: invalid lifter config: {exc}") from exc
-    model = build_model(config)
-    try:
-        model.load_state_dict(state, strict=True)
-    except RuntimeError as exc:
-        raise CheckpointError(f"{path}: the weights do not fit the stored config: {exc}") from exc
-    return model

@@ -6,23 +6,26 @@ import os
 import sys
 import threading
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..errors import CaptureError
 from ..options import CaptureOptions
-
-if TYPE_CHECKING:
-    from .server import Worker
 
 CANCEL_GRACE_S = 0.8  # after this the main thread reports "cancelled" itself and abandons the busy thread
 
 
 class CaptureJob:
-    """One capture in a thread. Exactly one terminal message (result/error/cancelled) is sent, by whoever is first."""
+    """One capture in a thread. Exactly one terminal message (result/error/cancelled) is sent, by whoever is first.
 
-    def __init__(self, worker: Worker, job_id: str, command: dict[str, Any]) -> None:
-        self.worker, self.id, self.command = worker, job_id, command
+    ``send`` writes one protocol message (the worker's channel), ``log_path`` is named in error messages, and
+    ``force_cpu`` turns the option ``device = "auto"`` into the CPU."""
+
+    def __init__(self, send: Callable[..., None], job_id: str, command: dict[str, Any], *, log_path: str,
+                 force_cpu: bool) -> None:  # fmt: skip
+        self.send, self.id, self.command = send, job_id, command
+        self.log_path, self.force_cpu = log_path, force_cpu
         self.cancel = threading.Event()
         self._done = threading.Lock()
         self.finished = False
@@ -33,13 +36,13 @@ class CaptureJob:
             if self.finished:
                 return False
             self.finished = True
-            self.worker.channel.send(id=self.id, **message)
+            self.send(id=self.id, **message)
         return True
 
     def _progress(self, stage: str, done: int, total: int, fps: float) -> None:
         with self._done:
             if not self.finished:
-                self.worker.channel.send(type="progress", id=self.id, stage=stage, done=done, total=total, fps=fps)
+                self.send(type="progress", id=self.id, stage=stage, done=done, total=total, fps=fps)
 
     def _run(self) -> None:
         try:
@@ -49,7 +52,7 @@ class CaptureJob:
             if not isinstance(video, str) or not isinstance(output, str):
                 raise CaptureError("capture needs string fields 'video' and 'output'", kind="bad_command")
             options = CaptureOptions.from_dict(self.command.get("options"))
-            if options.device == "auto" and self.worker.force_cpu:
+            if options.device == "auto" and self.force_cpu:
                 options.device = "cpu"
             if os.environ.get("VIDEO_MOCAP_WORKER_FAULT") == "capture":  # test hook: an unexpected crash
                 raise RuntimeError("fault injected by VIDEO_MOCAP_WORKER_FAULT")
@@ -60,14 +63,14 @@ class CaptureJob:
                 self.finish(type="cancelled")
             else:
                 print(f"[worker] capture {self.id} failed ({exc.kind}): {exc}", file=sys.stderr)
-                self.finish(type="error", kind=exc.kind, message=str(exc), log=self.worker.log_path)
+                self.finish(type="error", kind=exc.kind, message=str(exc), log=self.log_path)
         except ImportError as exc:  # an incomplete worker environment, not a bug
             traceback.print_exc(file=sys.stderr)
             message = (f"The worker's Python cannot import {exc.name or exc}: install the dependencies again "
                        f"(add-on preferences) or choose a Python that has them.")  # fmt: skip
-            self.finish(type="error", kind="environment", message=message, log=self.worker.log_path)
+            self.finish(type="error", kind="environment", message=message, log=self.log_path)
         except BaseException as exc:  # anything else is a bug: full traceback to the log, short message to the user
             traceback.print_exc(file=sys.stderr)
             sys.stderr.flush()
             message = f"Unexpected {type(exc).__name__}: {exc}. Details are in the worker log."
-            self.finish(type="error", kind="internal", message=message, log=self.worker.log_path)
+            self.finish(type="error", kind="internal", message=message, log=self.log_path)

@@ -87,7 +87,7 @@ class Worker:
             return self.error("bad_command", "capture needs an 'id'")
         if self.busy():
             return self.error("busy", f"capture {self.job.id} is still running; cancel it first", job_id)  # type: ignore[union-attr]
-        self.job = CaptureJob(self, job_id, command)
+        self.job = CaptureJob(self.channel.send, job_id, command, log_path=self.log_path, force_cpu=self.force_cpu)
         self.job.thread.start()
 
     def on_cancel(self, command: dict[str, Any]) -> None:
@@ -166,10 +166,9 @@ def _warm_up() -> None:
         from .. import helper_pool
 
         helper_pool.prewarm()  # first: the helpers' own imports overlap this process's
-        from ..lazy_modules import defer_unused_imports
+        from ..lazy_modules import import_mediapipe
 
-        defer_unused_imports()
-        import mediapipe  # noqa: F401
+        import_mediapipe()
         import torch  # noqa: F401
 
         from .. import capture, lift  # noqa: F401

@@ -91,7 +91,7 @@ def test_prefetch_matches_direct_decode_and_stops_its_thread(tmp_path: Path) -> 
 
 
 def test_one_decoding_thread_gives_the_same_frames() -> None:
-    # Detection processes decode with one FFmpeg thread each (core.parallel_detect.THREADS_EACH): same frames, and
+    # Detection processes decode with one FFmpeg thread each (core.helper_pool.THREADS_EACH): same frames, and
     # the setting reaches the decoder. H.264, as users' clips are.
     clip = REPO_ROOT / "assets" / "pose2sim_balance_cam04.mp4"
     default = [f.image for f in iter_frames(clip, 0, 19)]
