@@ -30,7 +30,6 @@ import numpy as np
 from . import helper_pool
 from .detect import MediaPipePoseDetector, Track2D, detect_track
 from .errors import Cancelled, CaptureError
-from .helper_pool import THREADS_EACH
 from .others import OtherPeople
 from .video import iter_frames
 
@@ -118,8 +117,8 @@ def detect_clip(
         for future in futures:
             future.add_done_callback(lambda _f: finished.append(time.perf_counter()))
         detector, hand_detector, others = MediaPipePoseDetector(), _hands_detector(hands), OtherPeople()
-        with _opencv_threads(THREADS_EACH):
-            frames = iter_frames(video, *chunks[0], threads=THREADS_EACH, prefetch=PREFETCH_EACH)
+        with _opencv_threads(helper_pool.THREADS_EACH):
+            frames = iter_frames(video, *chunks[0], threads=helper_pool.THREADS_EACH, prefetch=PREFETCH_EACH)
             parts = [detect_track(frames, detector, on_frame=report, should_stop=should_stop, hands=hand_detector,
                                   others=others)]  # fmt: skip
         own_done = time.perf_counter()
@@ -212,7 +211,7 @@ def _detect_chunk(video: str, first: int, keep_from: int, last: int, hands: bool
 
     detector, hand_detector, others = MediaPipePoseDetector(), _hands_detector(hands), OtherPeople()
     try:
-        frames = iter_frames(video, first, last, threads=THREADS_EACH, prefetch=PREFETCH_EACH)
+        frames = iter_frames(video, first, last, threads=helper_pool.THREADS_EACH, prefetch=PREFETCH_EACH)
         track = detect_track(frames, detector, on_frame=on_frame, should_stop=helper_pool.cancel.is_set,
                              hands=hand_detector, others=others)  # fmt: skip
     finally:
