@@ -8,7 +8,9 @@
 #   1. realvideo243_offline, resumed from checkpoints/realvideo243_offline/last.pt;
 #   2. realvideo243_causal, resumed from checkpoints/realvideo243_causal/last.pt where the CPU sessions left one (else
 #      from scratch), alongside 1 (fewer workers: 1 has priority);
-#   3. realvideo243_videopose_offline (the VideoPose3D baseline at the same size), after 1 ends, in the time left.
+#   3. realvideo243_videopose_offline (the VideoPose3D baseline at the same size), after 1 ends, in the time left,
+#      resumed from checkpoints/realvideo243_videopose_offline/last.pt where the CPU sessions left one.
+# 1 and 2 finished on the CPU (2026-12-05): their resumes end at once.
 # DEST receives runs.tar.NN: for each run its log.jsonl and model.pt, or last.pt where it did not finish (to resume).
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -46,8 +48,11 @@ for name in offline causal; do
   fi
 done
 wait "$offline"; echo "[train243_gpu] offline: $(tail -c 400 "$work/offline.out" | tr '\r' '\n' | tail -2)"
+videopose_from=()
+[ -f checkpoints/realvideo243_videopose_offline/last.pt ] &&
+  videopose_from=(--resume checkpoints/realvideo243_videopose_offline/last.pt)
 if (( deadline - $(date +%s) > 90 )); then
-  "$python" -m core.train --out "$work/realvideo243_videopose_offline" \
+  "$python" -m core.train "${videopose_from[@]}" --out "$work/realvideo243_videopose_offline" \
     --config "$(config realvideo243_videopose_offline 8 "$(left)")" --data-pack "$pack" >"$work/videopose.out" 2>&1 &
   wait $!; echo "[train243_gpu] videopose: $(tail -c 400 "$work/videopose.out" | tr '\r' '\n' | tail -2)"
 fi
