@@ -3,6 +3,7 @@
     python -m core.eval --checkpoint weights/lifter_offline.pt --data cmu --noise both \
         --markdown out.md --json out.json [--model-card weights/lifter_offline.json]
     python -m core.eval --checkpoint A.pt B.pt --baseline videopose.pt --markdown docs/accuracy.md  # comparison
+    python -m core.eval --checkpoint A81.pt A243.pt --baseline vp81.pt vp243.pt ...  # each to its own width
 
 Each sequence goes through the model's sequence path in one pass, padded by edge replication so every frame gets a
 prediction (as in VideoPose3D's evaluation): ``pad + causal_shift`` frames on the left, ``pad - causal_shift`` on the
@@ -164,11 +165,11 @@ def as_lifted(sequences: list[EvalSequence], model: torch.nn.Module) -> list[Eva
 
 
 def run(args: argparse.Namespace) -> list[dict]:
-    """One report per checkpoint (the baseline, if any, last); sequences are built once per condition and joint
+    """One report per checkpoint (the baselines, if any, last); sequences are built once per condition and joint
     definition (each model is scored on data in the definition it was trained on)."""
     if args.threads > 0:
         torch.set_num_threads(args.threads)
-    paths = list(args.checkpoint) + ([args.baseline] if args.baseline is not None else [])
+    paths = list(args.checkpoint) + list(args.baseline)
     models = [load_model(p) for p in paths]
     tta, upright = args.tta == "on", args.upright == "on"
     reports = [
@@ -215,7 +216,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--checkpoint", type=Path, nargs="+", required=True, help="model file(s) written by core.models.save_checkpoint"
     )
-    p.add_argument("--baseline", type=Path, help="also evaluate this model and report every checkpoint's ratio to it")
+    p.add_argument("--baseline", type=Path, nargs="+", default=[],
+                   help="also evaluate these models and report every checkpoint's ratio to the one of its receptive "
+                        "field (else to the first)")
     p.add_argument("--data", choices=("cmu", "h36m"), default="cmu")
     p.add_argument("--noise", choices=("clean", "noisy", "both"), default="both",
                    help="2D input condition(s) on the rig cameras (ignored when --conditions is given)")
@@ -243,9 +246,9 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.model_card is not None and (args.noise != "both" or args.data != "cmu"):
         raise SystemExit("--model-card needs --noise both and --data cmu (the card reports clean and noisy 2D)")
-    if args.model_card is not None and (len(args.checkpoint) > 1 or args.baseline is not None):
+    if args.model_card is not None and (len(args.checkpoint) > 1 or args.baseline):
         raise SystemExit("--model-card describes one checkpoint: give a single --checkpoint and no --baseline")
-    for path in list(args.checkpoint) + ([args.baseline] if args.baseline is not None else []):
+    for path in list(args.checkpoint) + list(args.baseline):
         if not path.is_file():
             raise SystemExit(f"checkpoint not found: {path}")
     try:
@@ -258,8 +261,8 @@ def main(argv: list[str] | None = None) -> int:
     if len(reports) == 1:
         text, payload = to_markdown(reports[0]), reports[0]
     else:
-        text = comparison_markdown(reports, has_baseline=args.baseline is not None, command=command)
-        payload = {"command": command, "baseline": str(args.baseline) if args.baseline else None, "reports": reports}
+        text = comparison_markdown(reports, baselines=len(args.baseline), command=command)
+        payload = {"command": command, "baselines": [str(b) for b in args.baseline], "reports": reports}
     print(text)
     if args.markdown is not None:
         args.markdown.parent.mkdir(parents=True, exist_ok=True)

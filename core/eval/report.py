@@ -64,17 +64,25 @@ def to_markdown(report: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def comparison_markdown(reports: list[dict[str, Any]], has_baseline: bool, command: str) -> str:
-    """A summary table over several checkpoints (MPJPE / P-MPJPE per condition, ratio to the baseline = last
-    report when ``has_baseline``), followed by each checkpoint's full tables."""
+def baseline_of(report: dict[str, Any], baselines: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The baseline report a checkpoint's ratios are taken to: the one with its receptive field (a comparison at the
+    same temporal context), else the first; None without baselines."""
+    same = [b for b in baselines if b["model"]["receptive_field"] == report["model"]["receptive_field"]]
+    return (same or baselines or [None])[0]
+
+
+def comparison_markdown(reports: list[dict[str, Any]], baselines: int, command: str) -> str:
+    """A summary table over several checkpoints (MPJPE / P-MPJPE per condition and, with ``baselines`` (the last
+    reports), the ratio to each row's baseline (:func:`baseline_of`), followed by each checkpoint's full tables."""
     conditions = list(reports[0]["results"])
-    base = reports[-1] if has_baseline else None
+    bases = reports[len(reports) - baselines :] if baselines else []
     head = (
         "| model | arch | causal | receptive field | params (M) | "
-        + " | ".join(f"{c} MPJPE | {c} P-MPJPE" + (f" | {c} MPJPE / baseline" if base else "") for c in conditions)
+        + ("baseline | " if bases else "")
+        + " | ".join(f"{c} MPJPE | {c} P-MPJPE" + (f" | {c} MPJPE / baseline" if bases else "") for c in conditions)
         + " |"
     )
-    cols = 5 + len(conditions) * (3 if base else 2)
+    cols = 5 + bool(bases) + len(conditions) * (3 if bases else 2)
     defs = sorted({r["model"]["config"].get("joints", "skeleton") for r in reports})
     lines = [
         "# Accuracy of the lifters",
@@ -89,12 +97,15 @@ def comparison_markdown(reports: list[dict[str, Any]], has_baseline: bool, comma
         "heldout = a noise model no training uses; an offline model's 2D has whole-body left/right swaps undone first, "
         "as capture does (core.eval.cli.as_lifted), a causal model's not (live mode has no such repair)",
         f"- command: `{command}`",
+        *([] if not bases else ["- baseline: each row's ratios are to the baseline of its receptive field (else the "
+                                "first baseline), named in the column \"baseline\""]),
         "",
         head,
         "|---" * cols + "|",
     ]
     for r in reports:
         cfg = r["model"]["config"]
+        base = baseline_of(r, bases)
         cells = [
             f"`{r['checkpoint']}`",
             cfg.get("arch", "?"),
@@ -102,10 +113,12 @@ def comparison_markdown(reports: list[dict[str, Any]], has_baseline: bool, comma
             str(r["model"]["receptive_field"]),
             f"{r['model']['params'] / 1e6:.2f}",
         ]
+        if base is not None:
+            cells.append(f"`{base['checkpoint']}`")
         for c in conditions:
             mean = r["results"][c]["mean"]
             cells += [f"{mean['mpjpe']:.1f}", f"{mean['p_mpjpe']:.1f}"]
-            if base:
+            if base is not None:
                 cells.append(f"{mean['mpjpe'] / base['results'][c]['mean']['mpjpe']:.3f}")
         lines.append("| " + " | ".join(cells) + " |")
     lines += real_video_markdown(reports)

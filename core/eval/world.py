@@ -220,21 +220,22 @@ _COLUMNS = (  # (key, header, format)
 
 
 def table(rows: list[dict], title: str) -> str:
-    """Markdown table: one line per clip and, for several clips, the median (mean for the contact figures)."""
+    """Markdown table: one line per clip and, for several clips, the median (for the contact figures the mean over
+    clips and its standard error: how far another draw of clips and cameras could move it)."""
     head = f"| {title} | " + " | ".join(h for _, h, _ in _COLUMNS) + " |"
     lines = [head, "|" + "---|" * (len(_COLUMNS) + 1)]
     for r in rows:
         lines.append(f"| {r['clip']} | " + " | ".join(fmt.format(r[k]) for k, _, fmt in _COLUMNS) + " |")
     if len(rows) > 1:
-        agg = {}
-        for k, _, _ in _COLUMNS:
-            values = [r[k] for r in rows]
-            agg[k] = float(np.nanmean(values) if k.startswith("contact") else np.nanmedian(values))
-        lines.append(
-            "| **median** (contacts: mean) | "
-            + " | ".join(f"**{fmt.format(agg[k])}**" for k, _, fmt in _COLUMNS)
-            + " |"
-        )
+        cells = []
+        for k, _, fmt in _COLUMNS:
+            values = np.array([r[k] for r in rows], float)
+            if k.startswith("contact"):
+                error = np.nanstd(values, ddof=1) / np.sqrt(np.isfinite(values).sum())
+                cells.append(f"**{fmt.format(np.nanmean(values))} ± {fmt.format(error)}**")
+            else:
+                cells.append(f"**{fmt.format(np.nanmedian(values))}**")
+        lines.append("| **median** (contacts: mean ± standard error) | " + " | ".join(cells) + " |")
     return "\n".join(lines)
 
 

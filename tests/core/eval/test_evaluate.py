@@ -12,6 +12,7 @@ from lifter_synth import synthetic_sequences
 
 from core.data.validation_set import EvalSequence
 from core.eval import cli as evaluate
+from core.eval import report as evaluate_report
 from core.eval.report import CMU_ACKNOWLEDGEMENT
 from core.models import LifterConfig, build_model, read_checkpoint, save_checkpoint
 
@@ -166,6 +167,45 @@ def test_cli_compares_checkpoints_against_a_baseline(tmp_path: Path, monkeypatch
     rows = [line for line in md.read_text().splitlines() if line.startswith("| `")]
     assert "clean MPJPE / baseline" in md.read_text() and len(rows) == 2
     assert rows[0].endswith(f"| {attention / baseline:.3f} |") and rows[1].endswith("| 1.000 |")
+
+
+def test_cli_takes_each_ratio_to_the_baseline_of_the_same_receptive_field(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    paths = {}
+    models = (("attention", (3, 3)), ("attention", (3, 3, 3)), ("videopose", (3, 3, 3)), ("videopose", (3, 3)))
+    for arch, widths in models:
+        torch.manual_seed(len(paths))
+        paths[arch, len(widths)] = tmp_path / f"{arch}{len(widths)}.pt"
+        save_checkpoint(paths[arch, len(widths)],
+                        build_model(LifterConfig(arch=arch, filter_widths=widths, channels=16)))  # fmt: skip
+    monkeypatch.setattr(
+        evaluate,
+        "load_sequences",
+        lambda data, cond, args, joints: synthetic_sequences(9, cond != "clean", count=2, frames=20),
+    )
+    md, js = tmp_path / "cmp.md", tmp_path / "cmp.json"
+    order = [("attention", 2), ("attention", 3), ("videopose", 3), ("videopose", 2)]
+    evaluate.main(["--checkpoint", str(paths[order[0]]), str(paths[order[1]]),
+                   "--baseline", str(paths[order[2]]), str(paths[order[3]]),
+                   "--noise", "clean", "--markdown", str(md), "--json", str(js)])  # fmt: skip
+    mpjpe = dict(zip(order, (r["results"]["clean"]["mean"]["mpjpe"] for r in json.loads(js.read_text())["reports"])))
+    rows = {key: line for key in order for line in md.read_text().splitlines() if line.startswith(f"| `{paths[key]}`")}
+    for arch, depth in order:  # receptive field 9 against the rf-9 baseline, 27 against the rf-27 one
+        base = ("videopose", depth)
+        cells = rows[arch, depth].strip("| ").split(" | ")
+        assert cells[5] == f"`{paths[base]}`" and cells[-1] == f"{mpjpe[arch, depth] / mpjpe[base]:.3f}"
+    assert mpjpe["videopose", 2] != pytest.approx(mpjpe["videopose", 3])  # the choice of baseline shows
+
+
+def test_baseline_of_falls_back_to_the_first_baseline() -> None:
+    def report(name: str, rf: int) -> dict:
+        return {"checkpoint": name, "model": {"receptive_field": rf}}
+
+    bases = [report("vp81", 81), report("vp243", 243)]
+    assert [evaluate_report.baseline_of(report("a", rf), bases)["checkpoint"] for rf in (243, 81, 27)] == [
+        "vp243", "vp81", "vp81"]  # fmt: skip
+    assert evaluate_report.baseline_of(report("a", 81), []) is None
 
 
 def test_h36m_sequences_from_videopose3d_format_files(tmp_path: Path, shared_dir: Path) -> None:

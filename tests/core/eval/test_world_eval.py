@@ -69,11 +69,12 @@ def test_reprojection_and_acceleration_figures_against_hand_computed_values() ->
     assert W._accel_error_mm(kinked, world) == pytest.approx(expected, rel=0.05)
 
 
-def test_the_table_gives_medians_and_mean_contacts(tmp_path: Path) -> None:
+def test_the_table_gives_medians_and_mean_contacts_with_their_standard_error(tmp_path: Path) -> None:
     keys = [k for k, _, _ in W._COLUMNS]
     rows = [{"clip": name, **{k: v for k in keys}} for name, v in (("a", 1.0), ("b", 2.0), ("c", 6.0))]
     last = W.table(rows, "clips").splitlines()[-1]
-    assert last.startswith("| **median**") and "**2.0**" in last and "**3.000**" in last  # median 2; contacts mean 3
+    # median 2; contacts: mean 3, standard error sqrt(((1 - 3)² + (2 - 3)² + (6 - 3)²) / 2) / sqrt(3) = 1.528
+    assert last.startswith("| **median**") and "**2.0**" in last and "**3.000 ± 1.528**" in last
     doc = tmp_path / "doc.md"
     doc.write_text("# Doc\n")
     W.write_section(doc, "first")
