@@ -12,8 +12,7 @@ from lifter_synth import synthetic_sequences
 
 from core.data.validation_set import EvalSequence
 from core.eval import cli as evaluate
-from core.eval import report as evaluate_report
-from core.eval.report import CMU_ACKNOWLEDGEMENT
+from core.eval.report import CMU_ACKNOWLEDGEMENT, baseline_of
 from core.models import LifterConfig, build_model, read_checkpoint, save_checkpoint
 
 
@@ -203,9 +202,9 @@ def test_baseline_of_falls_back_to_the_first_baseline() -> None:
         return {"checkpoint": name, "model": {"receptive_field": rf}}
 
     bases = [report("vp81", 81), report("vp243", 243)]
-    assert [evaluate_report.baseline_of(report("a", rf), bases)["checkpoint"] for rf in (243, 81, 27)] == [
+    assert [baseline_of(report("a", rf), bases)["checkpoint"] for rf in (243, 81, 27)] == [
         "vp243", "vp81", "vp81"]  # fmt: skip
-    assert evaluate_report.baseline_of(report("a", 81), []) is None
+    assert baseline_of(report("a", 81), []) is None
 
 
 def test_h36m_sequences_from_videopose3d_format_files(tmp_path: Path, shared_dir: Path) -> None:
