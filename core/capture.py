@@ -75,7 +75,7 @@ def _timed(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, floa
 
 
 def _load_lifter(weights: Path, requested_device: str, clip_s: float) -> tuple[Any, str]:
-    """(model, device), in the loader thread. On the CPU, for clips up to NUMPY_LIFT_MAX_S, the attention lifter
+    """(model, device), in the loader thread. On the CPU, for clips up to NUMPY_LIFT_MAX_S, the lifter
     runs in NumPy (``core.lifter_numpy``) and torch is not imported at all. Where torch is needed (CUDA, a long clip,
     or to find out whether there is a GPU), it is imported here, not before detection."""
     from .lift import load_lifter

@@ -47,8 +47,8 @@ class ShortClipWarning(UserWarning):
 def load_lifter(path: str | Path, device: str = "cpu", numpy_ok: bool = False) -> Any:
     """Load a lifter checkpoint, turning every failure into a ``WeightsError`` the user can act on.
 
-    ``numpy_ok``: on the CPU an attention lifter is loaded for NumPy inference (``core.lifter_numpy``: no torch
-    import; capture uses it); otherwise, and for CUDA or the VideoPose3D baseline, the torch model."""
+    ``numpy_ok``: on the CPU an attention or VideoPose3D lifter (or an ensemble of them) is loaded for NumPy inference
+    (``core.lifter_numpy``: no torch import; capture uses it); otherwise, and for CUDA, the torch model."""
     p = Path(path)
     if not p.is_file():
         raise WeightsError(
@@ -63,7 +63,7 @@ def load_lifter(path: str | Path, device: str = "cpu", numpy_ok: bool = False) -
             raise WeightsError(f"Lifter weights are corrupted (checksum mismatch): {p}. {exc}",
                                kind="weights_corrupt") from exc  # fmt: skip
         except LifterFileError:
-            pass  # not an attention lifter, or a file only torch reads: torch says what is wrong, below
+            pass  # an architecture NumPy does not run, or a file only torch reads: torch says what is wrong, below
     from .models import load_model
     from .models.checkpoint import ChecksumError
 

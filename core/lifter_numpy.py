@@ -8,8 +8,8 @@ the model's window forward (``AttentionLifter.forward_windows``: Liu et al. 2020
 batched over every target frame, with layer 0 computed once per frame and shared by the windows, and layer 1's
 convolutions from per-frame products that the windows only weigh and add (its input is a per-position attention
 weight times layer 0's output: ``NumpyLifter._shared_branch``).
-``tests/core/test_lifter_numpy.py`` holds it equal to the torch model. Training, CUDA, live streaming and the
-VideoPose3D baseline stay with ``core.models``.
+``tests/core/test_lifter_numpy.py`` holds it equal to the torch model. The VideoPose3D lifter's NumPy inference is
+``core.videopose_numpy`` (an ensemble may hold both); training, CUDA and live streaming stay with ``core.models``.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ import collections
 import hashlib
 import pickle
 import zipfile
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,11 +25,11 @@ import numpy as np
 
 from .lifter_ensemble import FORMAT as ENSEMBLE_FORMAT
 from .lifter_ensemble import EnsembleChecksumError, EnsembleError, NumpyEnsemble, check_file_payload
-from .lifter_geometry import anchor, num_units, receptive_field, unit_anchors, unit_dilation, unit_taps
-from .skeleton import flip
+from .lifter_geometry import anchor, num_units, unit_anchors, unit_dilation, unit_taps
+from .numpy_layers import NumpyModel, folded_bn, relu
+from .videopose_numpy import NumpyVideoPose
 
 FORMAT, FORMAT_VERSION = "video_mocap.lifter", 1  # as core.models.checkpoint writes them
-_BN_EPS = 1e-5  # torch.nn.BatchNorm1d's default
 _TARGETS_PER_BATCH = 256
 # torch storage class → (NumPy dtype, the name torch prints for it: part of the weights' sha256)
 _STORAGES = {"FloatStorage": (np.float32, "torch.float32"), "DoubleStorage": (np.float64, "torch.float64"),
@@ -149,56 +147,17 @@ def _verified_ensemble(path: Path, payload: dict[str, Any]) -> dict[str, Any]:
     return payload
 
 
-@dataclass(frozen=True)
-class NumpyConfig:
-    """The fields of a lifter's config that inference reads (``core.models.config.LifterConfig``'s names)."""
-
-    filter_widths: tuple[int, ...]
-    causal: bool
-    channels: int
-    branches: int
-    groups: int
-    num_joints: int
-    activation: str
-    fps: float
-
-
-def _mish(x: np.ndarray) -> np.ndarray:
-    """x · tanh(softplus(x)) = x − 2x / ((1 + eˣ)² + 1) (core.models.blocks), in one buffer (≈ 1.6× faster than
-    the expression's temporaries on the 2-core machine)."""
-    e = np.minimum(x, 20.0)
-    np.exp(e, out=e)
-    e += 1.0
-    np.square(e, out=e)
-    e += 1.0
-    np.divide(x, e, out=e)
-    e *= -2.0
-    e += x
-    return e
-
-
-def _relu(x: np.ndarray) -> np.ndarray:
-    return np.maximum(x, 0.0)
-
-
-class NumpyLifter:
+class NumpyLifter(NumpyModel):
     """An attention lifter's weights (BatchNorm folded) and its batched window forward."""
 
+    arch = "attention"
+
     def __init__(self, config: dict[str, Any], state: dict[str, np.ndarray]) -> None:
-        if config.get("arch") != "attention":
-            raise LifterFileError(f"NumPy inference covers the attention lifter, not {config.get('arch')!r}")
-        activation = config.get("activation") or "mish"
-        self.config = NumpyConfig(tuple(config["filter_widths"]), bool(config["causal"]), int(config["channels"]),
-                                  int(config["branches"]), int(config["groups"]), int(config["num_joints"]),
-                                  activation, float(config.get("fps", 50.0)))  # fmt: skip
-        self.act = {"mish": _mish, "relu": _relu}[activation]
-        self.receptive_field = receptive_field(self.config.filter_widths)
-        self.causal_shift = (self.receptive_field - 1) // 2 if self.config.causal else 0
+        super().__init__(config)
         w = {k: np.asarray(v, np.float32) for k, v in state.items()}
 
         def bn(prefix: str) -> tuple[np.ndarray, np.ndarray]:
-            scale = w[prefix + ".weight"] / np.sqrt(w[prefix + ".running_var"] + _BN_EPS)
-            return scale, w[prefix + ".bias"] - w[prefix + ".running_mean"] * scale
+            return folded_bn(w, prefix)
 
         k0 = self.config.filter_widths[0]
         self.expand = (w["expand_conv.weight"].transpose(2, 1, 0).reshape(k0 * 2 * self.config.num_joints, -1),
@@ -234,7 +193,7 @@ class NumpyLifter:
                 win = x[:, taps].reshape(n * p_out, k, g, c // g).transpose(2, 0, 1, 3).reshape(g, n * p_out, -1)
                 y = np.matmul(win, weight).transpose(1, 0, 2).reshape(n, p_out, c)
             feats.append(self.act(y * scale + shift))
-        z = _relu(sum(feats).mean(axis=1) @ layer["reduce"] * layer["reduce_bn"][0] + layer["reduce_bn"][1])
+        z = relu(sum(feats).mean(axis=1) @ layer["reduce"] * layer["reduce_bn"][0] + layer["reduce_bn"][1])
         logits = (z @ layer["expand"] + layer["expand_b"]).reshape(n, len(feats), c)
         att = np.exp(logits - logits.max(axis=1, keepdims=True))
         att /= att.sum(axis=1, keepdims=True)
@@ -328,26 +287,20 @@ class NumpyLifter:
             out[starts] = self._windows(x[starts[:, None] + np.arange(n)[None, :]], pending, layer1)
         return out
 
-    def predict(self, x: np.ndarray, tta: bool = True) -> np.ndarray:
-        """``core.models.predict`` for one padded sequence (T_in, J, 2): root zeroed, flip TTA averaged.
 
-        The mirrored pass runs in a second thread: NumPy releases the GIL in its products and element-wise loops,
-        and OpenBLAS's own threads gain nothing at these sizes (the measurements: ``core.blas_threads``).
-        """
-        if not tta:
-            pred = self.sequence(x)
-        else:
-            with ThreadPoolExecutor(max_workers=1, thread_name_prefix="lift-mirror") as mirror:
-                mirrored = mirror.submit(self.sequence, flip(x))
-                pred = 0.5 * (self.sequence(x) + flip(mirrored.result()))
-        pred[:, 0] = 0.0
-        return pred
+def numpy_model(config: dict[str, Any], state: dict[str, np.ndarray]) -> NumpyLifter | NumpyVideoPose:
+    """One lifter's weights as its NumPy model, by architecture (raises LifterFileError for any other)."""
+    if config.get("arch") == "attention":
+        return NumpyLifter(config, state)
+    if config.get("arch") == "videopose":
+        return NumpyVideoPose(config, state)
+    raise LifterFileError(f"NumPy inference covers the attention and VideoPose3D lifters, not {config.get('arch')!r}")
 
 
-def load_numpy_lifter(path: str | Path) -> NumpyLifter | NumpyEnsemble:
-    """The attention lifter (or ensemble of them) in ``path`` for NumPy inference (raises LifterFileError /
+def load_numpy_lifter(path: str | Path) -> NumpyLifter | NumpyVideoPose | NumpyEnsemble:
+    """The lifter (or ensemble of lifters) in ``path`` for NumPy inference (raises LifterFileError /
     LifterChecksumError)."""
     payload = read_lifter_file(path)
     if payload["format"] == ENSEMBLE_FORMAT:
-        return NumpyEnsemble([NumpyLifter(dict(m["config"]), m["state_dict"]) for m in payload["members"]])
-    return NumpyLifter(dict(payload["config"]), payload["state_dict"])
+        return NumpyEnsemble([numpy_model(dict(m["config"]), m["state_dict"]) for m in payload["members"]])
+    return numpy_model(dict(payload["config"]), payload["state_dict"])

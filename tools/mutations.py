@@ -303,11 +303,18 @@ MUTATIONS = (
         ("tests/core/models/test_dropout.py",),
     ),
     Mutation(
+        "videopose-numpy-residual-unanchored",
+        "core/videopose_numpy.py",
+        "            start = dilation * anchor(widths[i + 1], causal)",
+        "            start = 0  # mutation",
+        ("tests/core/test_videopose_numpy.py",),
+    ),
+    Mutation(
         "numpy-lifter-mirror-pass-unmirrored",
-        "core/lifter_numpy.py",
+        "core/numpy_layers.py",
         "                pred = 0.5 * (self.sequence(x) + flip(mirrored.result()))",
         "                pred = 0.5 * (self.sequence(x) + mirrored.result())  # mutation",
-        ("tests/core/test_lifter_numpy.py",),
+        ("tests/core/test_lifter_numpy.py", "tests/core/test_videopose_numpy.py"),
     ),
     Mutation(
         "cli-starts-helpers-after-the-pipeline-import",

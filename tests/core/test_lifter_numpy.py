@@ -116,12 +116,6 @@ def test_the_reader_equals_torch_and_refuses_bad_files(tmp_path: Path) -> None:
         read_lifter_file(foreign)
 
 
-def test_a_videopose_file_loads_as_the_torch_model(tmp_path: Path) -> None:
-    model = build_model(LifterConfig(arch="videopose", filter_widths=(3, 3), channels=16)).eval()
-    save_checkpoint(tmp_path / "vp.pt", model)
-    assert isinstance(load_lifter(tmp_path / "vp.pt", numpy_ok=True), torch.nn.Module)
-
-
 def test_long_clips_lift_with_torch_short_ones_in_numpy() -> None:
     # torch's import pays off once there is enough to lift (core.capture.NUMPY_LIFT_MAX_S)
     from core.capture import NUMPY_LIFT_MAX_S, _load_lifter
