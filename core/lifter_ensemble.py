@@ -109,7 +109,8 @@ def member_offsets(fields: Sequence[tuple[int, int]]) -> tuple[int, int, list[in
 
 
 class NumpyEnsemble:
-    """NumPy inference of an ensemble file (``core.lifter_numpy.NumpyLifter`` members): what a CPU capture runs."""
+    """NumPy inference of an ensemble file (``core.numpy_layers.NumpyModel`` members, attention or VideoPose3D):
+    what a CPU capture runs."""
 
     def __init__(self, members: Sequence[Any]) -> None:
         self.members = list(members)

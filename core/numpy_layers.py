@@ -1,5 +1,5 @@
 """What every NumPy lifter shares (``core.lifter_numpy``: the attention lifter; ``core.videopose_numpy``: the
-VideoPose3D baseline): the config fields inference reads, the activations, folded BatchNorm, and the flip-TTA
+VideoPose3D lifter): the config fields inference reads, the activations, folded BatchNorm, and the flip-TTA
 predict of one padded sequence. No torch."""
 
 from __future__ import annotations

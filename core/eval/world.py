@@ -32,6 +32,7 @@ per frame).
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
 
@@ -134,15 +135,16 @@ def placement_figures(placed: Placement, truth_world: np.ndarray, truth_up_cam: 
 
 def synthetic(model, cmu_root: Path, subjects: tuple[str, ...], seed: int, cameras: int,  # noqa: ANN001
               noisy: bool = True, contact_rule: bool = False, true_3d: bool = False,
-              image_gravity: bool = True, floor: bool = True,
-              image_share: float = IMAGE_SHARE) -> list[dict[str, float]]:  # fmt: skip
+              image_gravity: bool = True, floor: bool = True, image_share: float = IMAGE_SHARE,
+              true_fov: bool = False) -> list[dict[str, float]]:  # fmt: skip
     """One row of figures per (motion, camera) of the held-out subjects (module docstring); ``noisy=False`` feeds the
     exact projections instead (a diagnostic: what the detector's noise costs each figure); ``true_3d`` places the
     true camera-space pose instead of the lifter's (a diagnostic: what placement itself gets right with a perfect
     lifter; the contacts' image cues still come from the 2D); ``image_gravity=False``: the up direction from the body
     alone (a diagnostic: what ``core.world.gravity`` adds); ``floor=False``: without the floor under the planted feet
     (a diagnostic: what ``core.world.ground.with_floor_points`` adds); ``image_share`` 0: the lifter's pose without
-    drawing it onto the detected 2D (a diagnostic: what ``core.world.image_fit`` does)."""
+    drawing it onto the detected 2D (a diagnostic: what ``core.world.image_fit`` does); ``true_fov``: placement told
+    the camera's true field of view, as a file's focal-length metadata would (a diagnostic: what the prior costs)."""
     from ..data.cmu import list_motions, split_by_subject
     from .rendered import FPS, rendered_clips
 
@@ -151,9 +153,11 @@ def synthetic(model, cmu_root: Path, subjects: tuple[str, ...], seed: int, camer
     for clip in rendered_clips(model, held_out, seed, cameras, noisy=noisy, max_frames=MAX_FRAMES):
         cam, height = clip.camera, clip.height
         rel = clip.camera_space - clip.camera_space[:, :1] if true_3d else clip.rel
+        options = _DEFAULTS | ({"fov_deg": fov_deg(cam.width, cam.height, float(np.mean(cam.focal)))} if true_fov
+                               else {})  # fmt: skip
         placed = place(rel, clip.pixels, clip.times, cam.width, cam.height, FPS, subject_height=height,
                        contact_rule=contact_rule, image_gravity=image_gravity, floor_prior_m2=_floor(floor),
-                       image_share=image_share, **_DEFAULTS)  # fmt: skip
+                       image_share=image_share, **options)  # fmt: skip
         distance = float(np.linalg.norm(clip.camera_space[:, _P], axis=-1).mean())
         row = placement_figures(placed, clip.world, cam.R @ np.array([0.0, 0.0, 1.0]), distance, FPS, height,
                                 cam.project_camera(clip.camera_space), (cam.width, cam.height))  # fmt: skip
@@ -162,11 +166,11 @@ def synthetic(model, cmu_root: Path, subjects: tuple[str, ...], seed: int, camer
 
 
 def pose2sim(model, reference: Path | None, true_3d: bool = False,  # noqa: ANN001
-             image_gravity: bool = True, floor: bool = True,
-             image_share: float = IMAGE_SHARE) -> list[dict[str, float]]:  # fmt: skip
-    """One row per shared real view (module docstring); ``true_3d``, ``image_gravity``, ``floor``, ``image_share``:
-    the diagnostics of :func:`synthetic`. The truth's 2D is the reference seen through the view's calibration
-    (OpenCV's model, distortion included)."""
+             image_gravity: bool = True, floor: bool = True, image_share: float = IMAGE_SHARE,
+             true_fov: bool = False) -> list[dict[str, float]]:  # fmt: skip
+    """One row per shared real view (module docstring); ``true_3d``, ``image_gravity``, ``floor``, ``image_share``,
+    ``true_fov`` (the calibration's focal length): the diagnostics of :func:`synthetic`. The truth's 2D is the
+    reference seen through the view's calibration (OpenCV's model, distortion included)."""
     import cv2
 
     from ..fuse3d import fuse_clip
@@ -191,8 +195,10 @@ def pose2sim(model, reference: Path | None, true_3d: bool = False,  # noqa: ANN0
             # as capture does: MediaPipe's own 3D averaged in (every frame is a real, unswapped detection here)
             rel, _ = fuse_clip(rel, view.mediapipe_3d, np.ones(len(rel), bool), times, share)
         height = estimate_stature(truth)
+        K = intrinsics[view.name][0]
+        options = _DEFAULTS | ({"fov_deg": fov_deg(*view.size, float(K[0, 0] + K[1, 1]) / 2)} if true_fov else {})
         placed = place(rel, view.xy, times, *view.size, view.fps, subject_height=height, image_gravity=image_gravity,
-                       floor_prior_m2=_floor(floor), image_share=image_share, **_DEFAULTS)  # fmt: skip
+                       floor_prior_m2=_floor(floor), image_share=image_share, **options)  # fmt: skip
         distance = float(np.linalg.norm(truth[:, _P] @ R.T + t, axis=-1).mean())
         up = R @ np.array([0.0, 0.0, 1.0])
         K, dist = intrinsics[view.name]
@@ -206,6 +212,11 @@ def pose2sim(model, reference: Path | None, true_3d: bool = False,  # noqa: ANN0
 
 def _floor(on: bool) -> float:
     return FLOOR_PRIOR_M2 if on else 0.0
+
+
+def fov_deg(width: int, height: int, focal_px: float) -> float:
+    """The field of view along the image's long side of a focal length in pixels (``focal_from_fov``'s inverse)."""
+    return math.degrees(2.0 * math.atan(0.5 * max(width, height) / focal_px))
 
 
 _COLUMNS = (  # (key, header, format)
@@ -275,11 +286,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-image-gravity", action="store_true", help="up from the body alone (core.world.gravity off)")
     p.add_argument("--no-floor", action="store_true", help="up without the floor under the planted feet")
     p.add_argument("--no-image-fit", action="store_true", help="the lifter's pose not drawn onto the detected 2D")
+    p.add_argument("--true-fov", action="store_true", help="placement told each camera's true field of view")
     args = p.parse_args(argv)
     diagnostic = args.clean_2d or args.contact_rule or args.true_3d or args.no_image_gravity or args.no_floor
-    if (diagnostic or args.no_image_fit) and args.markdown:
-        p.error("--clean-2d, --contact-rule, --true-3d, --no-image-gravity, --no-floor and --no-image-fit are "
-                "diagnostics: their tables do not go into the docs' measured section")
+    if (diagnostic or args.no_image_fit or args.true_fov) and args.markdown:
+        p.error("--clean-2d, --contact-rule, --true-3d, --no-image-gravity, --no-floor, --no-image-fit and "
+                "--true-fov are diagnostics: their tables do not go into the docs' measured section")
     share = 0.0 if args.no_image_fit else IMAGE_SHARE
     from ..lift import load_lifter
     from ..weights import default_weights
@@ -288,8 +300,10 @@ def main(argv: list[str] | None = None) -> int:
     model = load_lifter(weights, device="cpu")
     synth = synthetic(model, args.cmu_root, tuple(args.subjects), args.seed, args.cameras, noisy=not args.clean_2d,
                       contact_rule=args.contact_rule, true_3d=args.true_3d,
-                      image_gravity=not args.no_image_gravity, floor=not args.no_floor, image_share=share)  # fmt: skip
-    real = pose2sim(model, args.reference, args.true_3d, not args.no_image_gravity, not args.no_floor, share)
+                      image_gravity=not args.no_image_gravity, floor=not args.no_floor, image_share=share,
+                      true_fov=args.true_fov)  # fmt: skip
+    real = pose2sim(model, args.reference, args.true_3d, not args.no_image_gravity, not args.no_floor, share,
+                    args.true_fov)
     from .world_clips import clips_table, shared_clips
 
     clips = shared_clips(args.videos, args.detect_workers, args.checkpoint) if str(args.videos) not in ("", ".") else []
@@ -303,9 +317,11 @@ def main(argv: list[str] | None = None) -> int:
         + (" --no-image-gravity" if args.no_image_gravity else "")
         + (" --no-floor" if args.no_floor else "")
         + (" --no-image-fit" if args.no_image_fit else "")
+        + (" --true-fov" if args.true_fov else "")
     )
     variant = (", true 3D" if args.true_3d else "") + (", body alone" if args.no_image_gravity else "")
     variant += (", without the floor" if args.no_floor else "") + (", no image fit" if args.no_image_fit else "")
+    variant += ", true field of view" if args.true_fov else ""
     text = (
         f"Measured by `{command}` (weights `{Path(weights).name}`).\n\n"
         + table(synth, "synthetic: CMU 08, random cameras" + (", noise-free 2D" if args.clean_2d else "")

@@ -85,7 +85,8 @@ def test_the_table_gives_medians_and_mean_contacts_with_their_standard_error(tmp
 def test_diagnostics_never_write_the_docs(tmp_path: Path) -> None:
     doc = tmp_path / "capture.md"  # never the real docs: a failing check would run the evaluation and write there
     doc.write_text("# Capture\n")
-    for flag in ("--clean-2d", "--contact-rule", "--true-3d", "--no-image-gravity", "--no-floor", "--no-image-fit"):
+    for flag in ("--clean-2d", "--contact-rule", "--true-3d", "--no-image-gravity", "--no-floor", "--no-image-fit",
+                 "--true-fov"):
         with pytest.raises(SystemExit) as exc:
             W.main([flag, "--markdown", str(doc), "--videos", ""])
         assert exc.value.code == 2 and doc.read_text() == "# Capture\n"
@@ -110,3 +111,26 @@ def test_true_3d_places_the_truth_and_not_the_lift(monkeypatch: pytest.MonkeyPat
     # the image's reading of gravity (core.world.gravity, from the 2D) takes the lean's error part of the way back
     both = W.synthetic(None, Path("."), ("08",), 8, 1)[0]
     assert both["up_err_deg"] < 0.75 * lifted["up_err_deg"]
+
+
+def test_the_field_of_view_of_a_focal_length_by_hand() -> None:
+    # 1000 px wide, focal 500 px: the half-width subtends atan(500 / 500) = 45°, so 90°; a portrait frame's long side
+    assert W.fov_deg(1000, 600, 500.0) == pytest.approx(90.0)
+    assert W.fov_deg(600, 1000, 500.0 / np.tan(np.radians(30.0))) == pytest.approx(60.0)
+
+
+def test_true_fov_tells_placement_the_cameras_focal_length(monkeypatch: pytest.MonkeyPatch) -> None:
+    world = synthetic_motion(120, 3).astype(np.float64)
+    cam = vc.random_camera(world, np.random.default_rng(2))
+    pixels, x_cam, _ = render_windows(world[None].astype(np.float32), CameraBatch.stack([cam]), 0)
+    clip = rendered.RenderedClip("synthetic/cam0", world, cam, pixels[0], x_cam[0], np.arange(120) / 50.0,
+                                 x_cam[0] - x_cam[0][:, :1], float(estimate_stature(world)))  # fmt: skip
+    monkeypatch.setattr(rendered, "rendered_clips", lambda *a, **k: iter([clip]))
+    monkeypatch.setattr(cmu, "list_motions", lambda root: [SimpleNamespace(subject="08")])
+    monkeypatch.setattr(cmu, "split_by_subject", lambda motions, subjects: ([], motions))
+    seen, real_place = [], W.place
+    monkeypatch.setattr(W, "place", lambda *a, **k: seen.append(k["fov_deg"]) or real_place(*a, **k))
+    W.synthetic(None, Path("."), ("08",), 8, 1)
+    W.synthetic(None, Path("."), ("08",), 8, 1, true_fov=True)
+    true_fov = np.degrees(2 * np.arctan(0.5 * max(cam.width, cam.height) / np.mean(cam.focal)))
+    assert seen[0] == W.DEFAULT_FOV_DEG and seen[1] == pytest.approx(true_fov)
