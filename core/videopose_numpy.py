@@ -36,7 +36,7 @@ class NumpyVideoPose(NumpyModel):
         widths = self.config.filter_widths
         w = {k: np.asarray(v, np.float32) for k, v in state.items()}
 
-        def conv(name: str, bn: str) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+        def conv(name: str, bn: str) -> tuple[list[np.ndarray], np.ndarray]:
             """A bias-free Conv1d (C_out, C_in, k) and its BatchNorm → (per tap (C_in, C_out) · scale, shift)."""
             weight, (scale, shift) = w[name], folded_bn(w, bn)
             return [np.ascontiguousarray(weight[:, :, t].T * scale) for t in range(weight.shape[2])], shift
