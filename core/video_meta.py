@@ -45,7 +45,12 @@ def focal_35mm(path: str | Path) -> float | None:
 def fov_from_35mm(focal_mm: float, width: int, height: int) -> float:
     """A 35 mm-equivalent focal length and the picture's size in pixels → the field of view along the long side,
     degrees (the convention of ``CaptureOptions.fov_deg``)."""
-    focal_px = focal_mm / FULL_FRAME_DIAGONAL_MM * math.hypot(width, height)
+    return fov_from_focal_px(focal_mm / FULL_FRAME_DIAGONAL_MM * math.hypot(width, height), width, height)
+
+
+def fov_from_focal_px(focal_px: float, width: int, height: int) -> float:
+    """A focal length in pixels → the field of view along the picture's long side, degrees
+    (``core.postprocess.focal_from_fov``'s inverse)."""
     return math.degrees(2.0 * math.atan(max(width, height) / 2.0 / focal_px))
 
 

@@ -32,7 +32,6 @@ per frame).
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from pathlib import Path
 
@@ -42,6 +41,7 @@ from ..metrics import acceleration_error, p_mpjpe
 from ..options import DEFAULT_FOV_DEG, CaptureOptions
 from ..postprocess import ANKLE_FRACTION, estimate_stature
 from ..skeleton import JOINT_INDEX
+from ..video_meta import fov_from_focal_px
 from ..world.body import lengths_per_frame
 from ..world.contacts import FEET, baseline_speed, clean_runs, precision_recall
 from ..world.ground import FLOOR_PRIOR_M2
@@ -153,8 +153,8 @@ def synthetic(model, cmu_root: Path, subjects: tuple[str, ...], seed: int, camer
     for clip in rendered_clips(model, held_out, seed, cameras, noisy=noisy, max_frames=MAX_FRAMES):
         cam, height = clip.camera, clip.height
         rel = clip.camera_space - clip.camera_space[:, :1] if true_3d else clip.rel
-        options = _DEFAULTS | ({"fov_deg": fov_deg(cam.width, cam.height, float(np.mean(cam.focal)))} if true_fov
-                               else {})  # fmt: skip
+        true = {"fov_deg": fov_from_focal_px(float(np.mean(cam.focal)), cam.width, cam.height)}
+        options = _DEFAULTS | (true if true_fov else {})
         placed = place(rel, clip.pixels, clip.times, cam.width, cam.height, FPS, subject_height=height,
                        contact_rule=contact_rule, image_gravity=image_gravity, floor_prior_m2=_floor(floor),
                        image_share=image_share, **options)  # fmt: skip
@@ -195,13 +195,13 @@ def pose2sim(model, reference: Path | None, true_3d: bool = False,  # noqa: ANN0
             # as capture does: MediaPipe's own 3D averaged in (every frame is a real, unswapped detection here)
             rel, _ = fuse_clip(rel, view.mediapipe_3d, np.ones(len(rel), bool), times, share)
         height = estimate_stature(truth)
-        K = intrinsics[view.name][0]
-        options = _DEFAULTS | ({"fov_deg": fov_deg(*view.size, float(K[0, 0] + K[1, 1]) / 2)} if true_fov else {})
+        K, dist = intrinsics[view.name]
+        true = {"fov_deg": fov_from_focal_px(float(K[0, 0] + K[1, 1]) / 2, *view.size)}
+        options = _DEFAULTS | (true if true_fov else {})
         placed = place(rel, view.xy, times, *view.size, view.fps, subject_height=height, image_gravity=image_gravity,
                        floor_prior_m2=_floor(floor), image_share=image_share, **options)  # fmt: skip
         distance = float(np.linalg.norm(truth[:, _P] @ R.T + t, axis=-1).mean())
         up = R @ np.array([0.0, 0.0, 1.0])
-        K, dist = intrinsics[view.name]
         truth_px = cv2.projectPoints(truth.reshape(-1, 3), cv2.Rodrigues(R)[0], t, K, dist)[0]
         truth_px = truth_px.reshape(len(truth), -1, 2)
         figures = placement_figures(placed, truth, up, distance, view.fps, height, truth_px, view.size,
@@ -212,11 +212,6 @@ def pose2sim(model, reference: Path | None, true_3d: bool = False,  # noqa: ANN0
 
 def _floor(on: bool) -> float:
     return FLOOR_PRIOR_M2 if on else 0.0
-
-
-def fov_deg(width: int, height: int, focal_px: float) -> float:
-    """The field of view along the image's long side of a focal length in pixels (``focal_from_fov``'s inverse)."""
-    return math.degrees(2.0 * math.atan(0.5 * max(width, height) / focal_px))
 
 
 _COLUMNS = (  # (key, header, format)

@@ -10,7 +10,7 @@ import pytest
 from capture_helpers import add_quicktime_item, write_video
 
 from core.video import probe
-from core.video_meta import FOCAL_35MM_KEY, field_of_view, focal_35mm, fov_from_35mm
+from core.video_meta import FOCAL_35MM_KEY, field_of_view, focal_35mm, fov_from_35mm, fov_from_focal_px
 
 
 @pytest.fixture
@@ -71,3 +71,9 @@ def test_field_of_view_from_a_35mm_equivalent_against_hand_computed_values() -> 
     assert field_of_view(40.0, 26.0, 1920, 1080, 60.0) == (40.0, "option")  # the option wins
     assert field_of_view(None, 26.0, 1920, 1080, 60.0) == (pytest.approx(71.91, abs=0.01), "file (26 mm equivalent)")
     assert field_of_view(None, None, 1920, 1080, 60.0) == (60.0, "default")
+
+
+def test_the_field_of_view_of_a_focal_length_by_hand() -> None:
+    # 1000 px wide, focal 500 px: the half-width subtends atan(500 / 500) = 45°, so 90°; a portrait frame's long side
+    assert fov_from_focal_px(500.0, 1000, 600) == pytest.approx(90.0)
+    assert fov_from_focal_px(500.0 / math.tan(math.radians(30.0)), 600, 1000) == pytest.approx(60.0)

@@ -113,12 +113,6 @@ def test_true_3d_places_the_truth_and_not_the_lift(monkeypatch: pytest.MonkeyPat
     assert both["up_err_deg"] < 0.75 * lifted["up_err_deg"]
 
 
-def test_the_field_of_view_of_a_focal_length_by_hand() -> None:
-    # 1000 px wide, focal 500 px: the half-width subtends atan(500 / 500) = 45°, so 90°; a portrait frame's long side
-    assert W.fov_deg(1000, 600, 500.0) == pytest.approx(90.0)
-    assert W.fov_deg(600, 1000, 500.0 / np.tan(np.radians(30.0))) == pytest.approx(60.0)
-
-
 def test_true_fov_tells_placement_the_cameras_focal_length(monkeypatch: pytest.MonkeyPatch) -> None:
     world = synthetic_motion(120, 3).astype(np.float64)
     cam = vc.random_camera(world, np.random.default_rng(2))
