@@ -137,7 +137,10 @@ def capture(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "capture":
-        return capture(args)
+        from .native_log import filtered_native_stderr
+
+        with filtered_native_stderr():  # MediaPipe's known-harmless C++ lines off the console (core/native_log.py)
+            return capture(args)
     return 2
 
 

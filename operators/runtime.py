@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 import bpy
 
 from ..core.worker.client import WorkerClient
+from ..core.worker.logs import new_log_path
 from ..core.worker.runtime_env import PythonChoice, resolve_worker_python
 
 # "video_mocap" when enabled as a legacy add-on from a folder, "bl_ext.<repo>.video_mocap" as an extension.
@@ -59,9 +59,10 @@ def worker_factory(context: bpy.types.Context) -> Callable[[], WorkerClient]:
     log_dir = user_dir("logs")
 
     def start() -> WorkerClient:
-        """Start `python -m core.worker` in the add-on root, logging to a new file in the logs folder."""
+        """Start `python -m core.worker` in the add-on root, logging to a new file in the logs folder (the newest
+        ones kept: core/worker/logs.py)."""
         log_dir.mkdir(parents=True, exist_ok=True)
-        client = WorkerClient(python, ADDON_ROOT, log_path=log_dir / f"worker_{time.strftime('%Y%m%d_%H%M%S')}.log")
+        client = WorkerClient(python, ADDON_ROOT, log_path=new_log_path(log_dir))
         client.start()
         return client
 

@@ -55,6 +55,18 @@ def test_any_rate_is_lifted_at_50_fps_and_returned_per_frame(fps: float) -> None
     np.testing.assert_array_equal(out[:, 0], 0.0)
 
 
+@pytest.mark.parametrize("fps", [10.0, 60.0])
+def test_progress_counts_the_clips_frames(fps: float) -> None:
+    times = np.arange(int(3 * fps) + 1) / fps  # 151 grid frames at 50 fps; 31 or 181 clip frames
+    reports: list[tuple[int, int]] = []
+    lift_timed(RecordingLifter(), _track(times), times, 1000, 1000, flip_tta=False, upright=False, chunk=40,
+               on_chunk=lambda done, total: reports.append((done, total)))  # fmt: skip
+    assert len(reports) == 4  # one per chunk of 40 grid frames
+    assert all(total == len(times) for _, total in reports)
+    assert reports[-1][0] == len(times)  # ends at 100 %, not at 151 / 181 = 83 %
+    assert [d for d, _ in reports] == sorted(d for d, _ in reports)
+
+
 def test_clips_at_the_model_rate_are_lifted_unchanged() -> None:
     times = np.arange(40) / 50.0
     model = RecordingLifter()
