@@ -137,8 +137,9 @@ def capture(args: argparse.Namespace) -> int:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "capture":
-        from .native_log import filtered_native_stderr
+        from .native_log import filtered_native_stderr, quiet_libraries
 
+        quiet_libraries()  # before OpenCV loads, here and in the 2D helpers
         with filtered_native_stderr():  # MediaPipe's known-harmless C++ lines off the console (core/native_log.py)
             return capture(args)
     return 2

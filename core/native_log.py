@@ -14,6 +14,11 @@ never see them; the CLI filters them instead: :func:`filtered_native_stderr` poi
 thread copies every line to the console except those matching ``HARMLESS``. Python's own ``sys.stderr`` (progress
 bars, our errors and warnings) keeps writing to the console directly; the 2D helper processes inherit the pipe, so
 their lines (a traceback included) pass through the same filter. Nothing unknown is hidden.
+
+FFmpeg and OpenCV have settings for this: a file that is not a video makes FFmpeg print ``moov atom not found`` and
+OpenCV a ``[ WARN ]`` line before our own one-line error. :func:`quiet_libraries` sets their levels (``QUIET_ENV``)
+in the environment, unless the user set them, before this process or a helper imports OpenCV. Only the CLI does
+this: the worker keeps them in its log, where they help to tell why a file would not open.
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ HARMLESS = tuple(
 )
 
 
+QUIET_ENV = {"OPENCV_FFMPEG_LOGLEVEL": "-8", "OPENCV_LOG_LEVEL": "ERROR"}  # AV_LOG_QUIET; OpenCV's errors only
 DRAIN_TIMEOUT_S = 2.0  # a bound, in case a child left half a line in the pipe
 
 
@@ -60,6 +66,13 @@ def copy_lines(source: BinaryIO, console: BinaryIO, drained: threading.Event | N
         elif not harmless(line):
             console.write(line)
             console.flush()
+
+
+def quiet_libraries() -> None:
+    """FFmpeg's log off and OpenCV's warnings off for this process and the ones it starts (before they import OpenCV;
+    FFmpeg's level is read when a capture opens), unless the environment already sets them."""
+    for name, value in QUIET_ENV.items():
+        os.environ.setdefault(name, value)
 
 
 @contextmanager

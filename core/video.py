@@ -14,10 +14,6 @@ Facts about OpenCV 4.10's FFmpeg backend this module relies on (checked on this 
   presentation time of the frame just read, which we pass on per frame (VFR clips keep their real timing).
 * ``CAP_PROP_FRAME_COUNT`` is an estimate (duration × fps) for some containers; the stream simply ends when it ends,
   and progress totals are clamped.
-* Log noise: a file that is not a video makes FFmpeg print ``moov atom not found`` and OpenCV a ``[ WARN ]`` line on
-  stderr before our own message; :func:`quiet_opencv` (run on import) keeps both quiet unless the user asked for their
-  logs (``OPENCV_FFMPEG_LOGLEVEL``, ``OPENCV_LOG_LEVEL``). FFmpeg's level is read when a capture opens, so setting it
-  after ``import cv2`` works.
 """
 
 from __future__ import annotations
@@ -35,20 +31,6 @@ import numpy as np
 
 from .errors import VideoError
 from .video_meta import focal_35mm
-
-ERRORS_ONLY = 2  # cv2.setLogLevel: 0 silent … 2 errors … 6 verbose
-FFMPEG_QUIET = "-8"  # AV_LOG_QUIET
-
-
-def quiet_opencv() -> None:
-    """Keep OpenCV's warnings and FFmpeg's log off the user's console (our errors say what went wrong), unless the
-    environment already sets their levels."""
-    os.environ.setdefault("OPENCV_FFMPEG_LOGLEVEL", FFMPEG_QUIET)
-    if "OPENCV_LOG_LEVEL" not in os.environ:
-        cv2.setLogLevel(ERRORS_ONLY)
-
-
-quiet_opencv()
 
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".exr", ".hdr"})
 

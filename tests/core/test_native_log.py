@@ -1,13 +1,16 @@
-"""core.native_log: MediaPipe's known-harmless C++ lines are left out of the CLI's console, nothing else is."""
+"""core.native_log: MediaPipe's known-harmless C++ lines are left out of the CLI's console, nothing else is; FFmpeg's
+and OpenCV's own log lines are off."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 from repo import REPO_ROOT
 
-from core.native_log import harmless
+from core.native_log import QUIET_ENV, harmless
 
 # as MediaPipe 0.10.21 printed them in a capture on this machine
 MEDIAPIPE_LINES = (
@@ -50,3 +53,27 @@ def test_the_filter_drops_only_the_known_lines_of_this_process_and_its_children(
     lines = done.stderr.decode().splitlines()
     # the copier thread and Python's own writes interleave freely, but all is out before the block ends
     assert sorted(lines[:-1]) == ["E0000 native error", "child", "python line"] and lines[-1] == "after"
+
+
+def _probe_output(path: Path, quiet: bool) -> str:
+    """What a fresh process that probes ``path`` prints besides our error message, stdout and stderr together
+    (FFmpeg's lines reach stdout once OpenCV relays them), with or without ``quiet_libraries`` first."""
+    code = "\n".join((
+        "import sys", "from core.native_log import quiet_libraries", "if sys.argv[2] == '1':", "    quiet_libraries()",
+        "from core.errors import VideoError", "from core.video import probe", "try:", "    probe(sys.argv[1])",
+        "except VideoError as e:", "    print(e)",
+    ))  # fmt: skip
+    env = {k: v for k, v in os.environ.items() if k not in QUIET_ENV}
+    done = subprocess.run([sys.executable, "-c", code, str(path), "1" if quiet else "0"], cwd=REPO_ROOT, env=env,
+                          capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
+    message = f"Cannot open {path.name} as a video"
+    assert message in done.stdout
+    return "".join(line for line in (done.stdout + done.stderr).splitlines(True) if message not in line)
+
+
+def test_ffmpeg_and_opencv_say_nothing_before_our_message(tmp_path: Path) -> None:
+    path = tmp_path / "notes.mp4"
+    path.write_text("this is not a video\n" * 50)
+    assert _probe_output(path, quiet=True) == ""
+    loud = _probe_output(path, quiet=False)  # what the quiet settings are for
+    assert "moov atom not found" in loud and "WARN" in loud
