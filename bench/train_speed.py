@@ -27,7 +27,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 TARGETS_PER_STEP = 1024
-VARIANTS = ((256, 8), (256, 32), (256, 64), (512, 8), (512, 32))  # (channels, targets per window)
+VARIANTS = ((256, 8), (256, 32), (256, 64), (512, 8), (512, 32), (1024, 32))  # (channels, targets per window)
 SKIP_STEPS, EVERY = 10, 5
 
 
