@@ -80,8 +80,12 @@ def filtered_native_stderr() -> Iterator[None]:
     """Within the block, file descriptor 2 (native code, child processes started in it) goes through the filter;
     ``sys.stderr`` writes to the console as before. Restored on the way out, once the copier has passed on all that
     was written before; what children write later still passes through the filter while they live."""
-    sys.stderr.flush()
-    console_fd = os.dup(2)
+    try:
+        sys.stderr.flush()
+        console_fd = os.dup(2)
+    except (AttributeError, OSError):  # no stderr at all (pythonw, a closed descriptor): nothing to keep clean
+        yield
+        return
     read_fd, write_fd = os.pipe()
     console = os.fdopen(os.dup(console_fd), "wb", buffering=0)
     drained = threading.Event()

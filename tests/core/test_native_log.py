@@ -77,3 +77,10 @@ def test_ffmpeg_and_opencv_say_nothing_before_our_message(tmp_path: Path) -> Non
     assert _probe_output(path, quiet=True) == ""
     loud = _probe_output(path, quiet=False)  # what the quiet settings are for
     assert "moov atom not found" in loud and "WARN" in loud
+
+
+def test_without_a_stderr_the_block_still_runs() -> None:
+    code = "import os, sys\nos.close(2)\nsys.stderr = None\nfrom core.native_log import filtered_native_stderr\n" \
+           "with filtered_native_stderr():\n    print('ran')"  # fmt: skip
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0 and done.stdout == "ran\n"
