@@ -28,8 +28,10 @@ from .weights import default_weights, lifter_model, resolve_device
 
 # Longest clip lifted in NumPy on the CPU. Importing torch costs ≈ 1 s of CPU next to detection, while its sequence
 # path lifts the shipped ensemble (an rf-243 member does most of the work) faster per frame than the NumPy forward
-# with one BLAS thread: torch wins back its import past about a minute of clip. `python -m bench.lift_path` measures
-# both and prints the crossover (docs/performance.md; approximate: one machine, and detection's load moves it).
+# with one BLAS thread: torch wins back its import past half a minute to a minute of clip (32–48 s measured on this
+# machine on different days; either side of it the difference is under a second). `python -m bench.lift_path`
+# measures both and prints the crossover (docs/performance.md; approximate: one machine, and detection's load moves
+# it).
 NUMPY_LIFT_MAX_S = 60.0
 
 # Called as progress(stage, done, total, frames_per_second).
