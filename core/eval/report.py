@@ -65,10 +65,16 @@ def to_markdown(report: dict[str, Any]) -> str:
 
 
 def baseline_of(report: dict[str, Any], baselines: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The baseline report a checkpoint's ratios are taken to: the one with its receptive field (a comparison at the
-    same temporal context), else the first; None without baselines."""
+    """The baseline report a checkpoint's ratios are taken to: the one with its receptive field and causality (a
+    comparison at the same temporal context), else one with its receptive field, else the first; None without
+    baselines."""
     same = [b for b in baselines if b["model"]["receptive_field"] == report["model"]["receptive_field"]]
-    return (same or baselines or [None])[0]
+    twin = [b for b in same if _causal(b) == _causal(report)]
+    return (twin or same or baselines or [None])[0]
+
+
+def _causal(report: dict[str, Any]) -> bool:
+    return bool(report["model"].get("config", {}).get("causal", False))
 
 
 def comparison_markdown(reports: list[dict[str, Any]], baselines: int, command: str) -> str:
@@ -97,8 +103,9 @@ def comparison_markdown(reports: list[dict[str, Any]], baselines: int, command: 
         "heldout = a noise model no training uses; an offline model's 2D has whole-body left/right swaps undone first, "
         "as capture does (core.eval.cli.as_lifted), a causal model's not (live mode has no such repair)",
         f"- command: `{command}`",
-        *([] if not bases else ["- baseline: each row's ratios are to the baseline of its receptive field (else the "
-                                "first baseline), named in the column \"baseline\""]),
+        *([] if not bases else ["- baseline: each row's ratios are to the baseline of its receptive field and "
+                                "causality (else of its receptive field, else the first baseline), named in the column "
+                                "\"baseline\""]),
         "",
         head,
         "|---" * cols + "|",
@@ -228,6 +235,14 @@ def _training_facts(extra: dict[str, Any], config: dict[str, Any], report: dict[
     epochs, per_epoch = extra.get("epochs_done"), data_cfg.get("samples_per_epoch")
     targets = int(data_cfg.get("targets_per_window", 1))  # target frames per window
     samples = epochs * per_epoch * targets if isinstance(epochs, int) and isinstance(per_epoch, int) else None
+    wall, started = extra.get("wall_time_s"), None
+    if isinstance(extra.get("init_extra"), dict):  # a second schedule from a finished model (core.train.init_weights)
+        before = _training_facts(extra["init_extra"], config, report)["training"]
+        started = {"file": extra.get("init_from"), "weights_sha256": extra.get("init_sha256"),
+                   "command": before["command"], "samples_seen": before["samples_seen"],
+                   "wall_time_s": before["wall_time_s"],
+                   "this_schedule": {"samples_seen": samples, "wall_time_s": wall}}  # fmt: skip
+        samples, wall = _total([samples, before["samples_seen"]]), _total([wall, before["wall_time_s"]])
     extra_sets = list(data_cfg.get("extra_sets", []))
     return {
         "data": {
@@ -249,11 +264,10 @@ def _training_facts(extra: dict[str, Any], config: dict[str, Any], report: dict[
             "epochs": extra.get("epochs_done"),
             "finished_schedule": extra.get("finished"),
             "stopped_by": extra.get("stopped_by"),
-            "wall_time_s": extra.get("wall_time_s"),
+            "wall_time_s": wall,  # with the schedule it started from, if any
             "samples_seen": samples,
-            "mean_samples_per_s": round(samples / extra["wall_time_s"], 1)
-            if samples and extra.get("wall_time_s")
-            else None,
+            "mean_samples_per_s": round(samples / wall, 1) if samples and wall else None,
+            "started_from": started,
             "config": train_cfg,
         },
     }

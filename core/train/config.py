@@ -35,6 +35,9 @@ class OptimConfig:
     lookahead_k: int = 6
     bn_momentum_start: float = 0.1
     bn_momentum_end: float = 0.001
+    # A finished model file (model.pt, path from the repository root) whose weights start the run instead of random
+    # ones: a second schedule for a trained network without its optimiser state (core.train.init_weights). "" = none.
+    init_from: str = ""
 
     def __post_init__(self) -> None:
         if self.epochs < 1 or self.batch_size < 1:

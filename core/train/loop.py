@@ -37,6 +37,7 @@ from ..data.dataset import TrainingData, build_training_data
 from ..metrics import mpjpe
 from ..models import build_model, save_checkpoint
 from .config import TrainConfig
+from .init_weights import init_path, load_init_weights
 from .lookahead import ranger
 from .prefetch import BatchQueue
 from .run_log import RunLog, weights_digest
@@ -170,10 +171,14 @@ class _Run:
                                 k=opt.lookahead_k, weight_decay=opt.weight_decay)  # fmt: skip
         self.position, self.elapsed_before = TrainPosition(0, 0), 0.0
         self.commands = [command]  # every invocation of this run, the first one starting it
+        self.init: dict[str, Any] = {}  # where the weights started ([optim] init_from), kept across resumes
+        if opt.init_from and resume is None:
+            self.init = load_init_weights(self.model, config.model, init_path(opt.init_from, REPO_ROOT))
         if resume is not None:
             payload = load_training_checkpoint(resume)
             before = payload.get("extra", {})
             self.commands = list(before.get("commands", [before.get("command", "")])) + [command]
+            self.init = dict(before.get("init", {}))
             self.model.load_state_dict(payload["model"])
             self.optimizer.load_state_dict(payload["optimizer"])
             restore_rng(payload)
@@ -188,7 +193,7 @@ class _Run:
         self.log.record("start", rank_count=self.ddist.world, device=str(self.device), command=command,
                         epoch=self.position.epoch, step=self.position.step, train_motions=self.data.train.num_motions,
                         train_frames=self.data.train.num_frames,
-                        params=sum(p.numel() for p in self.model.parameters()))  # fmt: skip
+                        params=sum(p.numel() for p in self.model.parameters()), **self.init)  # fmt: skip
         self.result = TrainResult()
         self.t_start = time.monotonic()
         self.steps_this_call = 0
@@ -250,7 +255,8 @@ class _Run:
             save_training_checkpoint(self.result.checkpoint, config=self.config.to_dict(),
                                      model_state=self.model.state_dict(), optimizer_state=self.optimizer.state_dict(),
                                      position=next_position, elapsed_s=self.elapsed(),
-                                     extra={"command": self.command, "commands": self.commands})  # fmt: skip
+                                     extra={"command": self.command, "commands": self.commands,
+                                            "init": self.init})  # fmt: skip
         if self.ddist.world > 1:
             dist.barrier()
         return next_position.epoch
@@ -263,7 +269,7 @@ class _Run:
         wall = self.elapsed()
         if self.ddist.main:
             result.model_file = self.out_dir / "model.pt"
-            extra = _model_extra(self.config, self.commands, epoch, wall, result, self.data)
+            extra = _model_extra(self.config, self.commands, epoch, wall, result, self.data) | self.init
             save_checkpoint(result.model_file, self.model, extra=extra)
             self.log.record("end", finished=result.finished, stopped_by=self.stop, epochs_done=epoch, wall_s=wall,
                             **result.validation)  # fmt: skip

@@ -207,6 +207,16 @@ def test_baseline_of_falls_back_to_the_first_baseline() -> None:
     assert baseline_of(report("a", 81), []) is None
 
 
+def test_baseline_of_prefers_the_twin_of_the_same_causality() -> None:
+    def report(name: str, rf: int, causal: bool) -> dict:
+        return {"checkpoint": name, "model": {"receptive_field": rf, "config": {"causal": causal}}}
+
+    bases = [report("vp243", 243, False), report("vp243c", 243, True), report("vp81", 81, False)]
+    assert baseline_of(report("a", 243, True), bases)["checkpoint"] == "vp243c"
+    assert baseline_of(report("a", 243, False), bases)["checkpoint"] == "vp243"
+    assert baseline_of(report("a", 81, True), bases)["checkpoint"] == "vp81"  # no causal twin: the same field
+
+
 def test_h36m_sequences_from_videopose3d_format_files(tmp_path: Path, shared_dir: Path) -> None:
     rng = np.random.default_rng(0)
     T = 12
