@@ -167,13 +167,13 @@ class _Run:
         self.batches = BatchQueue(self.data, config.run.seed, self.ddist.rank, self.local_batch,
                                   config.run.data_workers, self.steps_per_epoch, opt.epochs)  # fmt: skip
         self.model = m.to(self.device)
+        self.init: dict[str, Any] = {}  # where the weights started ([optim] init_from), kept across resumes
+        if opt.init_from and resume is None:  # before the optimiser: Lookahead's slow weights copy the start
+            self.init = load_init_weights(self.model, config.model, init_path(opt.init_from, REPO_ROOT))
         self.optimizer = ranger(m.parameters(), lr=opt.lr, betas=opt.betas, eps=opt.eps, alpha=opt.lookahead_alpha,
                                 k=opt.lookahead_k, weight_decay=opt.weight_decay)  # fmt: skip
         self.position, self.elapsed_before = TrainPosition(0, 0), 0.0
         self.commands = [command]  # every invocation of this run, the first one starting it
-        self.init: dict[str, Any] = {}  # where the weights started ([optim] init_from), kept across resumes
-        if opt.init_from and resume is None:
-            self.init = load_init_weights(self.model, config.model, init_path(opt.init_from, REPO_ROOT))
         if resume is not None:
             payload = load_training_checkpoint(resume)
             before = payload.get("extra", {})

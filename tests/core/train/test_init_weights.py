@@ -46,10 +46,12 @@ def test_a_run_starts_from_the_file_and_its_model_records_it_across_a_resume(tmp
     first_cfg = tiny_config(optim={"epochs": 1}, data={"samples_per_epoch": 64 * 2})
     first = train(first_cfg, tmp_path / "first", data=tiny_data(first_cfg))
     start = read_checkpoint(first.model_file)
-    # a second schedule at a vanishing learning rate: its weights stay those of the first run's model
+    # a second schedule at a vanishing learning rate: its weights stay those of the first run's model, through
+    # Lookahead's pulls towards its slow weights (every 6 steps) too
     cfg = tiny_config(optim={"epochs": 1, "lr": 1e-12, "lr_end": 1e-12, "init_from": str(first.model_file)},
-                      data={"samples_per_epoch": 64 * 2})  # fmt: skip
-    part = train(cfg, tmp_path / "second", data=tiny_data(cfg), max_steps=1)
+                      data={"samples_per_epoch": 64 * 8})  # fmt: skip
+    assert cfg.optim.lookahead_k < 8
+    part = train(cfg, tmp_path / "second", data=tiny_data(cfg), max_steps=3)
     assert part.stopped_by == "max_steps"
     rest = train(cfg, tmp_path / "second", data=tiny_data(cfg), resume=tmp_path / "second" / "last.pt")
     assert rest.finished
