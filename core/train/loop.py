@@ -169,7 +169,8 @@ class _Run:
         self.model = m.to(self.device)
         self.init: dict[str, Any] = {}  # where the weights started ([optim] init_from), kept across resumes
         if opt.init_from and resume is None:  # before the optimiser: Lookahead's slow weights copy the start
-            self.init = load_init_weights(self.model, config.model, init_path(opt.init_from, REPO_ROOT))
+            path = init_path(opt.init_from, REPO_ROOT)
+            self.init = load_init_weights(self.model, config.model, path) | {"init_from": opt.init_from}  # as given
         self.optimizer = ranger(m.parameters(), lr=opt.lr, betas=opt.betas, eps=opt.eps, alpha=opt.lookahead_alpha,
                                 k=opt.lookahead_k, weight_decay=opt.weight_decay)  # fmt: skip
         self.position, self.elapsed_before = TrainPosition(0, 0), 0.0
