@@ -290,13 +290,14 @@ def _load_bank(motions: list[Motion], cfg: DataConfig, repo_root: Path, joints: 
     names = [m.name for m in motions]
     sources = [m.skeleton for m in motions]
     if cfg.extra_sets:
-        extra, extra_names = load_extra_motions(_resolve(cfg.extra_root, repo_root), cfg.extra_sets)
+        extra, extra_names = load_extra_motions(resolve_path(cfg.extra_root, repo_root), cfg.extra_sets)
         poses, names = poses + extra, names + extra_names
         sources += [n.split("/", 1)[0] for n in extra_names]
     return MotionBank.from_list([convert(p, joints, s) for p, s in zip(poses, sources)], names)
 
 
-def _resolve(root: str | Path, repo_root: Path) -> Path:
+def resolve_path(root: str | Path, repo_root: Path) -> Path:
+    """A configured path: absolute as given, else from the repository root."""
     root = Path(root)
     return root if root.is_absolute() else (repo_root / root).resolve()
 
@@ -326,7 +327,7 @@ class TrainingSources:
 
 def load_training_sources(cfg: DataConfig, repo_root: Path, seed: int = 1, joints: str = "skeleton") -> TrainingSources:
     """The motions (validation subjects excluded), the camera pool and the validation sequences of ``cfg``."""
-    root = _resolve(cfg.cmu_root, repo_root)
+    root = resolve_path(cfg.cmu_root, repo_root)
     bank = _load_bank(training_motions(cfg, root), cfg, repo_root, joints)
     cameras = vc.RandomCameraConfig.preset(cfg.cameras)
     pool = CameraPool.cached(bank, seed, cfg.segment_frames, cfg.random_cameras_per_segment, cfg.rigs_per_segment,

@@ -15,29 +15,29 @@ from typing import Any
 
 import torch
 
+from ..data.dataset import resolve_path
 from ..models.checkpoint import read_single
 from ..models.config import LifterConfig
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 class InitWeightsError(ValueError):
     """``init_from`` names a file that is not a single lifter of the run's architecture."""
 
 
-def init_path(init_from: str, repo_root: Path) -> Path:
-    """``[optim] init_from`` → the file it names (relative paths from the repository root)."""
-    path = Path(init_from)
-    return path if path.is_absolute() else repo_root / path
+def load_init_weights(model: torch.nn.Module, config: LifterConfig, init_from: str | Path,
+                      repo_root: Path = REPO_ROOT) -> dict[str, Any]:  # fmt: skip
+    """Loads the weights of the single-lifter file ``init_from`` (relative paths from ``repo_root``) into ``model``
+    (built from ``config``).
 
-
-def load_init_weights(model: torch.nn.Module, config: LifterConfig, path: Path) -> dict[str, Any]:
-    """Loads the weights of the single-lifter file ``path`` into ``model`` (built from ``config``).
-
-    Returns what the run records of its start: the file, its weights' sha256 and the file's own training record
+    Returns what the run records of its start: the file as given, its weights' sha256 and the file's own training record
     (its ``extra``: command, epochs, wall time, config), so that a model card can count all the training it had.
 
     Raises:
         InitWeightsError: the file holds another architecture (any ``[model]`` setting differs) or no lifter.
     """
+    path = resolve_path(init_from, repo_root)
     try:
         payload = read_single(path)
     except (OSError, RuntimeError) as exc:  # missing, damaged, an ensemble, a bad checksum
@@ -52,4 +52,4 @@ def load_init_weights(model: torch.nn.Module, config: LifterConfig, path: Path) 
         raise InitWeightsError(f"optim.init_from: {path} is a different model ([model] {', '.join(differ)} differ)")
     model.load_state_dict(payload["state_dict"])
     # the file's own training record (which may itself start from another): model cards add its samples and hours
-    return {"init_from": str(path), "init_sha256": payload["sha256"], "init_extra": payload.get("extra", {})}
+    return {"init_from": str(init_from), "init_sha256": payload["sha256"], "init_extra": payload.get("extra", {})}

@@ -37,15 +37,13 @@ from ..data.dataset import TrainingData, build_training_data
 from ..metrics import mpjpe
 from ..models import build_model, save_checkpoint
 from .config import TrainConfig
-from .init_weights import init_path, load_init_weights
+from .init_weights import REPO_ROOT, load_init_weights
 from .lookahead import ranger
 from .prefetch import BatchQueue
 from .run_log import RunLog, weights_digest
 from .schedules import bn_momentum, cosine_lr, set_bn_momentum, set_lr
 from .state import TrainPosition, load_training_checkpoint, restore_rng, save_training_checkpoint
 from .validation import validate
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -169,8 +167,7 @@ class _Run:
         self.model = m.to(self.device)
         self.init: dict[str, Any] = {}  # where the weights started ([optim] init_from), kept across resumes
         if opt.init_from and resume is None:  # before the optimiser: Lookahead's slow weights copy the start
-            path = init_path(opt.init_from, REPO_ROOT)
-            self.init = load_init_weights(self.model, config.model, path) | {"init_from": opt.init_from}  # as given
+            self.init = load_init_weights(self.model, config.model, opt.init_from, REPO_ROOT)
         self.optimizer = ranger(m.parameters(), lr=opt.lr, betas=opt.betas, eps=opt.eps, alpha=opt.lookahead_alpha,
                                 k=opt.lookahead_k, weight_decay=opt.weight_decay)  # fmt: skip
         self.position, self.elapsed_before = TrainPosition(0, 0), 0.0
