@@ -27,11 +27,11 @@ from .video_meta import field_of_view
 from .weights import default_weights, lifter_model, resolve_device
 
 # Longest clip lifted in NumPy on the CPU. Importing torch costs ≈ 1 s of CPU next to detection, while its sequence
-# path lifts the shipped ensemble (an rf-243 member does most of the work) faster per frame than the NumPy forward
-# with one BLAS thread: torch wins back its import past half a minute to a minute of clip (32–48 s measured on this
-# machine on different days; either side of it the difference is under a second). `python -m bench.lift_path`
-# measures both and prints the crossover (docs/performance.md; approximate: one machine, and detection's load moves
-# it).
+# path lifts the shipped ensemble faster per frame than the NumPy forward with one BLAS thread, so on a long clip
+# torch wins back its import: 32–48 s of clip measured with the two-member ensemble this bound was set for, ≈ 220 s
+# with today's four members (torch's lead per frame shrank); between the bound and the crossover the difference is
+# under a second of CPU. `python -m bench.lift_path` measures both and prints the crossover (docs/performance.md;
+# approximate: one machine, and detection's load moves it).
 NUMPY_LIFT_MAX_S = 60.0
 
 # Called as progress(stage, done, total, frames_per_second).
