@@ -40,8 +40,9 @@ def test_the_shipped_weights_lift_the_same_in_numpy(kind: str) -> None:
     path = default_weights(kind)
     x = np.random.default_rng(3).normal(0.0, 0.3, (120, 17, 2)).astype(np.float32)
     ours = load_numpy_lifter(path)
-    # Both shipped files are ensembles (core.lifter_ensemble): offline an rf-81 lifter and two rf-243 ones (C = 256 and
-    # 512, each after its second schedule), causal an rf-81 and an rf-243 one (docs/training.md).
+    # Both shipped files are ensembles (core.lifter_ensemble): offline an rf-81 lifter and three rf-243 ones (C = 256
+    # after its second and its third schedule, C = 512 after its second), causal an rf-81 and an rf-243 one
+    # (docs/training.md).
     members = [m.receptive_field for m in getattr(ours, "members", [ours])]
     assert ours.config.causal == (kind == "causal") and members == ([81, 243, 243, 243] if kind == "offline" else [81, 243])
     np.testing.assert_allclose(_numpy_predict(ours, x, True), _torch_predict(load_lifter(path), x, True), atol=1e-5)
