@@ -44,7 +44,8 @@ def test_the_shipped_weights_lift_the_same_in_numpy(kind: str) -> None:
     # after its second and its third schedule, C = 512 after its second), causal an rf-81 and an rf-243 one
     # (docs/training.md).
     members = [m.receptive_field for m in getattr(ours, "members", [ours])]
-    assert ours.config.causal == (kind == "causal") and members == ([81, 243, 243, 243] if kind == "offline" else [81, 243])
+    expected = [81, 243, 243, 243] if kind == "offline" else [81, 243]
+    assert ours.config.causal == (kind == "causal") and members == expected
     np.testing.assert_allclose(_numpy_predict(ours, x, True), _torch_predict(load_lifter(path), x, True), atol=1e-5)
 
 
