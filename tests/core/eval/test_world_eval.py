@@ -128,3 +128,22 @@ def test_true_fov_tells_placement_the_cameras_focal_length(monkeypatch: pytest.M
     W.synthetic(None, Path("."), ("08",), 8, 1, true_fov=True)
     true_fov = np.degrees(2 * np.arctan(0.5 * max(cam.width, cam.height) / np.mean(cam.focal)))
     assert seen[0] == W.DEFAULT_FOV_DEG and seen[1] == pytest.approx(true_fov)
+
+
+def test_rendered_clips_film_joint_positions_as_they_film_a_bvh(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the same poses, once as a BVH motion (its loader stubbed) and once as positions: the same clip, frame for frame
+    import core.lift as lift
+    from core.data.landmarks import convert
+
+    poses = synthetic_motion(90, 4).astype(np.float32)
+    monkeypatch.setattr(lift, "lift_timed", lambda model, xy, *a, **k: np.zeros((len(xy), 17, 3)))
+    monkeypatch.setattr(cmu, "load_h36m_joints", lambda motion, fps: poses)
+    bvh = SimpleNamespace(name="cmu_extra/walk", skeleton="cmu_extra")
+    as_bvh = list(rendered.rendered_clips(None, [bvh], 8, 2, max_frames=60))
+    as_positions = list(rendered.rendered_clips(None, [rendered.PoseMotion("cmu_extra/walk", "cmu_extra", poses)], 8, 2,
+                                                max_frames=60))  # fmt: skip
+    assert [c.name for c in as_positions] == ["cmu_extra/walk/cam0", "cmu_extra/walk/cam1"]
+    np.testing.assert_array_equal(as_positions[0].world, convert(poses, "mediapipe", "cmu_extra")[:60])
+    for a, b in zip(as_bvh, as_positions, strict=True):
+        np.testing.assert_array_equal(a.pixels, b.pixels)
+        np.testing.assert_array_equal(a.world, b.world)

@@ -125,6 +125,31 @@ def test_fit_learns_a_separable_rule_and_picks_its_threshold() -> None:
     np.testing.assert_array_equal(again.layers[0][0], model.layers[0][0])
 
 
+def test_cross_validation_by_motion_measures_each_set_and_can_leave_the_extra_set_out(monkeypatch) -> None:
+    import core.world.contact_fit as contact_fit
+
+    rng = np.random.default_rng(2)
+    D = len(FEATURES)
+    names = [f"daz/salsa/{m:02d}/cam{c}" for m in range(4) for c in range(2)]
+    names += [f"cmu_extra/convseq2seq__walk_{m}/cam{c}" for m in range(4) for c in range(2)]
+    labels = [np.repeat(rng.random((10, 2)) < 0.5, 20, axis=0) for _ in names]
+    features = [rng.normal(size=(200, 2, D)) + np.where(y, -3.0, 3.0)[..., None] for y in labels]
+    seen: list[int] = []
+
+    def quick_fit(f: list, y: list, hidden: int, causal: bool = False) -> ContactModel:
+        seen.append(len(f))
+        return fit(f, y, hidden=hidden, steps=100, causal=causal)
+
+    monkeypatch.setattr(contact_fit, "fit", quick_fit)
+    both = contact_fit.cross_validate(features, labels, names, hidden=0)
+    assert set(both) == {"all", "bvh", "extra"} and seen == [12] * contact_fit.FOLDS  # a motion's cameras together
+    assert all(f1 > 0.9 for _, _, f1 in both.values())
+    seen.clear()
+    bvh_only = contact_fit.cross_validate(features, labels, names, hidden=0, with_extra=False)
+    # each fold fits on the BVH clips of the other folds only: every BVH clip in 3 of the 4 fits, no extra clip
+    assert len(seen) == contact_fit.FOLDS and sum(seen) == 8 * 3 and set(bvh_only) == {"all", "bvh", "extra"}
+
+
 @pytest.mark.parametrize("name", ["contacts.json", "contacts_causal.json"])
 def test_shipped_contact_models_say_how_they_were_made_and_work(name: str) -> None:
     from core.world.contact_model import causal_contact_features
