@@ -12,16 +12,16 @@ one (a heel-off, a shuffle). This model weighs several cues per foot and frame (
 
 Speeds enter as log(v + 0.05 m/s). The cues interact (a slow foot that is high up is a raised foot held still, not a
 planted one), so two hidden layers of ReLU units read them, not one weighted sum: on held-out CMU training motions
-the mean F1 of precision and recall is 0.795 for a logistic regression and 0.826 for the perceptron
+the mean F1 of precision and recall is 0.815 for a logistic regression and 0.846 for the perceptron
 (``python -m core.world.contact_fit --cross-validate --hidden 0 32``).
-The weights are fitted by ``python -m core.world.contact_fit`` on CMU training
-subjects (never subject 08, which ``core.eval.world`` measures) rendered through random cameras with the calibrated
-detector noise and lifted by the shipped offline lifter, against the contacts of the mocap (``core.eval.world``'s
+The weights are fitted by ``python -m core.world.contact_fit`` on CMU training subjects (never subject 08, which
+``core.eval.world`` measures) and CMU's extra walkers rendered through random cameras with the calibrated detector
+noise and lifted by the shipped offline lifter, against the contacts of the mocap (``core.eval.world``'s
 definition); the decision threshold is the one with the best F1 on those training clips. They live in
-``weights/contacts.json`` with the data, the lifter and a sha256 of the numbers. The cues look ahead,
-so live mode uses a causal twin (``causal_contact_features``: speeds over the span before each frame, context from
-the past; ``weights/contacts_causal.json``, ``python -m core.world.contact_fit --causal --hidden 0``: a logistic
-regression, since the perceptron fitted the same way called no contact on a perfectly steady pose), computed by
+``weights/contacts.json`` with the data, the lifter and a sha256 of the numbers. The cues look ahead, so live mode
+uses a causal twin (``causal_contact_features``: speeds over the span before each frame, context from the past;
+``weights/contacts_causal.json``, ``python -m core.world.contact_fit --causal --hidden 0``: a logistic regression,
+since the perceptron fitted the same way called no contact on a perfectly steady pose), computed by
 ``core.live.post`` on a bounded history with the same function.
 """
 

@@ -10,14 +10,14 @@
 * ``GRAVITY_SHARE``, how far the body's estimate moves towards the image's (``with_image_gravity``): the same up
   error per candidate share, with the shipped ``FLOOR_PRIOR_M2`` (one constant at a time: rerun after changing one).
 
-Data: the clips ``core.world.contact_fit`` learns from (CMU motions of the training subjects, subject 08 — which
-``core.eval.world`` measures — left out; random cameras of the wide distribution, the detector-like noise, lifted by
-the shipped offline lifter; clips on one flat floor only). Each clip is placed by capture's own ``core.world.place``
-with every candidate (prior 0 = without the floor, share 0 = without the image) and the default options; the up
-error is the angle to the true camera-space up. A candidate replaces the shipped constant only when its median error
-over these clips is lower by more than their sampling noise: the whole 90 % interval of (its median − the shipped
-one's), from a paired bootstrap over the clips, lies below zero; among such candidates the smallest median wins
-(``choice``). The tables it prints are the record (docs/capture.md). Never chosen on the evaluation subject.
+Data: the BVH clips ``core.world.contact_fit`` learns from (its CMU-extra clips are not used here; CMU motions of the
+training subjects, subject 08 — which ``core.eval.world`` measures — left out; random cameras of the wide distribution,
+the detector-like noise, lifted by the shipped offline lifter; clips on one flat floor only). Each clip is placed by
+capture's own ``core.world.place`` with every candidate (prior 0 = without the floor, share 0 = without the image) and
+the default options; the up error is the angle to the true camera-space up. A candidate replaces the shipped constant
+only when its median error over these clips is lower by more than their sampling noise: the whole 90 % interval of (its
+median − the shipped one's), from a paired bootstrap over the clips, lies below zero; among such candidates the smallest
+median wins (``choice``). The tables it prints are the record (docs/capture.md). Never chosen on the evaluation subject.
 """
 
 from __future__ import annotations
