@@ -41,7 +41,6 @@ class GravityFitConfig:
     noise_probability: float = 0.8
     rig_fraction: float = 0.15
     threads: int = 1  # one: the fit is small, and one thread gives the same numbers on every run
-    cmu_extra: bool = False  # also the CMU-extra set of ../shared/data/extra_mocap (other subjects, mostly walking)
 
     def __post_init__(self) -> None:
         if min(self.steps, self.batch, self.hidden, self.threads) < 1 or self.lr <= 0:
@@ -111,28 +110,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--cmu-root", type=Path, default=REPO_ROOT.parent / "shared/data/cmu")
     for name in _FLAGS:
         p.add_argument(f"--{name}", type=int, default=getattr(GravityFitConfig, name))
-    p.add_argument("--cmu-extra", action="store_true", help="also the CMU-extra set (../shared/data/extra_mocap)")
     p.add_argument("--out", type=Path, default=DEFAULT_PATH)
     args = p.parse_args(argv)
     try:
-        cfg = GravityFitConfig(steps=args.steps, hidden=args.hidden, seed=args.seed, threads=args.threads,
-                               cmu_extra=args.cmu_extra)  # fmt: skip
+        cfg = GravityFitConfig(steps=args.steps, hidden=args.hidden, seed=args.seed, threads=args.threads)
     except ValueError as exc:
         p.error(str(exc))
     from ..data.config import DataConfig
     from ..data.dataset import load_training_sources
 
     t0 = time.perf_counter()
-    data = DataConfig(cmu_root=str(args.cmu_root), extra_sets=("cmu_extra",) if cfg.cmu_extra else ())
+    data = DataConfig(cmu_root=str(args.cmu_root), extra_sets=())
     sources = load_training_sources(data, REPO_ROOT, seed=cfg.seed, joints="mediapipe")
     model, figures = fit(sources.bank, sources.pool, cfg)
     info = {
         "command": "python -m core.world.gravity_fit"
         + "".join(f" --{k} {getattr(cfg, k)}" for k in _FLAGS if getattr(cfg, k) != getattr(GravityFitConfig, k))
-        + (" --cmu-extra" if cfg.cmu_extra else "")
         + (f" --out {args.out}" if args.out != DEFAULT_PATH else ""),
-        "data": "CMU motion capture (mocap.cs.cmu.edu), folders mb and daz, training subjects only (08 held out)"
-        + (", and the CMU-extra set (../shared/data/extra_mocap)" if cfg.cmu_extra else ""),
+        "data": "CMU motion capture (mocap.cs.cmu.edu), folders mb and daz, training subjects only (08 held out)",
         "train_motions": sources.bank.num_motions, "train_frames_50fps": sources.bank.num_frames,
         "config": asdict(cfg), "samples_seen": cfg.steps * cfg.batch,
         "wall_time_s": round(time.perf_counter() - t0, 1), **figures,
