@@ -147,11 +147,12 @@ def cross_validate(features: list[np.ndarray], labels: list[np.ndarray], names: 
 
 def flat_training_clips(lifter: Any, cmu_root: Path, extra_root: Path | None = None) -> Iterator[Any]:
     """The rendered, lifted clips of the module docstring's data (``core.eval.rendered.RenderedClip``), those not on
-    one flat floor or shorter than MIN_FRAMES left out: what the contact model learns from, and without the extra
-    set (``extra_root`` None) what ``core.world.ground_fit`` learns from."""
+    one flat floor or shorter than MIN_FRAMES left out: what the contact model and ``core.world.ground_fit`` learn
+    from (``extra_root`` None: the BVH motions alone)."""
     from ..data.cmu import list_motions, split_by_subject
     from ..data.extra_mocap import load_extra_motions
     from ..eval.rendered import PoseMotion, rendered_clips
+    from ..lift import ShortClipWarning
 
     train, _ = split_by_subject(list_motions(cmu_root), ("08",))
     pick = np.random.default_rng(SEED).choice(len(train), size=min(MOTIONS, len(train)), replace=False)
@@ -159,28 +160,27 @@ def flat_training_clips(lifter: Any, cmu_root: Path, extra_root: Path | None = N
     if extra_root is not None:  # after the BVH motions, whose cameras and noise (drawn per index) stay as they were
         poses, names = load_extra_motions(extra_root, EXTRA_SETS)
         motions += [PoseMotion(n, n.split("/", 1)[0], p) for p, n in zip(poses, names, strict=True)]
-    for clip in rendered_clips(lifter, motions, SEED, CAMERAS, max_frames=MAX_FRAMES):
-        lower = clip.world[:, list(FEET), 2].min(axis=1)
-        if len(lower) >= MIN_FRAMES and np.percentile(lower, 90) - np.percentile(lower, 10) <= FLAT_SPREAD_M:
-            yield clip
+    with warnings.catch_warnings():  # CMU-extra clips of 1-1.6 s are padded to the lifter's window, as capture does
+        warnings.simplefilter("ignore", ShortClipWarning)
+        for clip in rendered_clips(lifter, motions, SEED, CAMERAS, max_frames=MAX_FRAMES):
+            lower = clip.world[:, list(FEET), 2].min(axis=1)
+            if len(lower) >= MIN_FRAMES and np.percentile(lower, 90) - np.percentile(lower, 10) <= FLAT_SPREAD_M:
+                yield clip
 
 
 def training_clips(cmu_root: Path, extra_root: Path, causal: bool
                    ) -> tuple[list[np.ndarray], list[np.ndarray], list[str], str]:  # fmt: skip
     """(cues per clip, contacts per clip, clip names, the lifter's file name) of the module docstring's data."""
     from ..eval.world import _DEFAULTS, truth_contacts
-    from ..lift import ShortClipWarning, load_lifter
+    from ..lift import load_lifter
     from ..weights import default_weights
 
     weights = default_weights("offline")
     features, labels, names = [], [], []
-    with warnings.catch_warnings():  # CMU-extra clips of 1-1.6 s are padded to the lifter's window, as capture does
-        warnings.simplefilter("ignore", ShortClipWarning)
-        for clip in flat_training_clips(load_lifter(weights, device="cpu"), cmu_root, extra_root):
-            cues = capture_cues(clip.rel, clip.pixels, clip.times, clip.height, _DEFAULTS["smoothing"], causal)
-            features.append(cues)
-            labels.append(truth_contacts(clip.world, 50.0))
-            names.append(clip.name)
+    for clip in flat_training_clips(load_lifter(weights, device="cpu"), cmu_root, extra_root):
+        features.append(capture_cues(clip.rel, clip.pixels, clip.times, clip.height, _DEFAULTS["smoothing"], causal))
+        labels.append(truth_contacts(clip.world, 50.0))
+        names.append(clip.name)
     return features, labels, names, Path(weights).name
 
 

@@ -10,8 +10,8 @@
 * ``GRAVITY_SHARE``, how far the body's estimate moves towards the image's (``with_image_gravity``): the same up
   error per candidate share, with the shipped ``FLOOR_PRIOR_M2`` (one constant at a time: rerun after changing one).
 
-Data: the BVH clips ``core.world.contact_fit`` learns from (its CMU-extra clips are not used here; CMU motions of the
-training subjects, subject 08 — which ``core.eval.world`` measures — left out; random cameras of the wide distribution,
+Data: the clips ``core.world.contact_fit`` learns from (CMU motions of the training subjects, subject 08 — which
+``core.eval.world`` measures — left out, and the CMU-extra set, mostly walking; random cameras of the wide distribution,
 the detector-like noise, lifted by the shipped offline lifter; clips on one flat floor only). Each clip is placed by
 capture's own ``core.world.place`` with every candidate (prior 0 = without the floor, share 0 = without the image) and
 the default options; the up error is the angle to the true camera-space up. A candidate replaces the shipped constant
@@ -72,8 +72,9 @@ def zero_crossing(x: tuple[float, ...], y: np.ndarray) -> float:
     return float(x[-1])
 
 
-def up_errors(cmu_root: Path, candidates: tuple[float, ...] = CANDIDATES_M2, shares: tuple[float, ...] = SHARES,
-              weights: Path | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:  # fmt: skip
+def up_errors(cmu_root: Path, extra_root: Path | None, candidates: tuple[float, ...] = CANDIDATES_M2,
+              shares: tuple[float, ...] = SHARES, weights: Path | None = None
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:  # fmt: skip
     """(clips, candidates) up errors in degrees over the training clips (module docstring) per floor prior with the
     shipped gravity share, (clips, shares) per gravity share with the shipped floor prior, (clips with a
     quasi-static contact, offsets) the support's forward lean on the true 3D, and the clip names."""
@@ -83,7 +84,8 @@ def up_errors(cmu_root: Path, candidates: tuple[float, ...] = CANDIDATES_M2, sha
     from .contact_fit import flat_training_clips
 
     errors, share_errors, leans, names = [], [], [], []
-    for clip in flat_training_clips(load_lifter(weights or default_weights("offline"), device="cpu"), cmu_root):
+    lifter = load_lifter(weights or default_weights("offline"), device="cpu")
+    for clip in flat_training_clips(lifter, cmu_root, extra_root):
         truth = clip.camera.R @ np.array([0.0, 0.0, 1.0])
         errors.append([_up_error(clip, truth, floor_prior_m2=prior) for prior in candidates])
         share_errors.append([_up_error(clip, truth, gravity_share=share) for share in shares])
@@ -109,9 +111,10 @@ def _up_error(clip: Any, truth: np.ndarray, **option: float) -> float:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m core.world.ground_fit", description=__doc__.split("\n\n")[0])
     p.add_argument("--cmu-root", type=Path, default=Path(__file__).resolve().parents[3] / "shared/data/cmu")
+    p.add_argument("--extra-root", type=Path, default=Path(__file__).resolve().parents[3] / "shared/data/extra_mocap")
     p.add_argument("--checkpoint", type=Path, default=None, help="lifter weights (default: the shipped offline ones)")
     args = p.parse_args(argv)
-    errors, share_errors, leans, names = up_errors(args.cmu_root, weights=args.checkpoint)
+    errors, share_errors, leans, names = up_errors(args.cmu_root, args.extra_root, weights=args.checkpoint)
     lean = np.nanmedian(leans, axis=0)
     print(f"{len(leans)} training clips with a quasi-static contact; the support's forward lean on the true 3D in "
           "degrees (median) per centre-of-pressure offset (m):\n")
