@@ -10,14 +10,16 @@
 * ``GRAVITY_SHARE``, how far the body's estimate moves towards the image's (``with_image_gravity``): the same up
   error per candidate share, with the shipped ``FLOOR_PRIOR_M2`` (one constant at a time: rerun after changing one).
 
-Data: the clips ``core.world.contact_fit`` learns from (CMU motions of the training subjects, subject 08 — which
-``core.eval.world`` measures — left out, and the CMU-extra set, mostly walking; random cameras of the wide distribution,
-the detector-like noise, lifted by the shipped offline lifter; clips on one flat floor only). Each clip is placed by
-capture's own ``core.world.place`` with every candidate (prior 0 = without the floor, share 0 = without the image) and
-the default options; the up error is the angle to the true camera-space up. A candidate replaces the shipped constant
-only when its median error over these clips is lower by more than their sampling noise: the whole 90 % interval of (its
-median − the shipped one's), from a paired bootstrap over the clips, lies below zero; among such candidates the smallest
-median wins (``choice``). The tables it prints are the record (docs/capture.md). Never chosen on the evaluation subject.
+Data: the BVH clips ``core.world.contact_fit`` learns from (CMU motions of the training subjects, subject 08 — which
+``core.eval.world`` measures — left out; random cameras of the wide distribution, the detector-like noise, lifted by the
+shipped offline lifter; clips on one flat floor only). ``--cmu-extra`` adds its CMU-extra clips, mostly walking: a
+diagnostic, since on them the rule below would drop the image's gravity, which the real views need (docs/capture.md).
+Each clip is placed by capture's own ``core.world.place`` with every candidate (prior 0 = without the floor, share 0 =
+without the image) and the default options; the up error is the angle to the true camera-space up. A candidate replaces
+the shipped constant only when its median error over these clips is lower by more than their sampling noise: the whole
+90 % interval of (its median − the shipped one's), from a paired bootstrap over the clips, lies below zero; among such
+candidates the smallest median wins (``choice``). The tables it prints are the record (docs/capture.md). Never chosen on
+the evaluation subject.
 """
 
 from __future__ import annotations
@@ -111,10 +113,12 @@ def _up_error(clip: Any, truth: np.ndarray, **option: float) -> float:
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m core.world.ground_fit", description=__doc__.split("\n\n")[0])
     p.add_argument("--cmu-root", type=Path, default=Path(__file__).resolve().parents[3] / "shared/data/cmu")
-    p.add_argument("--extra-root", type=Path, default=Path(__file__).resolve().parents[3] / "shared/data/extra_mocap")
+    p.add_argument("--cmu-extra", type=Path, nargs="?", const=Path(__file__).resolve().parents[3]
+                   / "shared/data/extra_mocap", default=None, metavar="ROOT",
+                   help="also the contact fit's CMU-extra clips (a diagnostic: the constants are chosen without them)")
     p.add_argument("--checkpoint", type=Path, default=None, help="lifter weights (default: the shipped offline ones)")
     args = p.parse_args(argv)
-    errors, share_errors, leans, names = up_errors(args.cmu_root, args.extra_root, weights=args.checkpoint)
+    errors, share_errors, leans, names = up_errors(args.cmu_root, args.cmu_extra, weights=args.checkpoint)
     lean = np.nanmedian(leans, axis=0)
     print(f"{len(leans)} training clips with a quasi-static contact; the support's forward lean on the true 3D in "
           "degrees (median) per centre-of-pressure offset (m):\n")
