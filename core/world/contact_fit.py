@@ -1,6 +1,6 @@
 """Fit the foot-contact model (``core.world.contact_model``) and write ``weights/contacts.json``:
 
-    python -m core.world.contact_fit            # ~1 minute on 2 cores (approximate, one machine)
+    python -m core.world.contact_fit            # ~3 minutes on 2 cores (approximate, one machine)
     python -m core.world.contact_fit --causal --hidden 0   # live mode's twin (logistic): contacts_causal.json
     python -m core.world.contact_fit --cross-validate --hidden 0 32 64 128   # how the size was chosen
     python -m core.world.contact_fit --cross-validate [--without-extra]      # what the extra set adds

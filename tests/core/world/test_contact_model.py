@@ -125,7 +125,9 @@ def test_fit_learns_a_separable_rule_and_picks_its_threshold() -> None:
     np.testing.assert_array_equal(again.layers[0][0], model.layers[0][0])
 
 
-def test_cross_validation_by_motion_measures_each_set_and_can_leave_the_extra_set_out(monkeypatch) -> None:
+def test_cross_validation_by_motion_measures_each_set_and_can_leave_the_extra_set_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     import core.world.contact_fit as contact_fit
 
     rng = np.random.default_rng(2)
