@@ -242,9 +242,9 @@ MUTATIONS = (
     Mutation(
         "image-gravity-takes-the-images-roll",
         "core/world/ground.py",
-        "    return up_from_angles(pitch_b + share * (pitch_i - pitch_b), roll_b)",
-        "    return up_from_angles(pitch_b + share * (pitch_i - pitch_b), camera_angles(up_image)[1])",
-        ("tests/core/world/test_gravity.py", "tests/core/world/test_place.py", "-k", "pitch_only or sideways_lean"),
+        "    return up_from_angles(pitch, roll_b if from_contacts else 0.5 * (roll_b + roll_i))",
+        "    return up_from_angles(pitch, roll_i if from_contacts else 0.5 * (roll_b + roll_i))",
+        ("tests/core/world/test_gravity.py", "tests/core/world/test_place.py", "-k", "roll_is_the or sideways_lean"),
     ),
     Mutation(
         "limb-transplant-reads-the-donor-in-world-axes",

@@ -6,8 +6,10 @@ computed with the *same* functions on a bounded history of ``window_s`` seconds 
 * scale (``estimate_stature``), bone lengths (``core.world.body.bone_lengths``) and the up direction
   (``core.world.ground.up_from_support`` over the history's rigid poses drawn onto the 2D, below, and its contacts,
   combined with the mean of the
-  gravity model's per-frame readings over the same history by ``with_image_gravity``, then with the floor under the
-  history's planted feet by ``with_floor_points``): they settle within the first seconds and then follow slow
+  gravity model's per-frame readings over the same history by ``with_image_gravity``, the pitch half way
+  (``HALF_WAY``: capture's blend was fitted on whole clips, and weighing the body's reading more makes the level
+  follow the jitter of a 3 s history), then with the floor under the history's planted feet by
+  ``with_floor_points``): they settle within the first seconds and then follow slow
   changes only; bone lengths are therefore constant only once settled;
 * contacts: the causal learned model (``core.world.contact_model``: ``weights/contacts_causal.json``, its cues from
   the past only, computed by ``causal_contact_features`` on the last HISTORY_S seconds) or, where that file is
@@ -56,6 +58,7 @@ from ..world.contacts import BASELINE_S, FEET, HEIGHT_TOL_M, SPEED_TOL_M_S, heig
 from ..world.footlock import LEGS, body_forward
 from ..world.ground import (
     CAMERA_UP,
+    HALF_WAY,
     body_axis,
     rotation_between,
     up_from_support,
@@ -321,7 +324,7 @@ class LivePost:
         self.up, from_contacts = up_from_support(bodies, contacts, body_axis(bodies))
         if self._gravity is not None:  # as capture: combined with the image's up over the same history
             image_up = self._image_up[: min(self._count, len(self._image_up))].mean(axis=0)
-            self.up = with_image_gravity(self.up, image_up, from_contacts)
+            self.up = with_image_gravity(self.up, image_up, from_contacts, HALF_WAY)
         self.up = with_floor_points(self.up, self._feet_cam[: len(contacts)][contacts])  # as capture
         level = rotation_between(self.up, CAMERA_UP)
         body = camera_to_blender(body_cam @ level.T)

@@ -163,9 +163,15 @@ def flat_training_clips(lifter: Any, cmu_root: Path, extra_root: Path | None = N
     with warnings.catch_warnings():  # CMU-extra clips of 1-1.6 s are padded to the lifter's window, as capture does
         warnings.simplefilter("ignore", ShortClipWarning)
         for clip in rendered_clips(lifter, motions, SEED, CAMERAS, max_frames=MAX_FRAMES):
-            lower = clip.world[:, list(FEET), 2].min(axis=1)
-            if len(lower) >= MIN_FRAMES and np.percentile(lower, 90) - np.percentile(lower, 10) <= FLAT_SPREAD_M:
+            if on_flat_floor(clip):
                 yield clip
+
+
+def on_flat_floor(clip: Any) -> bool:
+    """Whether a rendered clip (``core.eval.rendered.RenderedClip``) lasts MIN_FRAMES and its lower foot stays on one
+    level (the 10th to 90th percentile of its height within FLAT_SPREAD_M): no stairs, no jumps off a box."""
+    lower = clip.world[:, list(FEET), 2].min(axis=1)
+    return len(lower) >= MIN_FRAMES and np.percentile(lower, 90) - np.percentile(lower, 10) <= FLAT_SPREAD_M
 
 
 def training_clips(cmu_root: Path, extra_root: Path, causal: bool

@@ -1,40 +1,48 @@
 """Choose the three constants of the up direction in ``core.world.ground``, on training clips:
 
-    python -m core.world.ground_fit            # ~5 minutes on 2 cores (approximate, one machine)
+    python -m core.world.ground_fit            # ~8 minutes on 2 cores (approximate, one machine)
 
 * ``CENTRE_OF_PRESSURE_M``, how far in front of the ankles a standing body's weight rests: measured on the true
   camera-space 3D with the mocap's contacts (no lifter, no detector): the median forward lean of
   ``up_from_support``'s direction against the true up, per candidate offset; the offset where it crosses zero.
+* ``PITCH_BLEND``, the camera pitch from the body's reading and the image's (``with_image_gravity``): ordinary least
+  squares of the true pitch on (1, the body's pitch, the image's pitch) over the clips, each reading as capture makes
+  it (the body's: ``place`` without the image and the floor; the image's: the gravity model over the clip). Its
+  record: a 5-fold cross-validation by motion, each fold's clips placed whole (floor included) with the blend fitted
+  on the other folds, against the half share it replaced (``HALF_WAY``).
 * ``FLOOR_PRIOR_M2``, how much the floor under the planted feet weighs (``with_floor_points``): the up error of the
-  whole placement (below) per candidate prior, with the shipped ``GRAVITY_SHARE``;
-* ``GRAVITY_SHARE``, how far the body's estimate moves towards the image's (``with_image_gravity``): the same up
-  error per candidate share, with the shipped ``FLOOR_PRIOR_M2`` (one constant at a time: rerun after changing one).
+  whole placement per candidate prior (0 = without the floor), with the shipped ``PITCH_BLEND``.
 
-Data: the BVH clips ``core.world.contact_fit`` learns from (CMU motions of the training subjects, subject 08 — which
-``core.eval.world`` measures — left out; random cameras of the wide distribution, the detector-like noise, lifted by the
-shipped offline lifter; clips on one flat floor only). ``--cmu-extra`` adds its CMU-extra clips, mostly walking: a
-diagnostic, since on them the rule below would drop the image's gravity, which the real views need (docs/capture.md).
-Each clip is placed by capture's own ``core.world.place`` with every candidate (prior 0 = without the floor, share 0 =
-without the image) and the default options; the up error is the angle to the true camera-space up. A candidate replaces
-the shipped constant only when its median error over these clips is lower by more than their sampling noise: the whole
-90 % interval of (its median − the shipped one's), from a paired bootstrap over the clips, lies below zero; among such
-candidates the smallest median wins (``choice``). The tables it prints are the record (docs/capture.md). Never chosen on
-the evaluation subject.
+Data: the clips ``core.world.contact_fit`` learns from (CMU motions of the training subjects, subject 08 — which
+``core.eval.world`` measures — left out, and the CMU-extra set, mostly walking; random cameras of the wide
+distribution, the detector-like noise, lifted by the shipped offline lifter; clips on one flat floor only);
+``--without-extra``: the BVH motions alone. Each clip is placed by capture's own ``core.world.place`` with the
+default options; the up error is the angle to the true camera-space up. A candidate floor prior replaces the shipped
+one only when its median error over these clips is lower by more than their sampling noise: the whole 90 % interval
+of (its median − the shipped one's), from a paired bootstrap over the clips, lies below zero; among such candidates
+the smallest median wins (``choice``). The blend is a fit, not a choice among candidates: the printed one is what
+ships. The tables it prints are the record (docs/capture.md). Never chosen on the evaluation subject.
+
+``--fresh`` instead places fresh clips, which no fit of placement has seen, with the shipped blend and with the half
+share: HDM05 (``../shared/data/extra_mocap``; CC BY-SA 3.0, used here for measuring only), its flat clips of at least
+1 s, 3 cameras each, seed 47 (~2 minutes).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .ground import FLOOR_PRIOR_M2, GRAVITY_SHARE
+from .ground import FLOOR_PRIOR_M2, HALF_WAY, PITCH_BLEND, PitchBlend
 
 CANDIDATES_M2 = (0.0, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3)
-SHARES = (0.0, 0.25, 0.5, 0.75, 1.0)
+FOLDS = 5
+FRESH_SEED = 47  # the fresh clips' cameras and noise (no other stream uses it)
 OFFSETS_M = (0.0, 0.02, 0.04, 0.06, 0.08, 0.1)
 BOOTSTRAP_DRAWS = 2000
 
@@ -74,31 +82,85 @@ def zero_crossing(x: tuple[float, ...], y: np.ndarray) -> float:
     return float(x[-1])
 
 
+@dataclass
+class Readings:
+    """One clip's up directions in camera space: the truth, the body's estimate before the image and the floor, the
+    image model's, and whether the body's came from the support (``place``'s ``up_from``)."""
+
+    name: str
+    truth: np.ndarray
+    body: np.ndarray
+    image: np.ndarray
+    from_contacts: bool
+
+
+def fit_blend(truth_deg: np.ndarray, body_deg: np.ndarray, image_deg: np.ndarray) -> PitchBlend:
+    """(N,) pitches in degrees → the :class:`PitchBlend` of least squared error (rounded to 3 decimals, as it ships)."""
+    x = np.column_stack([np.ones(len(truth_deg)), body_deg, image_deg])
+    intercept, body, image = np.linalg.lstsq(x, np.asarray(truth_deg, float), rcond=None)[0]
+    return PitchBlend(round(float(intercept), 3), round(float(body), 3), round(float(image), 3))
+
+
+def pitches(readings: list[Readings]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The (truth, body, image) pitches in degrees of ``readings``, each (N,)."""
+    from .ground import camera_angles
+
+    return tuple(np.array([camera_angles(getattr(r, k))[0] for r in readings]) for k in ("truth", "body", "image"))
+
+
+def folds_by_motion(names: list[str], folds: int = FOLDS) -> np.ndarray:
+    """Clip names (``motion/camK``) → (N,) fold numbers: the motions in sorted order dealt round-robin, so that a
+    motion's cameras stay in one fold."""
+    motions = [n.rsplit("/", 1)[0] for n in names]
+    fold = {m: i % folds for i, m in enumerate(sorted(set(motions)))}
+    return np.array([fold[m] for m in motions])
+
+
 def up_errors(cmu_root: Path, extra_root: Path | None, candidates: tuple[float, ...] = CANDIDATES_M2,
-              shares: tuple[float, ...] = SHARES, weights: Path | None = None
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, list[str]]:  # fmt: skip
-    """(clips, candidates) up errors in degrees over the training clips (module docstring) per floor prior with the
-    shipped gravity share, (clips, shares) per gravity share with the shipped floor prior, (clips with a
-    quasi-static contact, offsets) the support's forward lean on the true 3D, and the clip names."""
+              weights: Path | None = None) -> dict[str, Any]:  # fmt: skip
+    """The module docstring's measurements over the training clips: ``floor`` (clips, candidates) up errors in
+    degrees per floor prior with the shipped blend; ``blend`` the blend fitted on all clips; ``held_out`` (clips, 2)
+    up errors with the half share and with the blend fitted without the clip's fold; ``leans`` (clips with a
+    quasi-static contact, offsets) the support's forward lean on the true 3D; ``names``."""
     from ..eval.rendered import FPS
     from ..lift import load_lifter
     from ..weights import default_weights
     from .contact_fit import flat_training_clips
 
-    errors, share_errors, leans, names = [], [], [], []
     lifter = load_lifter(weights or default_weights("offline"), device="cpu")
-    for clip in flat_training_clips(lifter, cmu_root, extra_root):
-        truth = clip.camera.R @ np.array([0.0, 0.0, 1.0])
-        errors.append([_up_error(clip, truth, floor_prior_m2=prior) for prior in candidates])
-        share_errors.append([_up_error(clip, truth, gravity_share=share) for share in shares])
-        names.append(clip.name)
-        lean = support_lean_deg(clip.world, clip.camera_space, truth, FPS)
+    clips = list(flat_training_clips(lifter, cmu_root, extra_root))
+    readings = [_readings(clip) for clip in clips]
+    names = [r.name for r in readings]
+    truth, body, image = pitches(readings)
+    folds = folds_by_motion(names)
+    fold_blends = [fit_blend(truth[folds != k], body[folds != k], image[folds != k]) for k in range(FOLDS)]
+    floor, held_out, leans = [], [], []
+    for clip, r, k in zip(clips, readings, folds, strict=True):
+        floor.append([_up_error(clip, r.truth, floor_prior_m2=prior) for prior in candidates])
+        held_out.append([_up_error(clip, r.truth, pitch_blend=b) for b in (HALF_WAY, fold_blends[k])])
+        lean = support_lean_deg(clip.world, clip.camera_space, r.truth, FPS)
         if lean is not None:
             leans.append(lean)
-    return np.asarray(errors), np.asarray(share_errors), np.asarray(leans), names
+    return {"floor": np.asarray(floor), "blend": fit_blend(truth, body, image), "held_out": np.asarray(held_out),
+            "leans": np.asarray(leans), "names": names}  # fmt: skip
 
 
-def _up_error(clip: Any, truth: np.ndarray, **option: float) -> float:
+def _readings(clip: Any) -> Readings:
+    """``clip``'s :class:`Readings`: the body's up from capture's placement without the image and the floor, the
+    image's from the shipped gravity model over the 2D (a still camera: nothing to stabilise)."""
+    from ..eval.rendered import FPS
+    from ..eval.world import _DEFAULTS
+    from .place import place, shipped_gravity_model
+
+    cam = clip.camera
+    placed = place(clip.rel, clip.pixels, clip.times, cam.width, cam.height, FPS, subject_height=clip.height,
+                   image_gravity=False, floor_prior_m2=0.0, **_DEFAULTS)  # fmt: skip
+    image = shipped_gravity_model().clip_up(clip.pixels, cam.width, cam.height)
+    truth = cam.R @ np.array([0.0, 0.0, 1.0])
+    return Readings(clip.name, truth, placed.up_camera, image, placed.info["up_from"].startswith("contacts"))
+
+
+def _up_error(clip: Any, truth: np.ndarray, **option: Any) -> float:
     """Degrees between the true camera-space up and capture's placement of ``clip`` with one option changed."""
     from ..eval.rendered import FPS
     from ..eval.world import _DEFAULTS, angle_deg
@@ -110,27 +172,88 @@ def _up_error(clip: Any, truth: np.ndarray, **option: float) -> float:
     return angle_deg(placed.up_camera, truth)
 
 
+def fresh_errors(extra_root: Path, weights: Path | None = None) -> np.ndarray:
+    """(clips, 2) up errors in degrees of the whole placement with the half share and with the shipped blend, over
+    the fresh clips of the module docstring."""
+    import warnings
+
+    from ..data.extra_mocap import load_extra_motions
+    from ..eval.rendered import PoseMotion, rendered_clips
+    from ..eval.world import MAX_FRAMES
+    from ..lift import ShortClipWarning, load_lifter
+    from ..weights import default_weights
+    from .contact_fit import CAMERAS, on_flat_floor
+
+    lifter = load_lifter(weights or default_weights("offline"), device="cpu")
+    poses, names = load_extra_motions(extra_root, ("hdm05",))
+    motions = [PoseMotion(n, n.split("/", 1)[0], p) for p, n in zip(poses, names, strict=True)]
+    errors = []
+    with warnings.catch_warnings():  # clips of 1-1.6 s are padded to the lifter's window, as capture does
+        warnings.simplefilter("ignore", ShortClipWarning)
+        for clip in rendered_clips(lifter, motions, FRESH_SEED, CAMERAS, max_frames=MAX_FRAMES):
+            if on_flat_floor(clip):
+                truth = clip.camera.R @ np.array([0.0, 0.0, 1.0])
+                errors.append([_up_error(clip, truth, pitch_blend=b) for b in (HALF_WAY, PITCH_BLEND)])
+    return np.asarray(errors)
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m core.world.ground_fit", description=__doc__.split("\n\n")[0])
     p.add_argument("--cmu-root", type=Path, default=Path(__file__).resolve().parents[3] / "shared/data/cmu")
-    p.add_argument("--cmu-extra", type=Path, nargs="?", const=Path(__file__).resolve().parents[3]
-                   / "shared/data/extra_mocap", default=None, metavar="ROOT",
-                   help="also the contact fit's CMU-extra clips (a diagnostic: the constants are chosen without them)")
+    p.add_argument(
+        "--cmu-extra",
+        type=Path,
+        default=Path(__file__).resolve().parents[3] / "shared/data/extra_mocap",
+        metavar="ROOT",
+        help="the contact fit's CMU-extra clips (default: ../shared)",
+    )
+    p.add_argument("--without-extra", action="store_true", help="the BVH clips alone")
     p.add_argument("--checkpoint", type=Path, default=None, help="lifter weights (default: the shipped offline ones)")
+    p.add_argument("--fresh", action="store_true", help="the shipped blend against the half share on HDM05 clips")
     args = p.parse_args(argv)
-    errors, share_errors, leans, names = up_errors(args.cmu_root, args.cmu_extra, weights=args.checkpoint)
-    lean = np.nanmedian(leans, axis=0)
-    print(f"{len(leans)} training clips with a quasi-static contact; the support's forward lean on the true 3D in "
-          "degrees (median) per centre-of-pressure offset (m):\n")
+    if args.fresh:
+        errors = fresh_errors(args.cmu_extra, args.checkpoint)
+        lo, hi = median_difference_interval(errors, 0)
+        medians, means = np.median(errors, axis=0), errors.mean(axis=0)
+        print(f"{len(errors)} fresh clips (HDM05); up error in degrees, the half share / the shipped blend: median "
+              f"{medians[0]:.2f} / {medians[1]:.2f}, mean {means[0]:.2f} / {means[1]:.2f}; the blend's median − the "
+              f"half share's, 90 % interval {lo[1]:+.2f}…{hi[1]:+.2f}")  # fmt: skip
+        return 0
+    found = up_errors(args.cmu_root, None if args.without_extra else args.cmu_extra, weights=args.checkpoint)
+    lean = np.nanmedian(found["leans"], axis=0)
+    print(
+        f"{len(found['leans'])} training clips with a quasi-static contact; the support's forward lean on the true "
+        "3D in degrees (median) per centre-of-pressure offset (m):\n"
+    )
     print("| offset m | " + " | ".join(f"{o:g}" for o in OFFSETS_M) + " |")
     print("|---|" + "---|" * len(OFFSETS_M))
     print("| forward lean ° | " + " | ".join(f"{v:.2f}" for v in lean) + " |")
     print(f"\nno lean at {zero_crossing(OFFSETS_M, lean):.3f} m (core.world.ground.CENTRE_OF_PRESSURE_M)\n")
-    _table(errors, CANDIDATES_M2, f"floor prior (m²; the image's share {GRAVITY_SHARE:g})", "floor prior m²",
+    blend = found["blend"]
+    print(f"to ship (core.world.ground.PITCH_BLEND): {blend} (shipped: {PITCH_BLEND})")
+    _held_out_table(found["held_out"], found["names"])
+    _table(found["floor"], CANDIDATES_M2, "floor prior (m²; the shipped blend)", "floor prior m²",
            "core.world.ground.FLOOR_PRIOR_M2", FLOOR_PRIOR_M2)  # fmt: skip
-    _table(share_errors, SHARES, f"the image's share (floor prior {FLOOR_PRIOR_M2:g} m²)", "share",
-           "core.world.ground.GRAVITY_SHARE", GRAVITY_SHARE)  # fmt: skip
     return 0
+
+
+def _held_out_table(errors: np.ndarray, names: list[str]) -> None:
+    """The blend's cross-validation: (clips, 2) up errors with the half share and with the fold's blend."""
+    lo, hi = median_difference_interval(errors, 0)
+    extra = np.array([n.startswith("cmu_extra/") for n in names])
+    print(
+        f"\n{len(errors)} training clips, each placed with the blend fitted without its fold ({FOLDS} folds by "
+        "motion); up error in degrees:\n"
+    )
+    print("| pitch | half share (before) | blend |")
+    print("|---|---|---|")
+    print("| median | " + " | ".join(f"{m:.2f}" for m in np.median(errors, axis=0)) + " |")
+    print("| mean | " + " | ".join(f"{m:.2f}" for m in errors.mean(axis=0)) + " |")
+    for label, rows in (("BVH clips", ~extra), ("CMU-extra clips", extra)):
+        if rows.any():
+            medians = " | ".join(f"{m:.2f}" for m in np.median(errors[rows], axis=0))
+            print(f"| median, {label} ({rows.sum()}) | {medians} |")
+    print(f"| median − half share's, 90 % interval | 0 | {lo[1]:+.2f}…{hi[1]:+.2f} |")
 
 
 def _table(errors: np.ndarray, candidates: tuple[float, ...], what: str, header: str, constant: str,

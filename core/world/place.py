@@ -46,8 +46,9 @@ from .gravity import GravityModel, GravityModelError
 from .ground import (
     CAMERA_UP,
     FLOOR_PRIOR_M2,
-    GRAVITY_SHARE,
     MIN_CONTACT_FRAMES,
+    PITCH_BLEND,
+    PitchBlend,
     body_axis,
     camera_angles,
     floor_spread_m,
@@ -159,7 +160,7 @@ def place(
     rel: np.ndarray, xy_px: np.ndarray, times: np.ndarray, width: int, height: int, fps: float, *,
     subject_height: float, smoothing: float, fov_deg: float = 60.0, root_motion: bool = True,
     camera_shift: np.ndarray | None = None, contact_rule: bool = False, image_gravity: bool = True,
-    floor_prior_m2: float = FLOOR_PRIOR_M2, conf: np.ndarray | None = None, gravity_share: float = GRAVITY_SHARE,
+    floor_prior_m2: float = FLOOR_PRIOR_M2, conf: np.ndarray | None = None, pitch_blend: PitchBlend = PITCH_BLEND,
     image_share: float = IMAGE_SHARE,
 ) -> Placement:  # fmt: skip
     """Root-relative camera-space lifter output (T, 17, 3) and the 2D track (T, 17, 2) px → :class:`Placement`.
@@ -167,7 +168,7 @@ def place(
     ``camera_shift`` (T, 2) px: the background's motion per frame (``core.camera_motion``); speeds and the root's
     image position are read from the 2D with the camera's pan and tilt removed. Foot contacts come from the shipped
     learned model (``core.world.contact_model``), or from the rule with ``contact_rule``; the up direction is combined
-    with the gravity model's (``core.world.gravity``, ``gravity_share`` of the way) unless ``image_gravity`` is False,
+    with the gravity model's (``core.world.gravity``, the pitch by ``pitch_blend``) unless ``image_gravity`` is False,
     then with the floor under the planted feet (``ground.with_floor_points`` with ``floor_prior_m2``; 0 = without).
     ``conf`` (T, 17): the detector's confidences, weighing the joints in the root's reprojection (``reprojection``;
     None: all alike) and in drawing them onto their rays (``image_fit``, ``image_share`` of the way; 0 = the
@@ -190,7 +191,7 @@ def place(
     contacts, up, from_contacts = contacts_and_up(body_cam, speed[:, :2], fps, speed[:, 2], cues, model)
     gravity = shipped_gravity_model() if image_gravity else None
     if gravity is not None:  # as a still camera would have seen it, like everything placement reads from the 2D
-        up = with_image_gravity(up, gravity.clip_up(still_xy, width, height), from_contacts, gravity_share)
+        up = with_image_gravity(up, gravity.clip_up(still_xy, width, height), from_contacts, pitch_blend)
     planted = (cam_root[:, None] + body_cam[:, list(FEET)])[contacts]
     up = with_floor_points(up, planted, floor_prior_m2)
     level = rotation_between(up, CAMERA_UP)

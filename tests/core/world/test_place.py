@@ -196,7 +196,7 @@ def test_a_panning_camera_is_not_foot_or_root_motion() -> None:
 
 def test_the_image_gravity_moves_the_pitch_and_keeps_the_sideways_lean(monkeypatch) -> None:  # noqa: ANN001
     from core.world import place as place_module
-    from core.world.ground import camera_angles, up_from_angles
+    from core.world.ground import HALF_WAY, PITCH_BLEND, camera_angles, up_from_angles
 
     T, fps = 60, 30.0
     rel, xy, _ = _film(_leaning(T), 25.0, -20.0, noise_px=0.5)
@@ -213,8 +213,12 @@ def test_the_image_gravity_moves_the_pitch_and_keeps_the_sideways_lean(monkeypat
 
     monkeypatch.setattr(place_module, "shipped_gravity_model", lambda: Reading())
     both = place(rel, xy, times, W, H, fps, subject_height=1.75, smoothing=0.3, floor_prior_m2=0.0)
-    assert camera_angles(both.up_camera) == pytest.approx((pitch + 8.0, roll))  # half the pitch, none of the roll
+    blended = PITCH_BLEND.intercept_deg + PITCH_BLEND.body * pitch + PITCH_BLEND.image * (pitch + 16.0)
+    assert camera_angles(both.up_camera) == pytest.approx((blended, roll))  # the pitch blended, none of the roll
     assert both.info["up_from"] == "contacts and image"
+    half = place(rel, xy, times, W, H, fps, subject_height=1.75, smoothing=0.3, floor_prior_m2=0.0,
+                 pitch_blend=HALF_WAY)  # fmt: skip
+    assert camera_angles(half.up_camera) == pytest.approx((pitch + 8.0, roll))
     world = both.world.astype(np.float64)
     trunk = world[:, J["thorax"]] - world[:, J["pelvis"]]
     sideways = np.degrees(np.arctan2(trunk[:, 0], trunk[:, 2]))  # the camera looks along +Y: x is sideways
