@@ -40,7 +40,7 @@ import numpy as np
 
 from .ground import FLOOR_PRIOR_M2, HALF_WAY, PITCH_BLEND, PitchBlend
 
-CANDIDATES_M2 = (0.0, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3)
+CANDIDATES_M2 = (0.0, 0.03, 0.05, 0.07, 0.1, 0.15, 0.2, 0.3, 0.5, 1.0)
 FOLDS = 5
 FRESH_SEED = 47  # the fresh clips' cameras and noise (no other stream uses it)
 OFFSETS_M = (0.0, 0.02, 0.04, 0.06, 0.08, 0.1)
