@@ -53,7 +53,7 @@ class PitchBlend:
 # Fitted by ordinary least squares of the true pitch on the two readings over training clips (``python -m
 # core.world.ground_fit``, docs/capture.md): the body leads, the image adds a third, together 1.1.
 PITCH_BLEND = PitchBlend(intercept_deg=-0.148, body=0.816, image=0.289)
-HALF_WAY = PitchBlend(intercept_deg=0.0, body=0.5, image=0.5)  # the blend before it (a baseline for ground_fit)
+HALF_WAY = PitchBlend(intercept_deg=0.0, body=0.5, image=0.5)  # the one before it: live mode's, ground_fit's baseline
 
 
 def body_axis(joints: np.ndarray) -> np.ndarray:

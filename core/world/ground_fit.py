@@ -1,6 +1,6 @@
 """Choose the three constants of the up direction in ``core.world.ground``, on training clips:
 
-    python -m core.world.ground_fit            # ~8 minutes on 2 cores (approximate, one machine)
+    python -m core.world.ground_fit            # ~7 minutes on 2 cores (approximate, one machine)
 
 * ``CENTRE_OF_PRESSURE_M``, how far in front of the ankles a standing body's weight rests: measured on the true
   camera-space 3D with the mocap's contacts (no lifter, no detector): the median forward lean of
@@ -84,14 +84,13 @@ def zero_crossing(x: tuple[float, ...], y: np.ndarray) -> float:
 
 @dataclass
 class Readings:
-    """One clip's up directions in camera space: the truth, the body's estimate before the image and the floor, the
-    image model's, and whether the body's came from the support (``place``'s ``up_from``)."""
+    """One clip's up directions in camera space: the truth, the body's estimate before the image and the floor, and
+    the image model's."""
 
     name: str
     truth: np.ndarray
     body: np.ndarray
     image: np.ndarray
-    from_contacts: bool
 
 
 def fit_blend(truth_deg: np.ndarray, body_deg: np.ndarray, image_deg: np.ndarray) -> PitchBlend:
@@ -157,7 +156,7 @@ def _readings(clip: Any) -> Readings:
                    image_gravity=False, floor_prior_m2=0.0, **_DEFAULTS)  # fmt: skip
     image = shipped_gravity_model().clip_up(clip.pixels, cam.width, cam.height)
     truth = cam.R @ np.array([0.0, 0.0, 1.0])
-    return Readings(clip.name, truth, placed.up_camera, image, placed.info["up_from"].startswith("contacts"))
+    return Readings(clip.name, truth, placed.up_camera, image)
 
 
 def _up_error(clip: Any, truth: np.ndarray, **option: Any) -> float:
