@@ -44,7 +44,7 @@ from ..skeleton import JOINT_INDEX
 from ..video_meta import fov_from_focal_px
 from ..world.body import lengths_per_frame
 from ..world.contacts import FEET, baseline_speed, clean_runs, precision_recall
-from ..world.ground import FLOOR_PRIOR_M2
+from ..world.ground import FLOOR_PRIOR_M2, HALF_WAY, PITCH_BLEND, PitchBlend
 from ..world.image_fit import IMAGE_SHARE, project
 from ..world.place import Placement, place
 
@@ -136,7 +136,7 @@ def placement_figures(placed: Placement, truth_world: np.ndarray, truth_up_cam: 
 def synthetic(model, cmu_root: Path, subjects: tuple[str, ...], seed: int, cameras: int,  # noqa: ANN001
               noisy: bool = True, contact_rule: bool = False, true_3d: bool = False,
               image_gravity: bool = True, floor: bool = True, image_share: float = IMAGE_SHARE,
-              true_fov: bool = False) -> list[dict[str, float]]:  # fmt: skip
+              true_fov: bool = False, pitch_blend: PitchBlend = PITCH_BLEND) -> list[dict[str, float]]:  # fmt: skip
     """One row of figures per (motion, camera) of the held-out subjects (module docstring); ``noisy=False`` feeds the
     exact projections instead (a diagnostic: what the detector's noise costs each figure); ``true_3d`` places the
     true camera-space pose instead of the lifter's (a diagnostic: what placement itself gets right with a perfect
@@ -144,7 +144,9 @@ def synthetic(model, cmu_root: Path, subjects: tuple[str, ...], seed: int, camer
     alone (a diagnostic: what ``core.world.gravity`` adds); ``floor=False``: without the floor under the planted feet
     (a diagnostic: what ``core.world.ground.with_floor_points`` adds); ``image_share`` 0: the lifter's pose without
     drawing it onto the detected 2D (a diagnostic: what ``core.world.image_fit`` does); ``true_fov``: placement told
-    the camera's true field of view, as a file's focal-length metadata would (a diagnostic: what the prior costs)."""
+    the camera's true field of view, as a file's focal-length metadata would (a diagnostic: what the prior costs);
+    ``pitch_blend``: how the body's and the image's pitch combine (``core.world.ground.HALF_WAY``: as before the
+    fitted blend)."""
     from ..data.cmu import list_motions, split_by_subject
     from .rendered import FPS, rendered_clips
 
@@ -157,7 +159,7 @@ def synthetic(model, cmu_root: Path, subjects: tuple[str, ...], seed: int, camer
         options = _DEFAULTS | (true if true_fov else {})
         placed = place(rel, clip.pixels, clip.times, cam.width, cam.height, FPS, subject_height=height,
                        contact_rule=contact_rule, image_gravity=image_gravity, floor_prior_m2=_floor(floor),
-                       image_share=image_share, **options)  # fmt: skip
+                       image_share=image_share, pitch_blend=pitch_blend, **options)  # fmt: skip
         distance = float(np.linalg.norm(clip.camera_space[:, _P], axis=-1).mean())
         row = placement_figures(placed, clip.world, cam.R @ np.array([0.0, 0.0, 1.0]), distance, FPS, height,
                                 cam.project_camera(clip.camera_space), (cam.width, cam.height))  # fmt: skip
@@ -167,10 +169,10 @@ def synthetic(model, cmu_root: Path, subjects: tuple[str, ...], seed: int, camer
 
 def pose2sim(model, reference: Path | None, true_3d: bool = False,  # noqa: ANN001
              image_gravity: bool = True, floor: bool = True, image_share: float = IMAGE_SHARE,
-             true_fov: bool = False) -> list[dict[str, float]]:  # fmt: skip
+             true_fov: bool = False, pitch_blend: PitchBlend = PITCH_BLEND) -> list[dict[str, float]]:  # fmt: skip
     """One row per shared real view (module docstring); ``true_3d``, ``image_gravity``, ``floor``, ``image_share``,
-    ``true_fov`` (the calibration's focal length): the diagnostics of :func:`synthetic`. The truth's 2D is the
-    reference seen through the view's calibration (OpenCV's model, distortion included)."""
+    ``true_fov`` (the calibration's focal length), ``pitch_blend``: the diagnostics of :func:`synthetic`. The truth's
+    2D is the reference seen through the view's calibration (OpenCV's model, distortion included)."""
     import cv2
 
     from ..fuse3d import fuse_clip
@@ -199,7 +201,8 @@ def pose2sim(model, reference: Path | None, true_3d: bool = False,  # noqa: ANN0
         true = {"fov_deg": fov_from_focal_px(float(K[0, 0] + K[1, 1]) / 2, *view.size)}
         options = _DEFAULTS | (true if true_fov else {})
         placed = place(rel, view.xy, times, *view.size, view.fps, subject_height=height, image_gravity=image_gravity,
-                       floor_prior_m2=_floor(floor), image_share=image_share, **options)  # fmt: skip
+                       floor_prior_m2=_floor(floor), image_share=image_share, pitch_blend=pitch_blend,
+                       **options)  # fmt: skip
         distance = float(np.linalg.norm(truth[:, _P] @ R.T + t, axis=-1).mean())
         up = R @ np.array([0.0, 0.0, 1.0])
         truth_px = cv2.projectPoints(truth.reshape(-1, 3), cv2.Rodrigues(R)[0], t, K, dist)[0]
@@ -282,12 +285,14 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-floor", action="store_true", help="up without the floor under the planted feet")
     p.add_argument("--no-image-fit", action="store_true", help="the lifter's pose not drawn onto the detected 2D")
     p.add_argument("--true-fov", action="store_true", help="placement told each camera's true field of view")
+    p.add_argument("--half-share", action="store_true", help="the pitch half way between the body's and the image's")
     args = p.parse_args(argv)
     diagnostic = args.clean_2d or args.contact_rule or args.true_3d or args.no_image_gravity or args.no_floor
-    if (diagnostic or args.no_image_fit or args.true_fov) and args.markdown:
-        p.error("--clean-2d, --contact-rule, --true-3d, --no-image-gravity, --no-floor, --no-image-fit and "
-                "--true-fov are diagnostics: their tables do not go into the docs' measured section")
+    if (diagnostic or args.no_image_fit or args.true_fov or args.half_share) and args.markdown:
+        p.error("--clean-2d, --contact-rule, --true-3d, --no-image-gravity, --no-floor, --no-image-fit, --true-fov "
+                "and --half-share are diagnostics: their tables do not go into the docs' measured section")
     share = 0.0 if args.no_image_fit else IMAGE_SHARE
+    blend = HALF_WAY if args.half_share else PITCH_BLEND
     from ..lift import load_lifter
     from ..weights import default_weights
 
@@ -296,9 +301,9 @@ def main(argv: list[str] | None = None) -> int:
     synth = synthetic(model, args.cmu_root, tuple(args.subjects), args.seed, args.cameras, noisy=not args.clean_2d,
                       contact_rule=args.contact_rule, true_3d=args.true_3d,
                       image_gravity=not args.no_image_gravity, floor=not args.no_floor, image_share=share,
-                      true_fov=args.true_fov)  # fmt: skip
+                      true_fov=args.true_fov, pitch_blend=blend)  # fmt: skip
     real = pose2sim(model, args.reference, args.true_3d, not args.no_image_gravity, not args.no_floor, share,
-                    args.true_fov)
+                    args.true_fov, blend)
     from .world_clips import clips_table, shared_clips
 
     clips = shared_clips(args.videos, args.detect_workers, args.checkpoint) if str(args.videos) not in ("", ".") else []
@@ -313,10 +318,11 @@ def main(argv: list[str] | None = None) -> int:
         + (" --no-floor" if args.no_floor else "")
         + (" --no-image-fit" if args.no_image_fit else "")
         + (" --true-fov" if args.true_fov else "")
+        + (" --half-share" if args.half_share else "")
     )
     variant = (", true 3D" if args.true_3d else "") + (", body alone" if args.no_image_gravity else "")
     variant += (", without the floor" if args.no_floor else "") + (", no image fit" if args.no_image_fit else "")
-    variant += ", true field of view" if args.true_fov else ""
+    variant += (", true field of view" if args.true_fov else "") + (", half share" if args.half_share else "")
     text = (
         f"Measured by `{command}` (weights `{Path(weights).name}`).\n\n"
         + table(synth, "synthetic: CMU 08, random cameras" + (", noise-free 2D" if args.clean_2d else "")

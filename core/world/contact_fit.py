@@ -122,11 +122,8 @@ def cross_validate(features: list[np.ndarray], labels: list[np.ndarray], names: 
     cameras, ``name`` up to ``/cam``, always in one fold): over all held-out clips (``"all"``), the BVH subjects'
     (``"bvh"``) and the extra set's (``"extra"``, where there are any). ``with_extra`` False: the fits never see the
     extra set (its held-out clips are still measured): how the data were chosen."""
-    motions = sorted({n.rsplit("/cam", 1)[0] for n in names})
-    order = np.random.default_rng(SEED).permutation(len(motions))
-    fold_of = {motions[j]: k % FOLDS for k, j in enumerate(order)}
-    folds = [fold_of[n.rsplit("/cam", 1)[0]] for n in names]
-    extra = [n.split("/", 1)[0] in EXTRA_SETS for n in names]
+    folds = folds_by_motion(names, FOLDS, SEED)
+    extra = [is_extra(n) for n in names]
     groups = {"all": [True] * len(names), "bvh": [not e for e in extra], "extra": extra}
     scores: dict[str, list[tuple[float, float]]] = {g: [] for g in groups}
     for k in range(FOLDS):
@@ -145,26 +142,55 @@ def cross_validate(features: list[np.ndarray], labels: list[np.ndarray], names: 
     return out
 
 
+def folds_by_motion(names: list[str], folds: int, seed: int | None = None) -> np.ndarray:
+    """Clip names (``motion/camK``) → (N,) fold numbers, a motion's cameras in one fold: the motions in sorted
+    order (shuffled by ``seed`` where given) dealt round-robin."""
+    motions = [n.rsplit("/cam", 1)[0] for n in names]
+    unique = sorted(set(motions))
+    order = np.arange(len(unique)) if seed is None else np.random.default_rng(seed).permutation(len(unique))
+    fold_of = {unique[j]: k % folds for k, j in enumerate(order)}
+    return np.array([fold_of[m] for m in motions])
+
+
+def is_extra(name: str) -> bool:
+    """Whether a clip name is of the extra set (``EXTRA_SETS``) rather than a BVH motion."""
+    return name.split("/", 1)[0] in EXTRA_SETS
+
+
+def pose_motions(extra_root: Path, sets: tuple[str, ...]) -> list[Any]:
+    """The clips of ``core.data.extra_mocap``'s ``sets`` as motions ``core.eval.rendered`` films."""
+    from ..data.extra_mocap import load_extra_motions
+    from ..eval.rendered import PoseMotion
+
+    poses, names = load_extra_motions(extra_root, sets)
+    return [PoseMotion(n, n.split("/", 1)[0], p) for p, n in zip(poses, names, strict=True)]
+
+
+def flat_clips(lifter: Any, motions: list[Any], seed: int, max_frames: int) -> Iterator[Any]:
+    """``motions`` filmed by CAMERAS cameras each and lifted (``core.eval.rendered.rendered_clips``), only the clips
+    :func:`on_flat_floor`."""
+    from ..eval.rendered import rendered_clips
+    from ..lift import ShortClipWarning
+
+    with warnings.catch_warnings():  # extra clips of 1-1.6 s are padded to the lifter's window, as capture does
+        warnings.simplefilter("ignore", ShortClipWarning)
+        for clip in rendered_clips(lifter, motions, seed, CAMERAS, max_frames=max_frames):
+            if on_flat_floor(clip):
+                yield clip
+
+
 def flat_training_clips(lifter: Any, cmu_root: Path, extra_root: Path | None = None) -> Iterator[Any]:
     """The rendered, lifted clips of the module docstring's data (``core.eval.rendered.RenderedClip``), those not on
     one flat floor or shorter than MIN_FRAMES left out: what the contact model and ``core.world.ground_fit`` learn
     from (``extra_root`` None: the BVH motions alone)."""
     from ..data.cmu import list_motions, split_by_subject
-    from ..data.extra_mocap import load_extra_motions
-    from ..eval.rendered import PoseMotion, rendered_clips
-    from ..lift import ShortClipWarning
 
     train, _ = split_by_subject(list_motions(cmu_root), ("08",))
     pick = np.random.default_rng(SEED).choice(len(train), size=min(MOTIONS, len(train)), replace=False)
     motions: list[Any] = [train[i] for i in sorted(pick)]
     if extra_root is not None:  # after the BVH motions, whose cameras and noise (drawn per index) stay as they were
-        poses, names = load_extra_motions(extra_root, EXTRA_SETS)
-        motions += [PoseMotion(n, n.split("/", 1)[0], p) for p, n in zip(poses, names, strict=True)]
-    with warnings.catch_warnings():  # CMU-extra clips of 1-1.6 s are padded to the lifter's window, as capture does
-        warnings.simplefilter("ignore", ShortClipWarning)
-        for clip in rendered_clips(lifter, motions, SEED, CAMERAS, max_frames=MAX_FRAMES):
-            if on_flat_floor(clip):
-                yield clip
+        motions += pose_motions(extra_root, EXTRA_SETS)
+    yield from flat_clips(lifter, motions, SEED, MAX_FRAMES)
 
 
 def on_flat_floor(clip: Any) -> bool:

@@ -107,14 +107,6 @@ def pitches(readings: list[Readings]) -> tuple[np.ndarray, np.ndarray, np.ndarra
     return tuple(np.array([camera_angles(getattr(r, k))[0] for r in readings]) for k in ("truth", "body", "image"))
 
 
-def folds_by_motion(names: list[str], folds: int = FOLDS) -> np.ndarray:
-    """Clip names (``motion/camK``) → (N,) fold numbers: the motions in sorted order dealt round-robin, so that a
-    motion's cameras stay in one fold."""
-    motions = [n.rsplit("/", 1)[0] for n in names]
-    fold = {m: i % folds for i, m in enumerate(sorted(set(motions)))}
-    return np.array([fold[m] for m in motions])
-
-
 def up_errors(cmu_root: Path, extra_root: Path | None, candidates: tuple[float, ...] = CANDIDATES_M2,
               weights: Path | None = None) -> dict[str, Any]:  # fmt: skip
     """The module docstring's measurements over the training clips: ``floor`` (clips, candidates) up errors in
@@ -124,14 +116,14 @@ def up_errors(cmu_root: Path, extra_root: Path | None, candidates: tuple[float, 
     from ..eval.rendered import FPS
     from ..lift import load_lifter
     from ..weights import default_weights
-    from .contact_fit import flat_training_clips
+    from .contact_fit import flat_training_clips, folds_by_motion
 
     lifter = load_lifter(weights or default_weights("offline"), device="cpu")
     clips = list(flat_training_clips(lifter, cmu_root, extra_root))
     readings = [_readings(clip) for clip in clips]
     names = [r.name for r in readings]
     truth, body, image = pitches(readings)
-    folds = folds_by_motion(names)
+    folds = folds_by_motion(names, FOLDS)
     fold_blends = [fit_blend(truth[folds != k], body[folds != k], image[folds != k]) for k in range(FOLDS)]
     floor, held_out, leans = [], [], []
     for clip, r, k in zip(clips, readings, folds, strict=True):
@@ -147,52 +139,45 @@ def up_errors(cmu_root: Path, extra_root: Path | None, candidates: tuple[float, 
 def _readings(clip: Any) -> Readings:
     """``clip``'s :class:`Readings`: the body's up from capture's placement without the image and the floor, the
     image's from the shipped gravity model over the 2D (a still camera: nothing to stabilise)."""
-    from ..eval.rendered import FPS
-    from ..eval.world import _DEFAULTS
-    from .place import place, shipped_gravity_model
+    from .place import shipped_gravity_model
 
     cam = clip.camera
-    placed = place(clip.rel, clip.pixels, clip.times, cam.width, cam.height, FPS, subject_height=clip.height,
-                   image_gravity=False, floor_prior_m2=0.0, **_DEFAULTS)  # fmt: skip
+    body = _placed(clip, image_gravity=False, floor_prior_m2=0.0).up_camera
     image = shipped_gravity_model().clip_up(clip.pixels, cam.width, cam.height)
-    truth = cam.R @ np.array([0.0, 0.0, 1.0])
-    return Readings(clip.name, truth, placed.up_camera, image)
+    return Readings(clip.name, cam.R @ np.array([0.0, 0.0, 1.0]), body, image)
 
 
 def _up_error(clip: Any, truth: np.ndarray, **option: Any) -> float:
     """Degrees between the true camera-space up and capture's placement of ``clip`` with one option changed."""
+    from ..eval.world import angle_deg
+
+    return angle_deg(_placed(clip, **option).up_camera, truth)
+
+
+def _placed(clip: Any, **option: Any) -> Any:
+    """Capture's placement (``core.world.place``) of a rendered clip with the default options and ``option``."""
     from ..eval.rendered import FPS
-    from ..eval.world import _DEFAULTS, angle_deg
+    from ..eval.world import _DEFAULTS
     from .place import place
 
     cam = clip.camera
-    placed = place(clip.rel, clip.pixels, clip.times, cam.width, cam.height, FPS, subject_height=clip.height,
-                   **_DEFAULTS, **option)  # fmt: skip
-    return angle_deg(placed.up_camera, truth)
+    return place(clip.rel, clip.pixels, clip.times, cam.width, cam.height, FPS, subject_height=clip.height,
+                 **_DEFAULTS, **option)  # fmt: skip
 
 
 def fresh_errors(extra_root: Path, weights: Path | None = None) -> np.ndarray:
     """(clips, 2) up errors in degrees of the whole placement with the half share and with the shipped blend, over
     the fresh clips of the module docstring."""
-    import warnings
-
-    from ..data.extra_mocap import load_extra_motions
-    from ..eval.rendered import PoseMotion, rendered_clips
     from ..eval.world import MAX_FRAMES
-    from ..lift import ShortClipWarning, load_lifter
+    from ..lift import load_lifter
     from ..weights import default_weights
-    from .contact_fit import CAMERAS, on_flat_floor
+    from .contact_fit import flat_clips, pose_motions
 
     lifter = load_lifter(weights or default_weights("offline"), device="cpu")
-    poses, names = load_extra_motions(extra_root, ("hdm05",))
-    motions = [PoseMotion(n, n.split("/", 1)[0], p) for p, n in zip(poses, names, strict=True)]
     errors = []
-    with warnings.catch_warnings():  # clips of 1-1.6 s are padded to the lifter's window, as capture does
-        warnings.simplefilter("ignore", ShortClipWarning)
-        for clip in rendered_clips(lifter, motions, FRESH_SEED, CAMERAS, max_frames=MAX_FRAMES):
-            if on_flat_floor(clip):
-                truth = clip.camera.R @ np.array([0.0, 0.0, 1.0])
-                errors.append([_up_error(clip, truth, pitch_blend=b) for b in (HALF_WAY, PITCH_BLEND)])
+    for clip in flat_clips(lifter, pose_motions(extra_root, ("hdm05",)), FRESH_SEED, MAX_FRAMES):
+        truth = clip.camera.R @ np.array([0.0, 0.0, 1.0])
+        errors.append([_up_error(clip, truth, pitch_blend=b) for b in (HALF_WAY, PITCH_BLEND)])
     return np.asarray(errors)
 
 
@@ -239,7 +224,9 @@ def main(argv: list[str] | None = None) -> int:
 def _held_out_table(errors: np.ndarray, names: list[str]) -> None:
     """The blend's cross-validation: (clips, 2) up errors with the half share and with the fold's blend."""
     lo, hi = median_difference_interval(errors, 0)
-    extra = np.array([n.startswith("cmu_extra/") for n in names])
+    from .contact_fit import is_extra
+
+    extra = np.array([is_extra(n) for n in names])
     print(
         f"\n{len(errors)} training clips, each placed with the blend fitted without its fold ({FOLDS} folds by "
         "motion); up error in degrees:\n"

@@ -113,7 +113,8 @@ def test_true_3d_places_the_truth_and_not_the_lift(monkeypatch: pytest.MonkeyPat
     assert both["up_err_deg"] < 0.75 * lifted["up_err_deg"]
 
 
-def test_true_fov_tells_placement_the_cameras_focal_length(monkeypatch: pytest.MonkeyPatch) -> None:
+def _one_synthetic_clip(monkeypatch: pytest.MonkeyPatch):  # noqa: ANN202
+    """core.eval.world.synthetic made to see one small rendered clip (the truth as its lift): its camera."""
     world = synthetic_motion(120, 3).astype(np.float64)
     cam = vc.random_camera(world, np.random.default_rng(2))
     pixels, x_cam, _ = render_windows(world[None].astype(np.float32), CameraBatch.stack([cam]), 0)
@@ -122,12 +123,29 @@ def test_true_fov_tells_placement_the_cameras_focal_length(monkeypatch: pytest.M
     monkeypatch.setattr(rendered, "rendered_clips", lambda *a, **k: iter([clip]))
     monkeypatch.setattr(cmu, "list_motions", lambda root: [SimpleNamespace(subject="08")])
     monkeypatch.setattr(cmu, "split_by_subject", lambda motions, subjects: ([], motions))
+    return cam
+
+
+def test_true_fov_tells_placement_the_cameras_focal_length(monkeypatch: pytest.MonkeyPatch) -> None:
+    cam = _one_synthetic_clip(monkeypatch)
     seen, real_place = [], W.place
     monkeypatch.setattr(W, "place", lambda *a, **k: seen.append(k["fov_deg"]) or real_place(*a, **k))
     W.synthetic(None, Path("."), ("08",), 8, 1)
     W.synthetic(None, Path("."), ("08",), 8, 1, true_fov=True)
     true_fov = np.degrees(2 * np.arctan(0.5 * max(cam.width, cam.height) / np.mean(cam.focal)))
     assert seen[0] == W.DEFAULT_FOV_DEG and seen[1] == pytest.approx(true_fov)
+
+
+
+def test_half_share_places_with_the_combination_before_the_blend(monkeypatch: pytest.MonkeyPatch) -> None:
+    from core.world.ground import HALF_WAY, PITCH_BLEND
+
+    _one_synthetic_clip(monkeypatch)
+    seen, real_place = [], W.place
+    monkeypatch.setattr(W, "place", lambda *a, **k: seen.append(k["pitch_blend"]) or real_place(*a, **k))
+    W.synthetic(None, Path("."), ("08",), 8, 1)
+    W.synthetic(None, Path("."), ("08",), 8, 1, pitch_blend=HALF_WAY)
+    assert seen == [PITCH_BLEND, HALF_WAY]
 
 
 def test_rendered_clips_film_joint_positions_as_they_film_a_bvh(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from core.world.contact_fit import folds_by_motion
 from core.world.ground import PitchBlend
-from core.world.ground_fit import choice, fit_blend, folds_by_motion, median_difference_interval
+from core.world.ground_fit import choice, fit_blend, median_difference_interval
 
 
 def test_a_candidate_better_on_every_clip_replaces_the_shipped_constant() -> None:
